@@ -35,7 +35,7 @@ class ShotSetup:
 class FrameInput:
     number: int  # frame number from the file name (or video index)
     sketch: np.ndarray  # (H, W, 3) uint8 RGB, black lines on white
-    mask: np.ndarray  # (H, W) float32 soft foreground mask in [0, 1]
+    mask: np.ndarray | None  # (H, W) float32 soft foreground mask in [0, 1]; None when nothing needs it
 
 
 @dataclass
@@ -48,7 +48,11 @@ class FrameResult:
 
 @runtime_checkable
 class Colorizer(Protocol):
-    """A colorizer backend. `setup_shot` is called once per shot before `colorize`."""
+    """A colorizer backend. `setup_shot` is called once per shot before `colorize`.
+
+    Optional attributes the runner reads: `needs_masks` (bool, default True: compute a sketch mask per
+    frame) and `warnings` (list of one-line strings the runner prints on stderr, then clears).
+    """
 
     name: str
 
