@@ -1,0 +1,85 @@
+"""Network runners: (1, 3, S, S) float32 input -> (S, S) float32 probabilities.
+
+`TorchRunner` wraps a loaded ISNetDIS (sigmoid applied here, the network returns logits);
+`OnnxRunner` wraps an onnxruntime session of a SkyTNT export (`img` -> `mask`, sigmoid already inside
+the graph), preferring the CUDA provider when the installed onnxruntime has it. Both expose `size`,
+the square input side the network expects (1024 for the released models; tiny test models may differ).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelUnavailableError
+
+DEFAULT_SIZE = 1024
+
+
+def pick_torch_device(device: str = "auto", dtype: str = "auto"):
+    """(torch.device, torch.dtype) for `--device` / `--dtype`: fp16 on CUDA under auto, fp32 on CPU."""
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    dev = torch.device(device)
+    table = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+    if dtype == "auto" or dev.type == "cpu":
+        return dev, (torch.float16 if dev.type == "cuda" and dtype == "auto" else torch.float32)
+    return dev, table[dtype]
+
+
+class TorchRunner:
+    """Runs an ISNetDIS module on one input and returns sigmoid probabilities."""
+
+    def __init__(self, net, size: int = DEFAULT_SIZE, device: str = "auto", dtype: str = "auto") -> None:
+        self.device, self.dtype = pick_torch_device(device, dtype)
+        self.net = net.to(self.device, self.dtype).eval()
+        self.size = size
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            inp = torch.from_numpy(x).to(self.device, self.dtype)  # (1, 3, S, S)
+            prob = torch.sigmoid(self.net(inp).float())  # (1, 1, S, S)
+        return prob[0, 0].cpu().numpy()
+
+
+class OnnxRunner:
+    """Runs a SkyTNT-style ONNX segmenter (input `img` (N, 3, S, S), output `mask` (N, 1, S, S))."""
+
+    def __init__(self, path: str | Path, device: str = "auto") -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ModelUnavailableError(
+                "onnxruntime is not installed; `pip install onnxruntime` (or onnxruntime-gpu) "
+                "to use --mask-model isnet-onnx"
+            ) from None
+        path = Path(path)
+        if not path.is_file():
+            raise ModelUnavailableError(
+                f"ONNX mask model not found: {path}; check the path or run `colorframes models`"
+            )
+        available = ort.get_available_providers()
+        want_cuda = device in ("auto", "cuda") or device.startswith("cuda")
+        providers = [p for p in ("CUDAExecutionProvider",) if want_cuda and p in available]
+        providers.append("CPUExecutionProvider")
+        try:
+            self.session = ort.InferenceSession(str(path), providers=providers)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
+            raise ModelUnavailableError(
+                f"cannot load ONNX mask model {path}: {str(exc).splitlines()[0]}"
+            ) from None
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        self.output_name = self.session.get_outputs()[0].name
+        side = inp.shape[-1]
+        self.size = side if isinstance(side, int) and side > 0 else DEFAULT_SIZE
+        self.providers = self.session.get_providers()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        (out,) = self.session.run([self.output_name], {self.input_name: x.astype(np.float32)})
+        return np.asarray(out, np.float32)[0, 0]  # (S, S)
