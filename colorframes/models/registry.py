@@ -1,0 +1,317 @@
+"""The weights registry: what each named model is, where it comes from, where it lives on disk.
+
+Nothing here downloads unless `pull` is called explicitly. Every other function works offline and
+reports a missing file as `ModelUnavailableError` (exit 3) naming the files, the source repository and
+the command that fetches them. A local file or folder path is accepted anywhere a name is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import InputError, ModelUnavailableError
+
+NC_SA_NOTE = (
+    "note: the official ColorizeDiffusion weights ({name}) are licensed CC BY-NC-SA 4.0 "
+    "(non-commercial, share-alike); outputs and converted copies inherit those terms"
+)
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One row of the registry. `size` and `sha256` are None where no verified value is known."""
+
+    name: str
+    kind: str  # colorizer | clip | mask
+    repo: str | None  # Hugging Face repository, None for in-process models
+    files: tuple[str, ...]
+    licence: str
+    size: int | None = None
+    sha256: str | None = None
+    size_hint: str = ""  # human-readable size from the hosting page
+    notes: str = ""
+
+    @property
+    def builtin(self) -> bool:
+        return self.repo is None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["files"] = list(self.files)
+        return data
+
+
+REGISTRY: dict[str, ModelEntry] = {
+    entry.name: entry
+    for entry in (
+        ModelEntry(
+            name="switch-eps",
+            kind="colorizer",
+            repo="tellurion/ColorizeDiffusion",
+            files=("switch-eps.safetensors",),
+            licence="CC BY-NC-SA 4.0",
+            size_hint="4.33 GB",
+            notes="ColorizeDiffusion v1.5 (arXiv 2502.19937), eps-prediction; needs clip-vit-h-14",
+        ),
+        ModelEntry(
+            name="clip-vit-h-14",
+            kind="clip",
+            repo="laion/CLIP-ViT-H-14-laion2B-s32B-b79K",
+            files=("open_clip_model.safetensors",),
+            licence="MIT",
+            size_hint="3.94 GB",
+            notes="OpenCLIP ViT-H-14 laion2b_s32b_b79k reference encoder (image tower used)",
+        ),
+        ModelEntry(
+            name="isnetis",
+            kind="mask",
+            repo="tellurion/line_extractor",
+            files=("isnetis.safetensors",),
+            licence="not stated by the repository",
+            notes="ISNet anime segmentation for reference / frame masks (torch)",
+        ),
+        ModelEntry(
+            name="sketch-segment",
+            kind="mask",
+            repo="tellurion/line_extractor",
+            files=("sketch-segment.safetensors",),
+            licence="not stated by the repository",
+            notes="ISNet trained on sketches: the official sketch mask model",
+        ),
+        ModelEntry(
+            name="isnetis-onnx",
+            kind="mask",
+            repo="skytnt/anime-seg",
+            files=("isnetis.onnx",),
+            licence="Apache-2.0",
+            notes="SkyTNT anime-segmentation ISNet, ONNX runtime",
+        ),
+        ModelEntry(
+            name="tiny-random",
+            kind="colorizer",
+            repo=None,
+            files=(),
+            licence="Apache-2.0 (generated)",
+            size_hint="built in-process",
+            notes="tiny random-weight v1.5 colorizer for tests and smoke runs; no files",
+        ),
+    )
+}
+
+# Licence notices already returned in this process (shown once per process).
+_NOTICES_SHOWN: set[str] = set()
+
+
+def list_models() -> list[ModelEntry]:
+    """Every registry entry, in table order."""
+    return list(REGISTRY.values())
+
+
+def entry(name: str) -> ModelEntry:
+    """The registry row for `name`, or InputError listing the known names (exit 2)."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise InputError(
+            f"unknown model {name!r}; known models: {', '.join(REGISTRY)} (or give a local path)"
+        ) from None
+
+
+def is_local_path(name: str) -> bool:
+    """Registry names win; anything else is taken as a local file or folder path."""
+    return name not in REGISTRY
+
+
+def home() -> Path | None:
+    """`COLORFRAMES_HOME` if set: weights live in `<home>/<name>/<file>`; else None (HF cache)."""
+    value = os.environ.get("COLORFRAMES_HOME", "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def _cached_file(e: ModelEntry, filename: str) -> Path | None:
+    root = home()
+    if root is not None:
+        candidate = root / e.name / filename
+        return candidate if candidate.is_file() else None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
+        return None
+    found = try_to_load_from_cache(repo_id=e.repo, filename=filename)
+    return Path(found) if isinstance(found, str) and Path(found).is_file() else None
+
+
+def _where(e: ModelEntry) -> str:
+    root = home()
+    return str(root / e.name) if root is not None else "the Hugging Face cache"
+
+
+def missing_files(name: str) -> list[str]:
+    """Registry files of `name` that are not on disk (empty for built-in models)."""
+    e = entry(name)
+    return [f for f in e.files if _cached_file(e, f) is None]
+
+
+def model_path(name: str) -> Path:
+    """The local path of a model's main file (or a local path given directly).
+
+    Raises ModelUnavailableError (exit 3) naming the missing files, their source and the fetch command.
+    """
+    if is_local_path(name):
+        path = Path(name).expanduser()
+        if not path.exists():
+            raise ModelUnavailableError(
+                f"model path {path} does not exist; give an existing weights file or folder, "
+                f"or a registry name ({', '.join(REGISTRY)})"
+            )
+        return path
+    e = entry(name)
+    if e.builtin:
+        raise ModelUnavailableError(f"{name} is built in-process and has no file; use it as a backend")
+    missing = missing_files(name)
+    if missing:
+        raise ModelUnavailableError(
+            f"weights for {name} not found in {_where(e)}: missing {', '.join(missing)} "
+            f"(from huggingface.co/{e.repo}); fetch them with `colorframes models pull {name}`"
+        )
+    path = _cached_file(e, e.files[0])
+    assert path is not None
+    return path
+
+
+def licence_notice(name: str) -> str | None:
+    """The CC BY-NC-SA note for the official weights, returned once per process, else None."""
+    if is_local_path(name) or name not in REGISTRY:
+        return None
+    e = REGISTRY[name]
+    if "NC" not in e.licence or name in _NOTICES_SHOWN:
+        return None
+    _NOTICES_SHOWN.add(name)
+    return NC_SA_NOTE.format(name=name)
+
+
+def pull(name: str) -> Path:
+    """Download a model's files with huggingface_hub (network). Returns the main file's path."""
+    e = entry(name)
+    if e.builtin:
+        raise InputError(f"{name} is built in-process; there is nothing to pull")
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
+        raise ModelUnavailableError("huggingface_hub is not installed; pip install huggingface_hub") from None
+    root = home()
+    try:
+        for filename in e.files:
+            if root is not None:
+                hf_hub_download(repo_id=e.repo, filename=filename, local_dir=root / e.name)
+            else:
+                hf_hub_download(repo_id=e.repo, filename=filename)
+    except Exception as exc:  # network, auth, disk: all mean "not available"
+        raise ModelUnavailableError(
+            f"could not download {name} from huggingface.co/{e.repo}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''} (check the network or place "
+            f"{', '.join(e.files)} in {_where(e)})"
+        ) from None
+    return model_path(name)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _safetensors_header_ok(path: Path) -> bool:
+    """A cheap structural check: the 8-byte length prefix and the JSON header parse."""
+    with open(path, "rb") as handle:
+        raw = handle.read(8)
+        if len(raw) != 8:
+            return False
+        (length,) = struct.unpack("<Q", raw)
+        if length <= 0 or length > 100_000_000 or length + 8 > path.stat().st_size:
+            return False
+        try:
+            json.loads(handle.read(length))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return False
+    return True
+
+
+def verify(name: str) -> list[dict]:
+    """Check size, sha256 (where known) and file structure of every file of `name`.
+
+    Returns one dict per file: file, path, size, sha256, ok, problems (list of strings). Raises
+    ModelUnavailableError when a file is missing.
+    """
+    if is_local_path(name):
+        path = model_path(name)
+        files = [p for p in sorted(path.rglob("*")) if p.is_file()] if path.is_dir() else [path]
+        expected_size, expected_sha = None, None
+    else:
+        e = entry(name)
+        if e.builtin:
+            return []
+        model_path(name)  # raises with the fetch instructions if anything is missing
+        files = [_cached_file(e, f) for f in e.files]
+        expected_size, expected_sha = e.size, e.sha256
+    results = []
+    for path in files:
+        assert path is not None
+        problems = []
+        size = path.stat().st_size
+        digest = sha256_file(path)
+        if expected_size is not None and size != expected_size:
+            problems.append(f"size {size} != expected {expected_size}")
+        if expected_sha is not None and digest != expected_sha:
+            problems.append(f"sha256 {digest} != expected {expected_sha}")
+        if path.suffix == ".safetensors" and not _safetensors_header_ok(path):
+            problems.append("not a valid safetensors file (header unreadable)")
+        results.append(
+            {
+                "file": path.name,
+                "path": str(path),
+                "size": size,
+                "sha256": digest,
+                "ok": not problems,
+                "problems": problems,
+            }
+        )
+    return results
+
+
+def convert(src: str | Path, dst: str | Path) -> Path:
+    """Convert an official single-file checkpoint (name or path) to a diffusers-style folder.
+
+    Uses the models package converter; the folder loads offline with `from_pretrained`.
+    """
+    source = model_path(str(src))
+    target = Path(dst).expanduser()
+    if target.is_file() or (target.is_dir() and any(target.iterdir())):
+        raise InputError(f"convert destination {target} exists and is not empty; choose a new folder")
+    from . import convert as converter
+
+    model = converter.load_official(source)
+    converter.save_pretrained(model, target)
+    return target
+
+
+__all__ = [
+    "ModelEntry",
+    "REGISTRY",
+    "list_models",
+    "entry",
+    "model_path",
+    "missing_files",
+    "licence_notice",
+    "pull",
+    "verify",
+    "convert",
+    "home",
+]
