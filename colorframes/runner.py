@@ -35,7 +35,9 @@ HIDDEN_FRAMES_DIR = ".frames"  # PNG cache behind --format mp4 (resume works fro
 
 def derive_seed(shot_leaf: str) -> int:
     """A shot's default seed: a pure function of its own name, so every worker and node agrees."""
-    return int.from_bytes(hashlib.sha256(shot_leaf.encode("utf-8", "surrogateescape")).digest()[:4], "big") >> 1
+    return (
+        int.from_bytes(hashlib.sha256(shot_leaf.encode("utf-8", "surrogateescape")).digest()[:4], "big") >> 1
+    )
 
 
 @dataclass
@@ -111,7 +113,9 @@ class RunSummary:
 # --- phase 1: plan -------------------------------------------------------------------------------
 
 
-def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> tuple[list[ShotPlan], list[str]]:
+def plan_run(
+    inputs: list[str], reference: str | None, options: RunOptions
+) -> tuple[list[ShotPlan], list[str]]:
     """Validate inputs and options and decide every frame's fate. Loads no model. Raises InputError."""
     warnings: list[str] = []
     if options.name_template:
@@ -158,7 +162,8 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
         settings = sidecar.settings_of(options, str(ref) if ref else None)
         match = sidecar.check_settings(out_dir, settings, options.overwrite)
         outputs = {
-            f.number: frames_dir / render_name(options.name_template, stem=f.stem, shot=shot.leaf, frame=f.number)
+            f.number: frames_dir
+            / render_name(options.name_template, stem=f.stem, shot=shot.leaf, frame=f.number)
             for f in frames
         }
         if len(set(outputs.values())) != len(outputs):
@@ -181,7 +186,9 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
             )
         )
     if reference is None and not any(p.reference for p in plans) and not options.keyframe:
-        warnings.append("no --ref given: colours come from the backend's neutral palette / zero reference tokens")
+        warnings.append(
+            "no --ref given: colours come from the backend's neutral palette / zero reference tokens"
+        )
     return plans, warnings
 
 
@@ -296,7 +303,9 @@ def execute(
 
 
 def _needs_masks(backend, options: RunOptions) -> bool:
-    return bool(getattr(backend, "needs_masks", True) or options.alpha or options.save_masks or options.background)
+    return bool(
+        getattr(backend, "needs_masks", True) or options.alpha or options.save_masks or options.background
+    )
 
 
 def _drain_warnings(backend, emit: Callback, warnings: list[str]) -> None:
@@ -382,7 +391,9 @@ def _frame_size(shot: Shot, frame: FrameRef) -> tuple[int, int]:
         return (0, 0)
 
 
-def _load_frames(plan: ShotPlan, frames: list[FrameRef]) -> Iterator[tuple[FrameRef, LoadedImage | FrameError]]:
+def _load_frames(
+    plan: ShotPlan, frames: list[FrameRef]
+) -> Iterator[tuple[FrameRef, LoadedImage | FrameError]]:
     if plan.shot.kind == "video":
         from .io.video import iter_video_frames
 
@@ -457,10 +468,21 @@ def _render(backend, plan, frames, setup, options, masks, summary, recorder, cou
                 fail(frame, str(exc))
                 continue
             summary.done.append(frame.number)
-            record = {"status": "done", "input": _input_name(plan, frame), "seconds": round(seconds, 3), **written}
+            record = {
+                "status": "done",
+                "input": _input_name(plan, frame),
+                "seconds": round(seconds, 3),
+                **written,
+            }
             recorder.add(frame.number, record)
             counter.frame(
-                {"shot": plan.shot.name, "frame": frame.number, "status": "done", "seconds": seconds, **written}
+                {
+                    "shot": plan.shot.name,
+                    "frame": frame.number,
+                    "status": "done",
+                    "seconds": seconds,
+                    **written,
+                }
             )
 
     def flush() -> None:
@@ -558,7 +580,9 @@ def _finish_shot(plan: ShotPlan, summary: ShotSummary, options: RunOptions, emit
             emit({"event": "warning", "message": f"{plan.shot.name}: no --fps given; MP4 at 24 fps"})
         first = read_image(paths[0]).rgb
         if first.shape[0] % 2 or first.shape[1] % 2:
-            emit({"event": "warning", "message": f"{plan.shot.name}: odd frame size; MP4 padded by one pixel"})
+            emit(
+                {"event": "warning", "message": f"{plan.shot.name}: odd frame size; MP4 padded by one pixel"}
+            )
         frames = (read_image(p).rgb for p in paths)
         try:
             write_mp4(mp4, frames, fps=fps, crf=options.crf)

@@ -74,7 +74,9 @@ def _write(shot_dir: Path, data: dict[str, Any]) -> None:
     frames = data.get("frames", {})
     data["done"] = sum(1 for f in frames.values() if f.get("status") == "done")
     data["failed"] = sum(1 for f in frames.values() if f.get("status") == "failed")
-    payload = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False).encode("utf-8", "surrogateescape")
+    payload = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False).encode(
+        "utf-8", "surrogateescape"
+    )
     write_bytes_atomic(shot_dir / SIDECAR_NAME, payload)
 
 

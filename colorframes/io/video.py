@@ -6,6 +6,7 @@ edge colour (announced), never rescaled.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,7 +35,9 @@ def probe(path: Path) -> VideoInfo:
         count, _secs = imageio_ffmpeg.count_frames_and_secs(str(path))
     except (RuntimeError, OSError, StopIteration) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{display(path)}: unreadable video ({first[:160]}); check the file or re-encode it") from None
+        raise InputError(
+            f"{display(path)}: unreadable video ({first[:160]}); check the file or re-encode it"
+        ) from None
     width, height = meta["size"]
     if count <= 0:
         raise InputError(f"{display(path)}: video has no frames")
@@ -114,8 +117,6 @@ def write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float, crf: int = 1
         return count
     finally:
         if writer is not None:
-            try:
+            with contextlib.suppress(Exception):  # the original error matters more
                 writer.close()
-            except Exception:  # noqa: BLE001 - the original error matters more
-                pass
         tmp.unlink(missing_ok=True)

@@ -1,0 +1,91 @@
+"""The Python API under the CLI. Nothing here prints or exits: progress goes through `callback(event)`,
+problems are raised as `ColorframesError` subclasses (each carrying its exit code).
+
+Callback events are dicts with an `"event"` key:
+    plan     {"shots", "frames", "skipped"}                  once, before any frame
+    shot     {"shot", "frames"}                                per shot with frames to render
+    frame    {"shot", "frame", "status": done|failed, "index", "total", "seconds"?, "output"?, "error"?}
+    warning  {"message"}                                       fallbacks, gaps, skipped files
+    note     {"message"}
+    mp4      {"shot", "path"}
+
+Example:
+    >>> from colorframes import api
+    >>> summary = api.run(["examples/shot01"], reference="examples/sheet.png",
+    ...                   options=api.RunOptions(backend="flat", output="out"))
+    >>> summary.exit_code
+    0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .options import RunOptions, resolve_options, validate
+from .runner import RunSummary, execute, plan_run
+
+__all__ = ["RunOptions", "resolve_options", "run", "inspect", "RunSummary"]
+
+
+def run(
+    inputs: list[str],
+    reference: str | None = None,
+    options: RunOptions | None = None,
+    callback: Callable[[dict[str, Any]], None] | None = None,
+) -> RunSummary:
+    """Colorize every selected frame of every shot in `inputs`.
+
+    Args:
+        inputs: folders, sequence patterns, images or videos (see `colorframes.io.discover`).
+        reference: the character sheet; a `ref.*` file inside a shot folder overrides it for that shot.
+        options: a `RunOptions`; defaults to `RunOptions()`.
+        callback: receives progress events (see the module docstring).
+
+    Returns:
+        A `RunSummary`; `summary.exit_code` is 0 when every requested frame exists, 1 when some failed.
+    """
+    options = validate(options or RunOptions())
+    plans, warnings = plan_run(inputs, reference, options)
+    return execute(plans, options, warnings, callback)
+
+
+def inspect(
+    inputs: list[str], reference: str | None = None, options: RunOptions | None = None
+) -> dict[str, Any]:
+    """What `run` would see and do — shots, frame counts, ranges, gaps, sizes, writes and skips —
+    without loading any model."""
+    from .io.framespec import format_ranges
+    from .io.images import display
+    from .runner import _frame_size
+
+    options = validate(options or RunOptions())
+    plans, warnings = plan_run(inputs, reference, options)
+    shots = []
+    for plan in plans:
+        shot = plan.shot
+        size = _frame_size(shot, shot.frames[0]) if shot.frames else (0, 0)
+        selected = [f.number for f in plan.selected]
+        shots.append(
+            {
+                "shot": shot.name,
+                "kind": shot.kind,
+                "source": display(shot.source),
+                "frames": len(shot.frames),
+                "range": format_ranges(shot.numbers)
+                if shot.kind != "video"
+                else f"{shot.numbers[0]}-{shot.numbers[-1]}",
+                "gaps": format_ranges(shot.gaps),
+                "size": {"width": size[1], "height": size[0]},
+                "fps": shot.fps,
+                "reference": display(plan.reference) if plan.reference else None,
+                "seed": plan.seed,
+                "output": display(plan.out_dir),
+                "selected": format_ranges(selected),
+                "write": format_ranges([f.number for f in plan.to_render]),
+                "skip": format_ranges(sorted(plan.skip & set(selected))),
+                "missing_requested": format_ranges(plan.missing),
+                "notes": shot.notes,
+            }
+        )
+    return {"shots": shots, "warnings": warnings}
