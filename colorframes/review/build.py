@@ -15,11 +15,13 @@ from .html import check_first_html, failed_html, render_page, settings_html, url
 from .images import ensure_thumb, ensure_view
 from .plots import svg_plot
 from .sidecar import FrameRecord, SketchSource, read_shot
-from .stats import FrameStats, check_first, flicker_series, read_confidence
+from .stats import FrameStats, check_first, flicker_series, read_confidence, warping_series
 
 Progress = Callable[[dict[str, Any]], None]
 KINDS = (("sketch", ".jpg"), ("mask", ".png"), ("result", ".jpg"))
-FRAME_COLUMNS = ("frame", "status", "sketch", "mask", "result", "thumb", "seconds", "flicker", "low", "error")
+FRAME_COLUMNS = (
+    "frame", "status", "sketch", "mask", "result", "thumb", "seconds", "flicker", "warp", "low", "error",
+)  # fmt: skip
 
 
 @dataclass
@@ -122,11 +124,13 @@ def build_review(
     thumbs, made, reused = _make_thumbs(frames, thumbs_dir, workers)
 
     emit({"event": "review", "shot": shot.name, "stage": "stats"})
-    metric_name, flicker = flicker_series([t[2] for t in thumbs])
+    flicker = flicker_series([t[2] for t in thumbs])
+    warping = warping_series([t[2] for t in thumbs], [t[0] for t in thumbs])
     stats = []
-    for frame, value in zip(frames, flicker, strict=True):
+    for i, frame in enumerate(frames):
         count, score = read_confidence(frame.report)
-        stats.append(FrameStats(flicker=value, low_confidence=count, confidence=score))
+        warp = warping[i] if warping is not None else None
+        stats.append(FrameStats(flicker=flicker[i], warping=warp, low_confidence=count, confidence=score))
     numbers = [f.number for f in frames]
     picks = check_first(numbers, stats)
 
@@ -149,13 +153,21 @@ def build_review(
                 url_for(strip_thumb, review_dir),
                 frame.seconds,
                 None if stat.flicker is None else round(stat.flicker, 6),
+                None if stat.warping is None else round(stat.warping, 6),
                 stat.low_confidence,
                 frame.error,
             ]
         )
     index_of = {f.number: i for i, f in enumerate(frames)}
     plots = [
-        svg_plot(flicker, f"{metric_name} vs previous frame", numbers, "line", "plot-flicker"),
+        svg_plot(
+            flicker, "flicker: mean abs difference to the previous result", numbers, "line", "plot-flicker"
+        )
+    ]
+    if warping is not None:
+        title = "warping error to the previous frame (flow from the sketches)"
+        plots.append(svg_plot(warping, title, numbers, "line", "plot-warping", "#e599f7"))
+    plots += [
         svg_plot(
             [s.low_confidence for s in stats], "low-confidence regions", numbers, "bar", "plot-low", "#ff9f43"
         ),
@@ -193,7 +205,7 @@ def build_review(
         failed=len(shot.failed),
         thumbs_made=made,
         thumbs_reused=reused,
-        flicker_metric=metric_name,
+        flicker_metric="warping error" if warping is not None else "flicker",
         check_first=picks,
         seconds=round(time.perf_counter() - started, 3),
         sheet=sheet,

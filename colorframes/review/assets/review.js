@@ -59,6 +59,7 @@
     $("frame-pos").textContent = (index + 1) + " / " + n;
     loadImages();
     var info = "status " + f.status + " | " + fmt(f.seconds, 2) + " s | flicker " + fmt(f.flicker, 4) +
+      (f.warp === null ? "" : " | warping error " + fmt(f.warp, 4)) +
       " | low-confidence regions " + (f.low === null ? "-" : f.low);
     $("frame-info").textContent = info;
     if (f.error) {
