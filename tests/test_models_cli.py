@@ -1,0 +1,90 @@
+"""The weights registry and `colorframes models`: offline lookups, exit 3 with fetch instructions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from colorframes.errors import ModelUnavailableError
+from colorframes.models import registry
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLORFRAMES_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _invoke(*args: str):
+    from colorframes.cli import app
+
+    return CliRunner().invoke(app, ["models", *args])
+
+
+def test_missing_weights_name_files_source_and_command(home):
+    with pytest.raises(ModelUnavailableError) as info:
+        registry.model_path("switch-eps")
+    message = str(info.value)
+    assert "switch-eps.safetensors" in message
+    assert "tellurion/ColorizeDiffusion" in message
+    assert "colorframes models pull switch-eps" in message
+    assert str(home) in message and "\n" not in message
+    assert info.value.exit_code == 3
+
+
+def test_models_path_exits_3_when_missing(home):
+    result = _invoke("path", "switch-eps")
+    assert result.exit_code == 3, result.output
+    assert "colorframes models pull switch-eps" in result.output
+
+
+def test_present_file_is_found_and_verified(home):
+    folder = home / "isnetis-onnx"
+    folder.mkdir()
+    (folder / "isnetis.onnx").write_bytes(b"not really onnx")
+    assert registry.model_path("isnetis-onnx") == folder / "isnetis.onnx"
+    result = _invoke("path", "isnetis-onnx")
+    assert result.exit_code == 0 and result.output.strip().endswith("isnetis.onnx")
+    (row,) = registry.verify("isnetis-onnx")
+    assert row["ok"] and row["size"] == 15
+    assert row["sha256"] == hashlib.sha256(b"not really onnx").hexdigest()
+
+
+def test_verify_flags_a_broken_safetensors_file(home):
+    folder = home / "isnetis"
+    folder.mkdir()
+    (folder / "isnetis.safetensors").write_bytes(b"\xff" * 16)
+    (row,) = registry.verify("isnetis")
+    assert not row["ok"] and "safetensors" in row["problems"][0]
+    result = _invoke("verify", "isnetis")
+    assert result.exit_code == 3
+
+
+def test_list_json_parses_and_marks_presence(home):
+    result = _invoke("list", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    rows = {row["name"]: row for row in data["models"]}
+    assert {"switch-eps", "clip-vit-h-14", "isnetis", "sketch-segment", "isnetis-onnx", "tiny-random"} <= set(rows)
+    assert rows["switch-eps"]["licence"] == "CC BY-NC-SA 4.0" and rows["switch-eps"]["present"] is False
+    assert rows["tiny-random"]["present"] is True
+    assert rows["isnetis-onnx"]["repo"] == "skytnt/anime-seg"
+
+
+def test_licence_note_is_returned_once_per_process(monkeypatch):
+    monkeypatch.setattr(registry, "_NOTICES_SHOWN", set())
+    first = registry.licence_notice("switch-eps")
+    assert first is not None and "CC BY-NC-SA 4.0" in first
+    assert registry.licence_notice("switch-eps") is None
+    assert registry.licence_notice("clip-vit-h-14") is None
+
+
+def test_local_paths_are_accepted_and_unknown_paths_exit_3(tmp_path):
+    weights = tmp_path / "my.safetensors"
+    weights.write_bytes(b"x")
+    assert registry.model_path(str(weights)) == weights
+    with pytest.raises(ModelUnavailableError, match="does not exist"):
+        registry.model_path(str(tmp_path / "nope.safetensors"))
