@@ -13,8 +13,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..options import RunOptions
-
 
 @dataclass(frozen=True)
 class ShotSetup:
