@@ -87,3 +87,19 @@ def build_isnet(state: dict[str, Any], source: str = "state dict"):
 def load_isnet(path: str | Path):
     """Read and build an ISNetDIS from a checkpoint file."""
     return build_isnet(read_state_dict(path), source=str(path))
+
+
+def declared_input_size(path: str | Path, default: int = 1024) -> int:
+    """The square input side recorded in a .safetensors header (`input_size` metadata), else default.
+
+    The released models were trained at 1024 and carry no metadata; small models made for tests or
+    distilled variants record their own size so the provider feeds them what they expect.
+    """
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        return default
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        value = (handle.metadata() or {}).get("input_size", "")
+    return int(value) if value.isdigit() and int(value) >= 32 else default

@@ -1,8 +1,9 @@
 """Find mask-model weights on local disk; never downloads.
 
-The weights registry (`colorframes.models.registry.model_path`) is asked first when it exists; the
-files are also looked for directly in `COLORFRAMES_HOME` (any depth) and in the Hugging Face cache
-snapshots of their source repos, so a user who ran `huggingface-cli download` is covered too.
+The weights registry (`colorframes.models.registry.model_path`, layout `<COLORFRAMES_HOME>/<name>/<file>`
+or the Hugging Face cache) is asked first; the files are also looked for at any depth under
+`COLORFRAMES_HOME` and in the Hugging Face cache snapshots of their source repos, so a file dropped in
+by hand or fetched with `huggingface-cli download` is found too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ModelUnavailableError
+from ..errors import InputError, ModelUnavailableError
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,11 @@ MASK_WEIGHTS = {
 
 
 def how_to_get(weights: MaskWeights) -> str:
-    home = os.environ.get("COLORFRAMES_HOME", "~/.cache/colorframes")
+    home = os.environ.get("COLORFRAMES_HOME")
+    where = f"{home}/{weights.name}/" if home else "the Hugging Face cache"
     return (
-        f"`colorframes models fetch {weights.name}`, or download {weights.filename} from "
-        f"huggingface.co/{weights.repo} into {home}"
+        f"`colorframes models pull {weights.name}`, or put {weights.filename} from "
+        f"huggingface.co/{weights.repo} in {where}"
     )
 
 
@@ -49,13 +51,11 @@ def _hf_hub_dirs() -> list[Path]:
 
 
 def _search_local(weights: MaskWeights) -> Path | None:
-    home = os.environ.get("COLORFRAMES_HOME")
-    roots = [Path(home)] if home else [Path.home() / ".cache" / "colorframes"]
-    for root in roots:
-        if root.is_dir():
-            hit = next(iter(sorted(root.rglob(weights.filename))), None)
-            if hit is not None and hit.is_file():
-                return hit
+    home = os.environ.get("COLORFRAMES_HOME", "").strip()
+    if home and Path(home).expanduser().is_dir():
+        hit = next(iter(sorted(Path(home).expanduser().rglob(weights.filename))), None)
+        if hit is not None and hit.is_file():
+            return hit
     folder = "models--" + weights.repo.replace("/", "--")
     for hub in _hf_hub_dirs():
         snapshots = hub / folder / "snapshots"
@@ -78,7 +78,7 @@ def find_weights(kind: str) -> Path | None:
             path = Path(model_path(weights.name))
             if path.is_file():
                 return path
-        except (ModelUnavailableError, KeyError, ValueError, OSError):
+        except (ModelUnavailableError, InputError, KeyError, ValueError, OSError):
             pass
     return _search_local(weights)
 

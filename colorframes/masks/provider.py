@@ -94,9 +94,7 @@ class MaskProvider:
     def reference_mask_result(self, ref_rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult:
         rgb = as_rgb(ref_rgb, "reference")
         if alpha is not None and alpha.shape != rgb.shape[:2]:
-            raise InputError(
-                f"reference alpha is {alpha.shape}, the image is {rgb.shape[:2]}; they must match"
-            )
+            raise InputError(f"reference alpha is {alpha.shape}, the image is {rgb.shape[:2]}; they must match")
         has_alpha = alpha is not None and float(np.min(alpha)) < 0.999
         if self.reference_net is None or has_alpha:
             mask, warnings = classical_reference_mask(rgb, alpha if has_alpha else None)
@@ -121,11 +119,14 @@ class MaskProvider:
 
 
 def _torch_masker(path: Path, convention: str, dilation: int, opts: Any) -> NetMasker:
-    from .isnet_weights import load_isnet
+    from .isnet_weights import declared_input_size, load_isnet
     from .runners import TorchRunner
 
     runner = TorchRunner(
-        load_isnet(path), device=getattr(opts, "device", "auto"), dtype=getattr(opts, "dtype", "auto")
+        load_isnet(path),
+        size=declared_input_size(path),
+        device=getattr(opts, "device", "auto"),
+        dtype=getattr(opts, "dtype", "auto"),
     )
     return NetMasker(runner, convention, dilation, label=f"{path.name}:{convention}")
 

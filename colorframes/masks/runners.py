@@ -70,9 +70,7 @@ class OnnxRunner:
         try:
             self.session = ort.InferenceSession(str(path), providers=providers)
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
-            raise ModelUnavailableError(
-                f"cannot load ONNX mask model {path}: {str(exc).splitlines()[0]}"
-            ) from None
+            raise ModelUnavailableError(f"cannot load ONNX mask model {path}: {str(exc).splitlines()[0]}") from None
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.output_name = self.session.get_outputs()[0].name
