@@ -1,0 +1,133 @@
+"""Line-art metrics: line fidelity and BasicPBC-style segment accuracy.
+
+Segment accuracy follows BasicPBC's `eval_json_stage2` as summarised in the research brief §4.3, in
+the paint-bucket setting where the ground truth is flat (one colour per line-enclosed segment):
+a segment is correct when the prediction's colour there equals the ground truth's exactly (RGB, no
+tolerance by default). Since a generated frame is not flat, a segment's predicted colour is its
+*most frequent* RGB value. Segments come from the sketch (the same regions as the flat backend;
+label 0 = line pixels, excluded) or, without a sketch, are the 4-connected components of equal
+ground-truth colour. BasicPBC counts its line index 0 as a segment and subtracts it again in
+`acc_thres`; our segment lists never contain the lines, so no `- 1` appears below.
+Background segments (for `pix_acc_wobg`) are those whose ground-truth colour is transparent
+(mean alpha < 0.5) or pure white paper.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .regions import line_regions
+
+SEGMENT_MIN_PIXELS = 10  # BasicPBC's threshold for acc_thres: segments with more pixels than this
+FLAT_FRACTION = 0.98  # GT is flat when this share of non-line pixels equals their segment's colour
+MAX_FLAT_COLOURS = 1024  # without a sketch, a GT with more distinct colours is not flat
+LINE_TOLERANCE = 8  # line fidelity: max per-channel difference (0..255) of a preserved line pixel
+
+
+def line_fidelity(
+    pred: np.ndarray, sketch: np.ndarray, line_mask: np.ndarray | None = None, tolerance: int = LINE_TOLERANCE
+) -> float:
+    """Share of the sketch's line pixels whose colour the output kept (max channel diff <= tolerance).
+
+    `pred` and `sketch` are (H, W, 3) uint8; NaN when the sketch has no line pixels.
+    """
+    if line_mask is None:
+        line_mask = line_regions(sketch)[1]
+    count = int(line_mask.sum())
+    if count == 0:
+        return math.nan
+    diff = np.abs(pred[line_mask].astype(np.int16) - sketch[line_mask].astype(np.int16)).max(axis=-1)
+    return float(np.count_nonzero(diff <= tolerance) / count)
+
+
+def _codes(rgb: np.ndarray) -> np.ndarray:
+    c = rgb.astype(np.int64)
+    return (c[..., 0] << 16) | (c[..., 1] << 8) | c[..., 2]
+
+
+def segment_modes(labels: np.ndarray, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Most frequent RGB code per label → (codes (N+1,) int64, share of pixels having it (N+1,))."""
+    n = int(labels.max()) + 1
+    keys = labels.astype(np.int64).ravel() * (1 << 24) + _codes(rgb).ravel()
+    uniq, counts = np.unique(keys, return_counts=True)
+    seg, code = uniq >> 24, uniq & ((1 << 24) - 1)
+    order = np.lexsort((-counts, seg))  # by segment, most frequent first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = seg[order][1:] != seg[order][:-1]
+    best = order[first]
+    modes = np.full(n, -1, dtype=np.int64)
+    share = np.zeros(n)
+    totals = np.bincount(labels.ravel(), minlength=n).astype(np.float64)
+    modes[seg[best]] = code[best]
+    share[seg[best]] = counts[best] / np.maximum(totals[seg[best]], 1)
+    return modes, share
+
+
+def colour_components(gt: np.ndarray) -> np.ndarray | None:
+    """4-connected components of equal colour, labels from 1; None when GT has too many colours."""
+    import cv2
+
+    codes = _codes(gt)
+    colours = np.unique(codes)
+    if len(colours) > MAX_FLAT_COLOURS:
+        return None
+    labels = np.zeros(codes.shape, dtype=np.int32)
+    offset = 0
+    for colour in colours:
+        count, comp = cv2.connectedComponents((codes == colour).astype(np.uint8), connectivity=4)
+        labels = np.where(comp > 0, comp + offset, labels)
+        offset += count - 1
+    return labels
+
+
+def segment_accuracy(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    labels: np.ndarray | None = None,
+    gt_alpha: np.ndarray | None = None,
+    tolerance: int = 0,
+) -> dict[str, float] | None:
+    """BasicPBC metrics {acc, acc_thres, pix_acc, pix_acc_wobg} in [0, 1], or None if GT is not flat.
+
+    `pred`, `gt`: (H, W, 3) uint8; `labels`: (H, W) int with 0 = line (from the sketch), or None to
+    use the GT's own equal-colour components. `tolerance` > 0 accepts a per-channel difference.
+    """
+    if labels is None:
+        labels = colour_components(gt)
+        if labels is None:
+            return None
+    labels = labels.astype(np.int64)
+    gt_modes, gt_share = segment_modes(labels, gt)
+    areas = np.bincount(labels.ravel(), minlength=len(gt_modes)).astype(np.float64)
+    segs = np.nonzero(areas > 0)[0]
+    segs = segs[segs != 0]
+    if len(segs) == 0:
+        return None
+    if np.sum(gt_share[segs] * areas[segs]) < FLAT_FRACTION * areas[segs].sum():
+        return None  # GT is not flat: per-segment exact colours are meaningless
+    pred_modes, _ = segment_modes(labels, pred)
+
+    def unpack(code: np.ndarray) -> np.ndarray:
+        return np.stack([(code >> 16) & 255, (code >> 8) & 255, code & 255], axis=-1)
+
+    diff = np.abs(unpack(pred_modes[segs]) - unpack(gt_modes[segs])).max(axis=-1)
+    correct = diff <= tolerance
+    area = areas[segs]
+    background = gt_modes[segs] == 0xFFFFFF
+    if gt_alpha is not None:
+        alpha_sum = np.bincount(labels.ravel(), weights=gt_alpha.ravel(), minlength=len(areas))
+        background |= alpha_sum[segs] / area < 0.5
+    big = area > SEGMENT_MIN_PIXELS
+    foreground = ~background
+
+    def ratio(num: float, den: float) -> float:
+        return float(num / den) if den > 0 else math.nan
+
+    return {
+        "acc": ratio(correct.sum(), len(segs)),
+        "acc_thres": ratio((correct & big).sum(), big.sum()),
+        "pix_acc": ratio(area[correct].sum(), area.sum()),
+        "pix_acc_wobg": ratio(area[correct & foreground].sum(), area[foreground].sum()),
+    }
