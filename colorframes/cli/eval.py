@@ -60,7 +60,9 @@ def render_table(result: dict) -> str:
     lines = [f"{result['pred']}: {result['count']} paired frames"]
     for i, row in enumerate(rows):
         lines.append(
-            "  ".join(cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths)))
+            "  ".join(
+                cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
         )
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
