@@ -77,9 +77,7 @@ def fit_plate(plate: np.ndarray, size: tuple[int, int], fit: str, name: str) -> 
     plate = plate[top : top + h, left : left + w]
     ph, pw = plate.shape[:2]
     pad_y, pad_x = h - ph, w - pw
-    return np.pad(
-        plate, ((pad_y // 2, pad_y - pad_y // 2), (pad_x // 2, pad_x - pad_x // 2), (0, 0)), mode="edge"
-    )
+    return np.pad(plate, ((pad_y // 2, pad_y - pad_y // 2), (pad_x // 2, pad_x - pad_x // 2), (0, 0)), mode="edge")
 
 
 class PlateSource:

@@ -13,7 +13,7 @@ The sequence goes sketch -> flat colours -> shading and detail -> the final fram
     arrives the way the sampler produced it; without them (flat backend) it is (1 - t) * flats + t * final.
 
 Regions come from `labels` (the flat backend's region map, 0 = line) or, when absent, from segmenting the
-sketch; flat colours come from `region_colors` or, when absent, from the final frame's mean inside each
+sketch; flat colours come from `region_colors` or, when absent, from the final frame's median inside each
 region. With N = 2 the sequence is just [sketch, final]; the middle N - 2 images are split between flats
 (the first half, rounded up) and shading.
 """
@@ -107,18 +107,26 @@ def _region_palette(
     final: np.ndarray,
     region_colors: np.ndarray | Mapping[int, Sequence[float]] | None,
 ) -> np.ndarray:
-    """(R+1, 3) float32 flat colour per label: the backend's colours where given, else the final's mean."""
+    """(R+1, 3) float32 flat colour per label: the backend's colours where given, else the final's median.
+
+    The median (not the mean) so a region that strays a few pixels over a differently coloured neighbour
+    (paper around the figure, say) still gets its own colour exactly.
+    """
     flat_labels = labels.ravel().clip(0)
     count = int(flat_labels.max(initial=0)) + 1
-    area = np.maximum(np.bincount(flat_labels, minlength=count), 1).astype(np.float64)
-    pixels = final.reshape(-1, 3).astype(np.float64)
-    palette = np.stack(
-        [np.bincount(flat_labels, weights=pixels[:, c], minlength=count) / area for c in range(3)], axis=1
-    )
-    given = _given_colours(region_colors, count)
-    for label, rgb in given.items():
+    palette = np.stack([_median_per_label(flat_labels, final[..., c].ravel(), count) for c in range(3)], 1)
+    for label, rgb in _given_colours(region_colors, count).items():
         palette[label] = rgb
     return np.clip(palette, 0.0, 1.0).astype(np.float32)
+
+
+def _median_per_label(labels: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """(count,) median of `values` in [0, 1] per label, at 8-bit precision (one histogram per label)."""
+    levels = (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.int64)  # (N,)
+    hist = np.bincount(labels * 256 + levels, minlength=count * 256).reshape(count, 256)
+    cdf = np.cumsum(hist, axis=1)  # (count, 256)
+    half = (cdf[:, -1:] + 1) // 2
+    return np.argmax(cdf >= np.maximum(half, 1), axis=1) / 255.0
 
 
 def _given_colours(region_colors: object, count: int) -> dict[int, np.ndarray]:
@@ -139,9 +147,7 @@ def _given_colours(region_colors: object, count: int) -> dict[int, np.ndarray]:
     return {k: v / scale for k, v in items}
 
 
-def _flats(
-    sketch: np.ndarray, labels: np.ndarray, order: np.ndarray, colours: np.ndarray, share: float
-) -> np.ndarray:
+def _flats(sketch: np.ndarray, labels: np.ndarray, order: np.ndarray, colours: np.ndarray, share: float) -> np.ndarray:
     """The sketch with the first `share` of `order` filled: colour x line art (multiply keeps lines)."""
     count = int(np.ceil(share * len(order) - 1e-9))
     chosen = np.zeros(colours.shape[0], dtype=bool)

@@ -48,9 +48,7 @@ def write_png_atomic(image: np.ndarray, path: str | os.PathLike, bit_depth: int 
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise FrameError(
-            f"{os.fsdecode(path)}: cannot write ({exc.strerror}); check space and rights"
-        ) from None
+        raise FrameError(f"{os.fsdecode(path)}: cannot write ({exc.strerror}); check space and rights") from None
     return path
 
 
@@ -75,9 +73,7 @@ def pad_even(image: np.ndarray) -> np.ndarray:
     return np.pad(image, ((0, pad_y), (0, pad_x), (0, 0)), mode="edge")
 
 
-def write_process_mp4(
-    frames: Sequence[np.ndarray], path: str | os.PathLike, fps: float = 4.0, crf: int = 18
-) -> Path:
+def write_process_mp4(frames: Sequence[np.ndarray], path: str | os.PathLike, fps: float = 4.0, crf: int = 18) -> Path:
     """Write `frames` (H, W, 3) float32 as an H.264 yuv420p MP4 at `fps`, one video frame per image."""
     import imageio_ffmpeg
 
@@ -114,7 +110,5 @@ def write_process_mp4(
         temp.unlink(missing_ok=True)
         if isinstance(exc, FrameError | KeyboardInterrupt) or not isinstance(exc, Exception):
             raise
-        raise FrameError(
-            f"{os.fsdecode(path)}: ffmpeg failed ({exc}); check disk space and the path"
-        ) from None
+        raise FrameError(f"{os.fsdecode(path)}: ffmpeg failed ({exc}); check disk space and the path") from None
     return path

@@ -33,9 +33,7 @@ def test_strength_zero_leaves_figure_unchanged(scene):
 @pytest.mark.parametrize("strength", [0.5, 1.0])
 def test_lab_mean_moves_toward_plate_by_strength(scene, strength):
     sel = paint_pixels(scene)
-    out = harmonize(
-        scene["figure"], scene["plate"], scene["mask"], scene["sketch"], strength=strength, region="plate"
-    )
+    out = harmonize(scene["figure"], scene["plate"], scene["mask"], scene["sketch"], strength=strength, region="plate")
     before = cv_lab(scene["figure"])[sel].mean(axis=0)
     target = cv_lab(scene["plate"]).reshape(-1, 3).mean(axis=0)
     after = cv_lab(out.layer[..., :3])[sel].mean(axis=0)
@@ -47,9 +45,7 @@ def test_lab_mean_moves_toward_plate_by_strength(scene, strength):
 def test_full_strength_matches_plate_std_within_the_clamp(scene):
     """Std is matched per Lab channel, except where the scale would pass 4x: there it stops at 1/4."""
     sel = paint_pixels(scene)
-    out = harmonize(
-        scene["figure"], scene["plate"], scene["mask"], scene["sketch"], strength=1.0, region="plate"
-    )
+    out = harmonize(scene["figure"], scene["plate"], scene["mask"], scene["sketch"], strength=1.0, region="plate")
     before = cv_lab(scene["figure"])[sel].std(axis=0)
     target = cv_lab(scene["plate"]).reshape(-1, 3).std(axis=0)
     after = cv_lab(out.layer[..., :3])[sel].std(axis=0)
