@@ -159,18 +159,12 @@ def build_review(
             ]
         )
     index_of = {f.number: i for i, f in enumerate(frames)}
-    plots = [
-        svg_plot(
-            flicker, "flicker: mean abs difference to the previous result", numbers, "line", "plot-flicker"
-        )
-    ]
+    plots = [svg_plot(flicker, "flicker: mean abs difference to the previous result", numbers, "line", "plot-flicker")]
     if warping is not None:
         title = "warping error to the previous frame (flow from the sketches)"
         plots.append(svg_plot(warping, title, numbers, "line", "plot-warping", "#e599f7"))
     plots += [
-        svg_plot(
-            [s.low_confidence for s in stats], "low-confidence regions", numbers, "bar", "plot-low", "#ff9f43"
-        ),
+        svg_plot([s.low_confidence for s in stats], "low-confidence regions", numbers, "bar", "plot-low", "#ff9f43"),
         svg_plot([f.seconds for f in frames], "seconds per frame", numbers, "bar", "plot-seconds", "#69db7c"),
     ]
     from .. import __version__

@@ -1,8 +1,9 @@
 """The contact sheet: one PNG grid, each cell sketch | mask | result with the frame number burned in.
 
 Size stays bounded for any shot length: at most MAX_CELLS cells (frames sampled evenly, first and last
-always included) of three panels fitting PANEL_BOX each, so the sheet is at most about 1.6k x 2k pixels
-(a few MB as PNG even for noisy line art). The full shot is browsable in index.html.
+always included) of three panels fitting PANEL_BOX each, so the sheet is at most about 1.6k x 1.9k
+pixels; if the PNG would still exceed MAX_BYTES (noisy content compresses badly) the panels are shrunk
+until it fits. The full shot is browsable in index.html.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import fit_size, read_rgb, resize_to_fit, write_image
+from .images import encode_image, fit_size, read_rgb, resize_to_fit, write_bytes
 
 MAX_CELLS = 60
+MAX_BYTES = 4 * 1024 * 1024
 COLUMNS = 4
 PANEL_BOX = (128, 96)  # (width, height) one panel fits inside
 LABEL_H = 20
@@ -65,9 +67,7 @@ def sample_indices(n: int, limit: int = MAX_CELLS) -> list[int]:
     return sorted({int(round(i)) for i in np.linspace(0, n - 1, limit)})
 
 
-def _text(
-    canvas: np.ndarray, text: str, org: tuple[int, int], color: tuple[int, int, int], scale=0.45
-) -> None:
+def _text(canvas: np.ndarray, text: str, org: tuple[int, int], color: tuple[int, int, int], scale=0.45) -> None:
     import cv2
 
     cv2.putText(canvas, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, 1, cv2.LINE_AA)
@@ -106,20 +106,34 @@ def build_contact_sheet(
     max_cells: int = MAX_CELLS,
     columns: int = COLUMNS,
     panel_box: tuple[int, int] = PANEL_BOX,
+    max_bytes: int = MAX_BYTES,
 ) -> ContactSheet:
     """Lay out sampled frames in a grid and write `target` (PNG). Returns the layout for callers/tests."""
     picked = [entries[i] for i in sample_indices(len(entries), max_cells)]
+    box = panel_box
+    for _ in range(4):
+        sheet, cells = _render(picked, len(entries), title, columns, box)
+        data = encode_image(".png", sheet)
+        if len(data) <= max_bytes:
+            break
+        shrink = 0.9 * (max_bytes / len(data)) ** 0.5
+        box = (max(16, int(box[0] * shrink)), max(12, int(box[1] * shrink)))
+    write_bytes(target, data)
+    return ContactSheet(target, sheet.shape[1], sheet.shape[0], cells, total_frames=len(entries))
+
+
+def _render(
+    picked: Sequence[SheetEntry], total: int, title: str, columns: int, panel_box: tuple[int, int]
+) -> tuple[np.ndarray, list[SheetCell]]:
     pw, ph = _panel_size(picked, panel_box)
     cell_w, cell_h = 3 * pw + 2 * GAP, LABEL_H + ph
     cols = max(1, min(columns, len(picked)))
     rows = max(1, -(-len(picked) // cols))
-    width = PAD + cols * (cell_w + PAD)
+    width = max(PAD + cols * (cell_w + PAD), 420)
     height = HEADER_H + PAD + rows * (cell_h + PAD)
-    sheet = np.empty((height, width, 3), np.uint8)
+    sheet = np.empty((height, width, 3), np.uint8)  # (H, W, 3) RGB
     sheet[:] = SHEET_BG
-    shown = f"{len(picked)} of {len(entries)} frames" + (
-        " (sampled evenly)" if len(picked) < len(entries) else ""
-    )
+    shown = f"{len(picked)} of {total} frames" + (" (sampled evenly)" if len(picked) < total else "")
     _text(sheet, f"{title}  -  {shown}  -  sketch | mask | result", (PAD, 19), (235, 235, 235), 0.5)
     cells: list[SheetCell] = []
     for i, entry in enumerate(picked):
@@ -129,7 +143,7 @@ def build_contact_sheet(
         sheet[y : y + LABEL_H, x : x + cell_w] = (20, 20, 20)
         _text(sheet, str(entry.frame), (x + 4, y + 15), (255, 255, 255), 0.5)
         if entry.status != "done":
-            _text(sheet, entry.status.upper(), (x + cell_w - 70, y + 15), (255, 90, 90), 0.45)
+            _text(sheet, entry.status.upper(), (x + max(60, cell_w - 70), y + 15), (255, 90, 90), 0.45)
         cell = SheetCell(frame=entry.frame, x=x, y=y, w=cell_w, h=cell_h)
         for k, (thumb, name) in enumerate(zip(entry.thumbs, PANEL_NAMES, strict=True)):
             px, py = x + k * (pw + GAP), y + LABEL_H
@@ -137,5 +151,4 @@ def build_contact_sheet(
             sheet[py : py + ph, px : px + pw] = _panel(thumb, (pw, ph), label, failed and name == "result")
             cell.panels.append((px, py, pw, ph))
         cells.append(cell)
-    write_image(target, sheet)
-    return ContactSheet(path=target, width=width, height=height, cells=cells, total_frames=len(entries))
+    return sheet, cells

@@ -57,20 +57,29 @@ def resize_to_fit(image: np.ndarray, box: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def write_image(path: Path, rgb: np.ndarray) -> None:
-    """Atomic write (temp file + rename) so an interrupted review never leaves a half thumbnail."""
+def encode_image(suffix: str, rgb: np.ndarray) -> bytes:
+    """PNG/JPEG bytes of an RGB (or grey) uint8 image."""
     import cv2
 
-    suffix = path.suffix.lower()
+    suffix = suffix.lower()
     params = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if suffix in (".jpg", ".jpeg") else []
     bgr = rgb[:, :, ::-1] if rgb.ndim == 3 else rgb
     ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(bgr), params)
     if not ok:  # pragma: no cover - OpenCV always encodes png/jpg
-        raise OSError(f"could not encode {path}")
+        raise OSError(f"could not encode {suffix}")
+    return encoded.tobytes()
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Atomic write (temp file + rename) so an interrupted review never leaves a half file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    encoded.tofile(str(tmp))
+    tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def write_image(path: Path, rgb: np.ndarray) -> None:
+    write_bytes(path, encode_image(path.suffix, rgb))
 
 
 def is_fresh(target: Path, source: Path) -> bool:

@@ -70,9 +70,7 @@ def svg_plot(
         parts.append(f'<text x="{x0}" y="{HEIGHT - 4}" class="tick">{frames[0]}</text>')
         parts.append(f'<text x="{x1}" y="{HEIGHT - 4}" class="tick" text-anchor="end">{frames[-1]}</text>')
     if not present:
-        parts.append(
-            f'<text x="{(x0 + x1) / 2}" y="{(y0 + y1) / 2}" class="tick" text-anchor="middle">no data</text>'
-        )
+        parts.append(f'<text x="{(x0 + x1) / 2}" y="{(y0 + y1) / 2}" class="tick" text-anchor="middle">no data</text>')
     elif kind == "bar":
         width = max(1.0, step * 0.8)
         d = " ".join(f"M{px(i):.1f} {y0}V{py(v):.1f}" for i, v in enumerate(values) if v)

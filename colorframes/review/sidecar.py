@@ -53,9 +53,7 @@ def load_sidecar(shot_dir: Path) -> dict[str, Any]:
     """Parse the sidecar or raise InputError naming the file and what to do."""
     path = Path(shot_dir) / SIDECAR_NAME
     if not path.is_file():
-        raise InputError(
-            f"{path}: no sidecar; point `colorframes review` at a folder written by `colorframes run`"
-        )
+        raise InputError(f"{path}: no sidecar; point `colorframes review` at a folder written by `colorframes run`")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -115,9 +113,7 @@ def read_shot(shot_dir: Path, sketches: SketchSource = None) -> ShotRecord:
         try:
             number = int(key)
         except ValueError:
-            raise InputError(
-                f"{shot_dir / SIDECAR_NAME}: frame key {key!r} is not a number; rerun the shot"
-            ) from None
+            raise InputError(f"{shot_dir / SIDECAR_NAME}: frame key {key!r} is not a number; rerun the shot") from None
         entry = entry if isinstance(entry, dict) else {}
         status = str(entry.get("status") or "pending")
         output_name = entry.get("output")
@@ -140,9 +136,7 @@ def read_shot(shot_dir: Path, sketches: SketchSource = None) -> ShotRecord:
             )
         )
     frames.sort(key=lambda f: f.number)
-    return ShotRecord(
-        shot_dir=shot_dir, name=str(data.get("shot") or shot_dir.name), sidecar=data, frames=frames
-    )
+    return ShotRecord(shot_dir=shot_dir, name=str(data.get("shot") or shot_dir.name), sidecar=data, frames=frames)
 
 
 def find_shots(out: Path) -> list[Path]:
@@ -152,7 +146,5 @@ def find_shots(out: Path) -> list[Path]:
         raise InputError(f"{out}: not a folder; give the output folder of `colorframes run`")
     shots = {p.parent for p in out.rglob(SIDECAR_NAME)}
     if not shots:
-        raise InputError(
-            f"{out}: no {SIDECAR_NAME} found; run `colorframes run` first or give its --output folder"
-        )
+        raise InputError(f"{out}: no {SIDECAR_NAME} found; run `colorframes run` first or give its --output folder")
     return sorted(shots)

@@ -55,9 +55,7 @@ def flicker_series(results: Sequence[Path | None]) -> list[float | None]:
     return values
 
 
-def warping_series(
-    results: Sequence[Path | None], sketches: Sequence[Path | None]
-) -> list[float | None] | None:
+def warping_series(results: Sequence[Path | None], sketches: Sequence[Path | None]) -> list[float | None] | None:
     """Warping error to the previous frame via `colorframes.metrics`, or None when it is not installed.
 
     The flow comes from the sketches when both are present (a flickering result cannot hide its flicker
@@ -97,9 +95,7 @@ def read_confidence(report: Path | None) -> tuple[int | None, float | None]:
     return count, float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
 
 
-def check_first(
-    numbers: Sequence[int], stats: Sequence[FrameStats], limit: int = 5
-) -> list[dict[str, object]]:
+def check_first(numbers: Sequence[int], stats: Sequence[FrameStats], limit: int = 5) -> list[dict[str, object]]:
     """Frames to look at first: the highest warping error (else flicker), then the least confident."""
     picks: list[dict[str, object]] = []
     use_warping = any(s.warping is not None for s in stats)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import cv2
 import numpy as np
@@ -100,3 +102,40 @@ def make_run(
 @pytest.fixture
 def fake_run(tmp_path: Path) -> FakeRun:
     return make_run(tmp_path)
+
+
+class _RefParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.scripts: dict[str, str] = {}
+        self._script_id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        self.refs += [v for k, v in attrs if k in ("src", "href") and v]
+        self._script_id = values.get("id") if tag == "script" else None
+
+    def handle_data(self, data: str) -> None:
+        if self._script_id:
+            self.scripts[self._script_id] = self.scripts.get(self._script_id, "") + data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._script_id = None
+
+
+def page_references(html: Path) -> tuple[list[str], dict]:
+    """(every src/href in the markup, the parsed JSON frame table) of a review page."""
+    parser = _RefParser()
+    parser.feed(html.read_text(encoding="utf-8"))
+    return parser.refs, json.loads(parser.scripts["frame-table"])
+
+
+def resolve_url(url: str, base: Path) -> Path:
+    """A page URL as a file path: relative URLs against `base`, file:// URLs as is."""
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    assert not parsed.scheme, f"network reference in a self-contained page: {url}"
+    return base / unquote(parsed.path)
