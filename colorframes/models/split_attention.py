@@ -1,0 +1,201 @@
+"""Split cross-attention: per-pixel choice between a foreground and a background attention branch.
+
+Every UNet attn2 gets a `SplitCrossAttnProcessor` holding fg and bg LoRA adapters for to_q/to_k/to_v
+(brief 1(a)). With a mask, the context is split in halves: the fg branch attends x -> first half, the bg
+branch x -> second half, each with q/k/v through its own (optionally LoRA'd) projections; the result is
+`where(mask > ts_s, fg, bg)` before `to_out`. Without a mask (vanilla) it is plain cross-attention with
+the base weights.
+
+Why not peft: peft activates adapters per module for the whole forward, while here two adapters of the
+same `to_q` must run side by side in ONE forward and be selected per pixel. Swapping the active adapter
+between two sub-calls would be Python state inside the forward (hostile to torch.compile and batching).
+The adapter weights keep peft's layout instead: `lora_A.<adapter>` (rank x in) and `lora_B.<adapter>`
+(out x rank), adapters `fg` and `bg`, scaling 1 (lora_alpha == r), no dropout, no bias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+ATTENTION_BACKENDS = ("sdpa", "xformers")
+
+
+@dataclass
+class SplitAttentionInputs:
+    """Per-UNet-call state handed to every attn2 through `cross_attention_kwargs["split"]`.
+
+    select: {scale_factor: (B|1, HW, 1) bool}, True where the fg branch wins at that UNet level.
+    """
+
+    fg_lora: bool
+    bg_lora: bool
+    select: dict[float, torch.Tensor]
+
+
+def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int, backend: str = "sdpa") -> torch.Tensor:
+    """(B, Lq, H*D), (B, Lk, H*D) x2 -> (B, Lq, H*D) multi-head softmax attention, scale 1/sqrt(D)."""
+    b, lq, inner = q.shape
+    d = inner // heads
+    if backend == "xformers":
+        import xformers.ops as xops
+
+        q, k, v = (t.reshape(b, t.shape[1], heads, d) for t in (q, k, v))
+        return xops.memory_efficient_attention(q, k, v).reshape(b, lq, inner)
+    q, k, v = (t.reshape(b, t.shape[1], heads, d).transpose(1, 2) for t in (q, k, v))
+    out = F.scaled_dot_product_attention(q, k, v)  # (B, H, Lq, D)
+    return out.transpose(1, 2).reshape(b, lq, inner)
+
+
+class SplitLoRA(nn.Module):
+    """Two low-rank deltas (fg, bg) for one base linear layer, in peft's lora_A / lora_B layout."""
+
+    def __init__(self, in_features: int, out_features: int, fg_rank: int, bg_rank: int) -> None:
+        super().__init__()
+        self.lora_A = nn.ModuleDict(
+            {"fg": nn.Linear(in_features, fg_rank, bias=False), "bg": nn.Linear(in_features, bg_rank, bias=False)}
+        )
+        self.lora_B = nn.ModuleDict(
+            {"fg": nn.Linear(fg_rank, out_features, bias=False), "bg": nn.Linear(bg_rank, out_features, bias=False)}
+        )
+        for name, rank in (("fg", fg_rank), ("bg", bg_rank)):
+            nn.init.normal_(self.lora_A[name].weight, std=1.0 / max(rank, 1))
+            nn.init.zeros_(self.lora_B[name].weight)
+
+    def delta(self, adapter: str, x: torch.Tensor) -> torch.Tensor:
+        return self.lora_B[adapter](self.lora_A[adapter](x))
+
+
+class SelfAttnProcessor:
+    """attn1 processor: plain self-attention that accepts (and ignores) the split kwargs."""
+
+    def __init__(self, backend: str = "sdpa") -> None:
+        self.backend = backend
+
+    def __call__(
+        self,
+        attn,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        temb: torch.Tensor | None = None,
+        split: SplitAttentionInputs | None = None,
+    ) -> torch.Tensor:
+        ctx = hidden_states if encoder_hidden_states is None else encoder_hidden_states
+        out = attend(attn.to_q(hidden_states), attn.to_k(ctx), attn.to_v(ctx), attn.heads, self.backend)
+        return attn.to_out[1](attn.to_out[0](out))
+
+
+class SplitCrossAttnProcessor(nn.Module):
+    """attn2 processor with fg/bg LoRA and the per-pixel branch select (see module docstring)."""
+
+    def __init__(
+        self,
+        query_dim: int,
+        context_dim: int,
+        inner_dim: int,
+        fg_rank: float | int,
+        bg_rank: float | int,
+        scale_factor: float,
+        backend: str = "sdpa",
+    ) -> None:
+        super().__init__()
+        from .config import ColorizerConfig
+
+        r = ColorizerConfig.lora_rank
+        self.to_q = SplitLoRA(query_dim, inner_dim, r(fg_rank, query_dim, inner_dim), r(bg_rank, query_dim, inner_dim))
+        self.to_k = SplitLoRA(
+            context_dim, inner_dim, r(fg_rank, context_dim, inner_dim), r(bg_rank, context_dim, inner_dim)
+        )
+        self.to_v = SplitLoRA(
+            context_dim, inner_dim, r(fg_rank, context_dim, inner_dim), r(bg_rank, context_dim, inner_dim)
+        )
+        self.scale_factor = float(scale_factor)
+        self.backend = backend
+
+    def _project(self, attn, x: torch.Tensor, ctx: torch.Tensor, adapter: str | None):
+        q, k, v = attn.to_q(x), attn.to_k(ctx), attn.to_v(ctx)
+        if adapter is not None:
+            q = q + self.to_q.delta(adapter, x)
+            k = k + self.to_k.delta(adapter, ctx)
+            v = v + self.to_v.delta(adapter, ctx)
+        return q, k, v
+
+    def __call__(  # noqa: D102 - diffusers processor protocol
+        self,
+        attn,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        temb: torch.Tensor | None = None,
+        split: SplitAttentionInputs | None = None,
+    ) -> torch.Tensor:
+        x = hidden_states  # (B, HW, C)
+        ctx = x if encoder_hidden_states is None else encoder_hidden_states  # (B, N, Cc)
+        if split is None or not (split.fg_lora or split.bg_lora):
+            q, k, v = self._project(attn, x, ctx, None)
+            out = attend(q, k, v, attn.heads, self.backend)
+            return attn.to_out[1](attn.to_out[0](out))
+        b = x.shape[0]
+        ctx_fg, ctx_bg = ctx.chunk(2, dim=1)  # (B, N/2, Cc) each
+        q_fg, k_fg, v_fg = self._project(attn, x, ctx_fg, "fg" if split.fg_lora else None)
+        q_bg, k_bg, v_bg = self._project(attn, x, ctx_bg, "bg" if split.bg_lora else None)
+        # Both branches in one attention call: (2B, ...) with fg first.
+        out = attend(
+            torch.cat([q_fg, q_bg]), torch.cat([k_fg, k_bg]), torch.cat([v_fg, v_bg]), attn.heads, self.backend
+        )
+        out_fg, out_bg = out[:b], out[b:]  # (B, HW, inner)
+        select = split.select[self.scale_factor]  # (B|1, HW, 1) bool
+        out = torch.where(select, out_fg, out_bg)
+        return attn.to_out[1](attn.to_out[0](out))
+
+
+def level_scale_factors(num_levels: int) -> list[float]:
+    """Mask interpolation factor per UNet level: 1, 1/2, 1/4, ... (level 0 = latent resolution)."""
+    return [0.5**i for i in range(num_levels)]
+
+
+def install_processors(unet, fg_rank: float | int, bg_rank: float | int, backend: str = "sdpa") -> None:
+    """Put a SplitCrossAttnProcessor on every attn2 and a SelfAttnProcessor on every attn1.
+
+    The level (and so the mask scale factor) of an attention module follows from its path:
+    down_blocks.i -> level i, mid_block -> deepest level, up_blocks.j -> level (L - 1 - j).
+    """
+    levels = len(unet.config.block_out_channels)
+    scales = level_scale_factors(levels)
+    processors = {}
+    for name in unet.attn_processors:
+        path = name.split(".")
+        if path[0] == "down_blocks":
+            level = int(path[1])
+        elif path[0] == "up_blocks":
+            level = levels - 1 - int(path[1])
+        else:
+            level = levels - 1
+        if name.endswith("attn2.processor"):
+            attn = unet.get_submodule(name.rsplit(".", 1)[0])
+            processors[name] = SplitCrossAttnProcessor(
+                query_dim=attn.to_q.in_features,
+                context_dim=attn.to_k.in_features,
+                inner_dim=attn.to_q.out_features,
+                fg_rank=fg_rank,
+                bg_rank=bg_rank,
+                scale_factor=scales[level],
+                backend=backend,
+            )
+        else:
+            processors[name] = SelfAttnProcessor(backend)
+    unet.set_attn_processor(processors)
+
+
+def set_attention_backend(unet, backend: str) -> None:
+    """Switch every processor between SDPA and xformers (weights untouched)."""
+    if backend not in ATTENTION_BACKENDS:
+        raise ValueError(f"attention backend must be one of {ATTENTION_BACKENDS}")
+    if backend == "xformers":
+        import xformers.ops  # noqa: F401 - fail early with ImportError when missing
+    for proc in unet.attn_processors.values():
+        proc.backend = backend
