@@ -35,6 +35,24 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     return lab
 
 
+def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
+    """CIELAB → sRGB in [0, 1] (inverse of `srgb_to_lab`, out-of-gamut colours clipped)."""
+    lab = np.asarray(lab, dtype=np.float64)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    fx = fy + lab[..., 1] / 500.0
+    fz = fy - lab[..., 2] / 200.0
+    eps, kappa = 216.0 / 24389.0, 24389.0 / 27.0
+
+    def finv(f: np.ndarray) -> np.ndarray:
+        return np.where(f**3 > eps, f**3, (116.0 * f - 16.0) / kappa)
+
+    xyz = np.stack([finv(fx), finv(fy), finv(fz)], axis=-1) * _D65
+    m = np.array([[3.2404542, -1.5371385, -0.4985314], [-0.9692660, 1.8760108, 0.0415560],
+                  [0.0556434, -0.2040259, 1.0572252]])  # fmt: skip
+    linear = np.clip(xyz @ m.T, 0.0, 1.0)
+    return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1.0 / 2.4) - 0.055)
+
+
 def to_unit_rgb(image: np.ndarray) -> np.ndarray:
     """uint8 / uint16 / float image → float64 RGB in [0, 1] (drops an alpha channel)."""
     arr = np.asarray(image)
