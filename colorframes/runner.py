@@ -9,6 +9,7 @@ pool encodes PNGs, all through bounded queues, so memory stays flat however long
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 import time
@@ -25,7 +26,15 @@ from .errors import ColorframesError, ConfigError, FrameError, InputError
 from .io import sidecar
 from .io.discover import FrameRef, Shot, discover_shots
 from .io.framespec import format_ranges, parse_frame_spec, parse_shard, select_shard
-from .io.images import LoadedImage, display, read_image, read_reference, remove_stale_temps, write_png_atomic
+from .io.images import (
+    TMP_SUFFIX,
+    LoadedImage,
+    display,
+    read_image,
+    read_reference,
+    remove_stale_temps,
+    write_png_atomic,
+)
 from .io.naming import render_name, safe_join, validate_template
 from .options import RunOptions
 
@@ -35,9 +44,7 @@ HIDDEN_FRAMES_DIR = ".frames"  # PNG cache behind --format mp4 (resume works fro
 
 def derive_seed(shot_leaf: str) -> int:
     """A shot's default seed: a pure function of its own name, so every worker and node agrees."""
-    return (
-        int.from_bytes(hashlib.sha256(shot_leaf.encode("utf-8", "surrogateescape")).digest()[:4], "big") >> 1
-    )
+    return int.from_bytes(hashlib.sha256(shot_leaf.encode("utf-8", "surrogateescape")).digest()[:4], "big") >> 1
 
 
 @dataclass
@@ -113,9 +120,7 @@ class RunSummary:
 # --- phase 1: plan -------------------------------------------------------------------------------
 
 
-def plan_run(
-    inputs: list[str], reference: str | None, options: RunOptions
-) -> tuple[list[ShotPlan], list[str]]:
+def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> tuple[list[ShotPlan], list[str]]:
     """Validate inputs and options and decide every frame's fate. Loads no model. Raises InputError."""
     warnings: list[str] = []
     if options.name_template:
@@ -162,8 +167,7 @@ def plan_run(
         settings = sidecar.settings_of(options, str(ref) if ref else None)
         match = sidecar.check_settings(out_dir, settings, options.overwrite)
         outputs = {
-            f.number: frames_dir
-            / render_name(options.name_template, stem=f.stem, shot=shot.leaf, frame=f.number)
+            f.number: frames_dir / render_name(options.name_template, stem=f.stem, shot=shot.leaf, frame=f.number)
             for f in frames
         }
         if len(set(outputs.values())) != len(outputs):
@@ -186,9 +190,7 @@ def plan_run(
             )
         )
     if reference is None and not any(p.reference for p in plans) and not options.keyframe:
-        warnings.append(
-            "no --ref given: colours come from the backend's neutral palette / zero reference tokens"
-        )
+        warnings.append("no --ref given: colours come from the backend's neutral palette / zero reference tokens")
     return plans, warnings
 
 
@@ -255,6 +257,9 @@ def execute(
     summaries = [ShotSummary(p.shot.name, str(p.out_dir), len(p.selected)) for p in plans]
     for plan, summary in zip(plans, summaries, strict=True):
         summary.skipped = sorted(plan.skip & {f.number for f in plan.selected})
+    for plan in plans:
+        if plan.to_render:
+            _check_writable(plan.frames_dir)
     counter = _Counter(total, emit)
     devices = [d.strip() for d in options.device.split(",") if d.strip()] or ["auto"]
     backends = []
@@ -302,10 +307,21 @@ def execute(
     return RunSummary(shots=summaries, warnings=warnings, seconds=time.monotonic() - started)
 
 
+def _check_writable(folder: Path) -> None:
+    """Fail before any model loads when the output folder cannot take files (read-only, full, a file)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test.{os.getpid()}{TMP_SUFFIX}"
+        probe.write_bytes(b"colorframes")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(
+            f"{display(folder)}: output folder is not writable ({exc.strerror}); choose another -o folder"
+        ) from None
+
+
 def _needs_masks(backend, options: RunOptions) -> bool:
-    return bool(
-        getattr(backend, "needs_masks", True) or options.alpha or options.save_masks or options.background
-    )
+    return bool(getattr(backend, "needs_masks", True) or options.alpha or options.save_masks or options.background)
 
 
 def _drain_warnings(backend, emit: Callback, warnings: list[str]) -> None:
@@ -391,9 +407,7 @@ def _frame_size(shot: Shot, frame: FrameRef) -> tuple[int, int]:
         return (0, 0)
 
 
-def _load_frames(
-    plan: ShotPlan, frames: list[FrameRef]
-) -> Iterator[tuple[FrameRef, LoadedImage | FrameError]]:
+def _load_frames(plan: ShotPlan, frames: list[FrameRef]) -> Iterator[tuple[FrameRef, LoadedImage | FrameError]]:
     if plan.shot.kind == "video":
         from .io.video import iter_video_frames
 
@@ -580,9 +594,7 @@ def _finish_shot(plan: ShotPlan, summary: ShotSummary, options: RunOptions, emit
             emit({"event": "warning", "message": f"{plan.shot.name}: no --fps given; MP4 at 24 fps"})
         first = read_image(paths[0]).rgb
         if first.shape[0] % 2 or first.shape[1] % 2:
-            emit(
-                {"event": "warning", "message": f"{plan.shot.name}: odd frame size; MP4 padded by one pixel"}
-            )
+            emit({"event": "warning", "message": f"{plan.shot.name}: odd frame size; MP4 padded by one pixel"})
         frames = (read_image(p).rgb for p in paths)
         try:
             write_mp4(mp4, frames, fps=fps, crf=options.crf)
