@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -37,7 +39,7 @@ def ring_frame(size=(240, 320), gap: int = 0, thickness: int = 2) -> tuple[np.nd
     return sketch, truth > 127
 
 
-def tiny_isnet(width: int = 8, seed: int = 0):
+def tiny_isnet(width: int = 4, seed: int = 0):
     """A random eval-mode ISNetDIS with non-trivial BatchNorm statistics."""
     import torch
 
@@ -86,6 +88,14 @@ def export_tiny_onnx(path: Path, size: int = 64, net=None) -> Path:
         dynamo=False,
     )
     return path
+
+
+@functools.lru_cache(maxsize=1)
+def shared_tiny_onnx() -> tuple[object, Path]:
+    """One exported tiny ISNet (seed 4) per test process: (torch net, .onnx path). Exporting is slow."""
+    net = tiny_isnet(seed=4)
+    folder = Path(tempfile.mkdtemp(prefix="colorframes-masks-"))
+    return net, export_tiny_onnx(folder / "isnetis.onnx", size=64, net=net)
 
 
 def grey_onnx(path: Path, size: int = 32) -> Path:
