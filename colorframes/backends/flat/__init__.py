@@ -1,0 +1,147 @@
+"""`--backend flat`: reference-guided paint-bucket colorization on the CPU (numpy + OpenCV, no weights).
+
+Line art is split into closed regions (`regions.py`), each region gets a flat colour from the keyframes,
+the character sheet or point hints (`tracker.py`, which also documents the shard-determinism rule), and
+the original line pixels are put back exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..base import FrameInput, FrameResult, ShotSetup
+from .hints import Hint, load_hints
+from .render import confidence_report, lines_layer, paint
+from .tracker import LOW_CONFIDENCE, ShotTracker
+
+__all__ = ["FlatColorizer", "create_colorizer"]
+
+
+class FlatColorizer:
+    """The flat paint-bucket colorizer (implements `colorframes.backends.base.Colorizer`)."""
+
+    name = "flat"
+
+    def __init__(
+        self,
+        gap_radius: int = 2,
+        hints: list[Hint] | str | None = None,
+        report: bool = False,
+        lines_layer: bool = True,
+        sketch_loader: Callable[[int], np.ndarray | None] | None = None,
+    ) -> None:
+        self.gap_radius = int(gap_radius)
+        self._hints_spec = hints
+        self.report = report
+        self.want_lines_layer = lines_layer
+        self.sketch_loader = sketch_loader
+        self.tracker: ShotTracker | None = None
+        self.shot: ShotSetup | None = None
+
+    def setup_shot(self, shot: ShotSetup) -> None:
+        """Analyse the sheet and keyframes once per shot; hints are read here (InputError if malformed)."""
+        hints = self._hints_spec
+        if isinstance(hints, str) or hints is None:
+            hints = load_hints(hints, shot.first_frame)
+        self.shot = shot
+        self.tracker = ShotTracker(
+            frame_size=tuple(shot.frame_size),  # type: ignore[arg-type]
+            first_frame=shot.first_frame,
+            gap_radius=self.gap_radius,
+            sheet=shot.reference,
+            sheet_alpha=_sheet_alpha(shot),
+            keyframes=dict(shot.keyframes or {}),
+            hints=list(hints),
+            sketch_loader=self.sketch_loader or _shot_loader(shot),
+        )
+
+    def colorize(self, frames: list[FrameInput]) -> list[FrameResult]:
+        """Colorize frames in order; each result carries labels, region colours, lines and warnings."""
+        if self.tracker is None:
+            raise RuntimeError("FlatColorizer.setup_shot must be called before colorize")
+        results = []
+        for frame in sorted(frames, key=lambda f: f.number):
+            sketch = _as_line_art(frame.sketch)
+            state = self.tracker.state(frame.number, sketch)
+            palette = self.tracker.palette.array()
+            region_colors = palette[np.maximum(state.color, 0)]  # (N+1, 3) uint8
+            region_colors[0] = 0
+            image = paint(state.regions.labels, region_colors, sketch, state.regions.line_mask)
+            warnings = list(dict.fromkeys(self.tracker.warnings + state.warnings))
+            extras: dict[str, Any] = {
+                "labels": state.regions.labels,
+                "region_colors": region_colors,
+                "confidence": state.confidence,
+                "warnings": warnings,
+            }
+            if self.want_lines_layer:
+                extras["lines"] = lines_layer(sketch, state.regions.line_mask)
+            if self.report:
+                extras["report"] = confidence_report(state, region_colors, warnings, LOW_CONFIDENCE)
+            results.append(FrameResult(number=frame.number, image=image, extras=extras))
+        return results
+
+    def describe(self) -> dict:
+        return {"backend": "flat", "id": "flat-paint-bucket-v1", "sha256": None, "gap_radius": self.gap_radius}
+
+
+def create_colorizer(opts: Any) -> FlatColorizer:
+    """Build the flat backend from RunOptions (`gap_radius`, `hints`, `report`)."""
+    return FlatColorizer(
+        gap_radius=getattr(opts, "gap_radius", 2),
+        hints=getattr(opts, "hints", None),
+        report=bool(getattr(opts, "report", False)),
+        lines_layer=bool(getattr(opts, "lines_layer", True)),
+    )
+
+
+def _sheet_alpha(shot: ShotSetup) -> np.ndarray | None:
+    alpha = shot.reference_alpha
+    if alpha is None or shot.reference is None or alpha.shape != shot.reference.shape[:2]:
+        return None
+    return alpha
+
+
+def _as_line_art(sketch: np.ndarray) -> np.ndarray:
+    """Best effort (H, W, 3) uint8 from whatever arrived (grey, RGBA, float)."""
+    arr = np.asarray(sketch)
+    if arr.dtype != np.uint8:
+        scale = 255.0 if arr.dtype.kind == "f" and arr.size and float(np.nanmax(arr)) <= 1.0 else 1.0
+        arr = np.clip(np.nan_to_num(arr.astype(np.float32)) * scale, 0, 255).astype(np.uint8)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.shape[2] == 4:
+        a = arr[:, :, 3:4].astype(np.float32) / 255.0
+        arr = (arr[:, :, :3].astype(np.float32) * a + 255.0 * (1.0 - a)).astype(np.uint8)
+    return np.ascontiguousarray(arr[:, :, :3])
+
+
+def _shot_loader(shot: ShotSetup) -> Callable[[int], np.ndarray | None] | None:
+    """The runner's line-art loader for chain tracking: `sketch_loader` or a `frame_paths` mapping."""
+    loader = getattr(shot, "sketch_loader", None)
+    if callable(loader):
+        return loader
+    paths = getattr(shot, "frame_paths", None)
+    if not paths:
+        return None
+
+    def load(number: int) -> np.ndarray | None:
+        import cv2
+
+        path = paths.get(number)
+        if path is None or not Path(path).is_file():
+            return None
+        img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if img is None:
+            return None
+        if img.ndim == 3 and img.shape[2] == 4:
+            img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+        elif img.ndim == 3:
+            img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        return _as_line_art(img)
+
+    return load

@@ -1,0 +1,112 @@
+"""Point hints (the iColoriT idea): `--hints hints.json` or a hint image.
+
+JSON: `[{"frame": 1001, "x": 120, "y": 80, "color": "#d63440"}, ...]` (x, y in frame pixels). An image
+(`hints.png` or `hints.png@FRAME`, default the shot's first frame): every blob of non-white, opaque colour
+becomes one hint at its inner-most pixel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import InputError
+
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+@dataclass(frozen=True)
+class Hint:
+    frame: int
+    x: int
+    y: int
+    rgb: tuple[int, int, int]
+
+
+def parse_color(text: object, where: str) -> tuple[int, int, int]:
+    """'#rrggbb' or [r, g, b] → (r, g, b)."""
+    if isinstance(text, list | tuple) and len(text) == 3 and all(isinstance(v, int) for v in text):
+        if all(0 <= v <= 255 for v in text):
+            return int(text[0]), int(text[1]), int(text[2])
+    if isinstance(text, str):
+        m = _HEX.match(text.strip())
+        if m:
+            v = int(m.group(1), 16)
+            return (v >> 16) & 255, (v >> 8) & 255, v & 255
+    raise InputError(f"{where}: colour {text!r} is not '#rrggbb' or [r, g, b]; fix the hint")
+
+
+def load_hints(spec: str | None, first_frame: int = 1) -> list[Hint]:
+    """Read hints from a JSON file or a hint image (`PATH[@FRAME]`). Raises InputError naming the file."""
+    if not spec:
+        return []
+    path_text, frame = spec, None
+    m = re.match(r"^(.*)@(-?\d+)$", spec)
+    if m and not Path(spec).exists():
+        path_text, frame = m.group(1), int(m.group(2))
+    path = Path(path_text)
+    if not path.is_file():
+        raise InputError(f"hints file not found: {path}; give a JSON file or an image")
+    if path.suffix.lower() == ".json":
+        return _hints_from_json(path)
+    return hints_from_image(_read_rgba(path), first_frame if frame is None else frame)
+
+
+def _hints_from_json(path: Path) -> list[Hint]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON ({exc}); fix the hints file") from None
+    if isinstance(data, dict):
+        data = data.get("hints", [])
+    if not isinstance(data, list):
+        raise InputError(f"{path}: expected a list of {{frame, x, y, color}} objects")
+    hints = []
+    for i, item in enumerate(data):
+        where = f"{path} entry {i}"
+        if not isinstance(item, dict) or not {"frame", "x", "y", "color"} <= set(item):
+            raise InputError(f"{where}: needs keys frame, x, y, color")
+        try:
+            frame, x, y = int(item["frame"]), int(round(float(item["x"]))), int(round(float(item["y"])))
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: frame, x and y must be numbers") from None
+        hints.append(Hint(frame, x, y, parse_color(item["color"], where)))
+    return hints
+
+
+def _read_rgba(path: Path) -> np.ndarray:
+    import cv2
+
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise InputError(f"{path}: cannot read the hint image; save it as PNG")
+    if img.dtype == np.uint16:
+        img = (img // 257).astype(np.uint8)
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGBA)
+    elif img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGBA)
+    else:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+    return img
+
+
+def hints_from_image(rgba: np.ndarray, frame: int) -> list[Hint]:
+    """Blobs of opaque, non-white colour in an (H, W, 4) uint8 image → one hint per blob."""
+    import cv2
+
+    rgb = rgba[..., :3]
+    painted = (rgba[..., 3] >= 128) & (rgb.min(axis=2) < 245)
+    n, labels = cv2.connectedComponents(painted.astype(np.uint8), connectivity=8)
+    hints = []
+    for k in range(1, n):
+        blob = (labels == k).astype(np.uint8)
+        dist = cv2.distanceTransform(np.pad(blob, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+        y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)
+        color = np.median(rgb[blob.astype(bool)], axis=0)
+        hints.append(Hint(frame, int(x), int(y), tuple(int(round(c)) for c in color)))  # type: ignore[arg-type]
+    return hints

@@ -1,0 +1,159 @@
+"""Region correspondence: overlap voting (nearby frames) and global descriptor assignment (sheets).
+
+Why two matchers: between frames of one shot (keyframe → frame, frame → next frame) regions overlap once
+the global motion is removed, and overlap is the most reliable cue; a character sheet is a different
+pose and scale, so there we match by shape, position within the figure, size and adjacency with one
+global assignment (Hungarian) refined by neighbour consistency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .assign import linear_assignment
+from .regions import Regions
+
+# Descriptor cost weights (position is in figure heights, size in log-area, shape in figure heights).
+W_POS, W_SIZE, W_SHAPE, W_ADJ = 4.0, 0.6, 3.0, 1.2
+SECOND_USE_PENALTY = 0.35  # cost of reusing a sheet region for a second frame region (split regions)
+
+
+@dataclass
+class Match:
+    """Per target region (index = region id): chosen colour index and confidence in [0, 1]."""
+
+    color: np.ndarray  # (N+1,) int64 palette index, -1 = no match
+    confidence: np.ndarray  # (N+1,) float64
+
+
+def estimate_shift(src_lines: np.ndarray, dst_lines: np.ndarray, scale: int = 4) -> tuple[int, int]:
+    """Global translation (dx, dy) that moves the source drawing onto the target (phase correlation)."""
+    import cv2
+
+    h, w = dst_lines.shape
+    if src_lines.shape != dst_lines.shape or not src_lines.any() or not dst_lines.any():
+        return 0, 0
+    size = (max(8, w // scale), max(8, h // scale))
+    a = cv2.GaussianBlur(cv2.resize(src_lines.astype(np.float32), size, interpolation=cv2.INTER_AREA), (0, 0), 2)
+    b = cv2.GaussianBlur(cv2.resize(dst_lines.astype(np.float32), size, interpolation=cv2.INTER_AREA), (0, 0), 2)
+    (dx, dy), response = cv2.phaseCorrelate(a, b)
+    if not np.isfinite(dx) or response < 0.02:
+        return 0, 0
+    return int(round(dx * w / size[0])), int(round(dy * h / size[1]))
+
+
+def overlap_counts(
+    src: np.ndarray, n_src: int, dst: np.ndarray, n_dst: int, shift: tuple[int, int], step: int = 2
+) -> np.ndarray:
+    """(n_src+1, n_dst+1) pixel overlaps of src regions moved by `shift` with dst regions (subsampled)."""
+    dx, dy = shift
+    h, w = dst.shape
+    # dst pixel (y, x) sees src pixel (y - dy, x - dx).
+    y0, y1 = max(0, dy), min(h, h + dy)
+    x0, x1 = max(0, dx), min(w, w + dx)
+    counts = np.zeros((n_src + 1, n_dst + 1), np.float64)
+    if y1 <= y0 or x1 <= x0 or src.shape != dst.shape:
+        return counts
+    d = dst[y0:y1:step, x0:x1:step].astype(np.int64)
+    s = src[y0 - dy : y1 - dy : step, x0 - dx : x1 - dx : step].astype(np.int64)
+    code = s * (n_dst + 1) + d
+    counts.ravel()[:] = np.bincount(code.ravel(), minlength=(n_src + 1) * (n_dst + 1))
+    counts *= step * step
+    return counts
+
+
+def vote_colors(
+    counts: np.ndarray, src_color: np.ndarray, src_conf: np.ndarray, dst_area: np.ndarray, n_colors: int
+) -> Match:
+    """Each target region takes the colour that covers most of it; confidence = covered fraction × source
+    confidence. Voting by colour (not region) is robust to regions splitting or merging."""
+    valid = src_color >= 0
+    valid[0] = False
+    onehot = np.zeros((counts.shape[0], max(n_colors, 1)), np.float64)  # (n_src+1, n_colors)
+    idx = np.flatnonzero(valid)
+    onehot[idx, src_color[idx]] = 1.0
+    weighted = counts * (0.25 + 0.75 * src_conf[:, None])  # trust confident sources more
+    by_color = onehot.T @ weighted  # (n_colors, n_dst+1)
+    raw = onehot.T @ counts
+    best = np.argmax(by_color, axis=0)
+    cover = raw[best, np.arange(raw.shape[1])] / np.maximum(dst_area, 1.0)
+    total = raw.sum(axis=0) / np.maximum(dst_area, 1.0)
+    conf_src = by_color[best, np.arange(raw.shape[1])] / np.maximum(raw[best, np.arange(raw.shape[1])], 1e-9)
+    conf = np.clip(cover, 0, 1) * np.clip((conf_src - 0.25) / 0.75, 0, 1)
+    color = np.where(total > 0, best, -1).astype(np.int64)
+    conf = np.where(total > 0, conf, 0.0)
+    color[0], conf[0] = -1, 0.0
+    return Match(color=color, confidence=conf)
+
+
+def descriptors(regions: Regions) -> np.ndarray:
+    """(N+1, 6) features normalised by the figure: x, y (figure heights from the bbox top-centre),
+    log area, two spread axes and orientation-sensitive cross term."""
+    x0, y0, x1, y1 = regions.figure_bbox
+    fh = max(y1 - y0, 1.0)
+    cx = (x0 + x1) / 2
+    pos = np.stack([(regions.centroid[:, 0] - cx) / fh, (regions.centroid[:, 1] - y0) / fh], axis=1)
+    size = np.log(np.maximum(regions.area, 1.0) / (fh * fh))[:, None]
+    sxx, syy, sxy = regions.spread.T
+    shape = np.stack(
+        [np.sqrt(np.maximum(sxx, 0)) / fh, np.sqrt(np.maximum(syy, 0)) / fh, np.sign(sxy) * np.sqrt(np.abs(sxy)) / fh],
+        axis=1,
+    )
+    return np.concatenate([pos, size, shape], axis=1)
+
+
+def descriptor_cost(dst: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """(n_dst, n_src) matching cost from descriptors of the two region sets."""
+    pos = np.linalg.norm(dst[:, None, :2] - src[None, :, :2], axis=2)
+    size = np.abs(dst[:, None, 2] - src[None, :, 2])
+    shape = np.abs(dst[:, None, 3:] - src[None, :, 3:]).sum(axis=2)
+    return W_POS * pos + W_SIZE * size + W_SHAPE * shape
+
+
+def adjacency_matrix(pairs: np.ndarray, n: int) -> np.ndarray:
+    """(n+1, n+1) float adjacency (symmetric, zero diagonal) from (P, 2) pairs."""
+    adj = np.zeros((n + 1, n + 1), np.float64)
+    if len(pairs):
+        adj[pairs[:, 0], pairs[:, 1]] = 1.0
+        adj[pairs[:, 1], pairs[:, 0]] = 1.0
+    return adj
+
+
+def match_global(
+    dst: Regions,
+    dst_ids: np.ndarray,
+    dst_adj: np.ndarray,
+    src: Regions,
+    src_ids: np.ndarray,
+    src_adj: np.ndarray,
+    iterations: int = 3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Assign each dst region in `dst_ids` to a src region in `src_ids` (global, adjacency-refined).
+
+    Returns (src id per dst_ids entry, confidence in [0, 1]). Each src region can serve two dst regions
+    (a region split by an occluder); the second use costs SECOND_USE_PENALTY.
+    """
+    if dst_ids.size == 0 or src_ids.size == 0:
+        return np.zeros(dst_ids.size, np.int64), np.zeros(dst_ids.size)
+    base = descriptor_cost(descriptors(dst)[dst_ids], descriptors(src)[src_ids])  # (nd, ns)
+    nd, ns = base.shape
+    a_d = dst_adj[np.ix_(dst_ids, dst_ids)]  # (nd, nd)
+    a_s = src_adj[np.ix_(src_ids, src_ids)] + np.eye(ns)  # (ns, ns) neighbour-or-self
+    deg = np.maximum(a_d.sum(axis=1, keepdims=True), 1.0)
+    cost = base
+    choice = np.zeros(nd, np.int64)
+    for _ in range(iterations):
+        doubled = np.concatenate([cost, cost + SECOND_USE_PENALTY], axis=1)  # (nd, 2 ns)
+        cols = linear_assignment(doubled)
+        choice = np.where(cols >= 0, cols % ns, np.argmin(cost, axis=1))
+        onehot = np.zeros((nd, ns))
+        onehot[np.arange(nd), choice] = 1.0
+        support = (a_d @ onehot @ a_s) / deg  # (nd, ns) fraction of neighbours consistent with each choice
+        cost = base + W_ADJ * (1.0 - support)
+    picked = cost[np.arange(nd), choice]
+    second = np.partition(cost, 1, axis=1)[:, 1] if ns > 1 else picked + 1.0
+    margin = np.clip(second - picked, 0, None)
+    conf = np.exp(-picked) * (1.0 - np.exp(-4.0 * margin))
+    return src_ids[choice], np.clip(conf, 0.0, 1.0)

@@ -1,0 +1,107 @@
+"""Coloured images (character sheet, coloured keyframe) → flat-colour regions with their colours.
+
+Why separate from `regions.py`: a coloured drawing has no "paper vs ink" contrast to binarise (dark fills
+would read as ink), so here a region is a connected run of one flat colour; thin dark (or saturated) runs
+are the drawing's lines, and the anti-aliased seams between colours are boundaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .regions import Regions, compact_labels, ink_bbox, region_stats
+
+# Neighbouring pixels whose colours differ by more than this (max channel difference) are a seam.
+SEAM_TOLERANCE = 18
+DARK_LINE_MAX = 90  # brightest channel of a dark (black ink) line
+LINE_CHROMA = 60  # channel spread of a saturated colour-trace line
+
+
+@dataclass
+class ColorRegions:
+    """Regions of a coloured image plus one RGB colour per region (row 0 unused)."""
+
+    regions: Regions
+    colors: np.ndarray  # (N+1, 3) uint8
+    background: int  # region id of the paper/background, 0 when none
+
+
+def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None) -> ColorRegions:
+    """Split a flat-coloured drawing `(H, W, 3) uint8` into single-colour regions.
+
+    `alpha` (H, W) float32 in [0, 1] marks transparent sheet pixels, which become background.
+    """
+    import cv2
+
+    h, w = rgb.shape[:2]
+    chans = cv2.split(rgb)
+    seam = np.zeros((h, w), np.uint8)
+    for c in chans:
+        dh = cv2.absdiff(c[:, 1:], c[:, :-1]) > SEAM_TOLERANCE  # (H, W-1)
+        dv = cv2.absdiff(c[1:, :], c[:-1, :]) > SEAM_TOLERANCE  # (H-1, W)
+        seam[:, 1:] |= dh
+        seam[:, :-1] |= dh
+        seam[1:, :] |= dv
+        seam[:-1, :] |= dv
+    if alpha is not None:
+        transparent = alpha < 0.5
+        edge = cv2.morphologyEx(transparent.view(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+        seam |= edge.astype(bool)
+    n, labels = cv2.connectedComponents((seam == 0).view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
+    flat = labels.ravel().astype(np.int64)
+    area = np.maximum(np.bincount(flat, minlength=n), 1)
+    mean = np.stack([np.bincount(flat, weights=c.ravel(), minlength=n) / area for c in chans], axis=1)
+    colors = np.clip(np.rint(mean), 0, 255).astype(np.uint8)  # (n, 3)
+    is_line = _line_components(labels, n, colors, area)
+    is_line |= area < 3
+    is_line[0] = True
+    lut = np.arange(n, dtype=np.int32)
+    lut[is_line] = 0
+    labels, count = compact_labels(lut[labels])
+    keep = np.flatnonzero(~is_line)
+    out_colors = np.zeros((count + 1, 3), np.uint8)
+    out_colors[1:] = colors[keep]
+    lines = labels == 0
+    regions = region_stats(labels, lines, count)
+    background = _background(regions, out_colors)
+    figure = labels != background if background else labels >= 0
+    regions.figure_bbox = ink_bbox(figure & (labels >= 0), (h, w))
+    return ColorRegions(regions=regions, colors=out_colors, background=background)
+
+
+def _line_components(labels: np.ndarray, n: int, colors: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """(n,) bool: components that are ink lines: dark or saturated, and thinner than a line is drawn.
+
+    Dark ink is "thin" when no disc of ~1/120 of the image height fits inside; saturated colour-trace
+    lines are thinner still (1/270), so narrow saturated fills (a hat brim) stay regions.
+    """
+    c16 = colors.astype(np.int16)
+    dark = c16.max(axis=1) <= DARK_LINE_MAX
+    saturated = (c16.max(axis=1) - c16.min(axis=1)) > LINE_CHROMA
+    h = labels.shape[0]
+    dark_thin = _core_area(labels, n, 2 * max(1, round(h / 240)) + 1) < 0.1 * area
+    sat_thin = _core_area(labels, n, 2 * max(1, round(h / 540)) + 1) < 0.1 * area
+    return (dark & dark_thin) | (saturated & ~dark & sat_thin)
+
+
+def _core_area(labels: np.ndarray, n: int, diameter: int) -> np.ndarray:
+    """(n,) pixels of each component whose whole disc of `diameter` lies inside the same component."""
+    import cv2
+
+    ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
+    lab_f = labels.astype(np.float32)
+    same = (
+        cv2.erode(lab_f, ball, borderType=cv2.BORDER_REPLICATE)
+        == cv2.dilate(lab_f, ball, borderType=cv2.BORDER_REPLICATE)
+    ) & (labels > 0)
+    return np.bincount(labels[same].astype(np.int64), minlength=n)
+
+
+def _background(regions: Regions, colors: np.ndarray) -> int:
+    """The largest border-touching region is the paper/background (0 when nothing touches the border)."""
+    candidates = np.flatnonzero(regions.border)
+    if candidates.size == 0:
+        return 0
+    return int(candidates[np.argmax(regions.area[candidates])])

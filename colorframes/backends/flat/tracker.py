@@ -1,0 +1,354 @@
+"""Per-shot colour assignment: anchors (keyframes, sheet), temporal chains, hints, confidence.
+
+Determinism rule (what makes shards agree): the colours of frame t depend only on the shot's anchors,
+hints and the line art of the frames on t's *chain*, never on which frames this process saw before.
+
+- Keyframe mode: t's anchor is the nearest keyframe K (ties go to the earlier one). The chain is
+  K → K±1 → … → t: each step carries colours from the previous frame by overlap voting; regions that
+  carry badly (new, disoccluded) fall back to the keyframe (and the sheet when given).
+- Sheet mode (no keyframes): the chain starts at the start of t's block of CHAIN_BLOCK frames counted
+  from the shot's first frame; the block start is matched to the sheet, later frames are carried.
+- No reference: a deterministic neutral palette, carried along the same block chains.
+
+Chains need the line art of the frames in between. Frames this process colorizes are cached; any other
+frame comes from the shot's `sketch_loader(frame) -> (H, W, 3) uint8 | None` when the runner gives one.
+Without a loader every frame is matched to its anchor directly (also shard-invariant, less stable).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .hints import Hint
+from .matching import adjacency_matrix, estimate_shift, match_global, overlap_counts, vote_colors
+from .reference import ColorRegions, segment_colored
+from .regions import Regions, adjacency, segment_regions
+
+CHAIN_BLOCK = 24  # sheet / no-reference chains restart every this many frames
+CARRY_MIN = 0.55  # a carried colour with less confidence than this asks the anchor again
+LOW_CONFIDENCE = 0.5  # regions below this go to the report
+CACHE_FRAMES = 8
+
+SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
+NEUTRAL = [
+    (200, 196, 188), (170, 182, 196), (196, 176, 170), (176, 192, 172), (210, 200, 170), (160, 160, 172),
+    (188, 170, 190), (150, 172, 170), (214, 190, 180), (180, 180, 160), (140, 150, 166), (200, 210, 214),
+]  # fmt: skip
+PAPER_RGB = (255, 255, 255)
+
+
+class Palette:
+    """Interned RGB colours; regions refer to colours by index so votes can pool identical colours."""
+
+    def __init__(self) -> None:
+        self.rgb: list[tuple[int, int, int]] = []
+        self._index: dict[tuple[int, int, int], int] = {}
+
+    def index(self, rgb: tuple[int, int, int] | np.ndarray) -> int:
+        key = (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        if key not in self._index:
+            self._index[key] = len(self.rgb)
+            self.rgb.append(key)
+        return self._index[key]
+
+    def array(self) -> np.ndarray:
+        return np.asarray(self.rgb or [PAPER_RGB], np.uint8).reshape(-1, 3)
+
+
+@dataclass
+class FrameState:
+    number: int
+    regions: Regions
+    color: np.ndarray  # (N+1,) palette index
+    confidence: np.ndarray  # (N+1,) float in [0, 1]
+    source: np.ndarray  # (N+1,) index into SOURCE_NAMES
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Anchor:
+    """A coloured reference analysed once per shot."""
+
+    frame: int | None  # keyframe number, None for the sheet
+    ref: ColorRegions
+    color: np.ndarray  # (M+1,) palette index per reference region
+    adj: np.ndarray  # (M+1, M+1) adjacency
+
+
+class ShotTracker:
+    """Computes FrameState for any frame number of one shot, following the determinism rule above."""
+
+    def __init__(
+        self,
+        *,
+        frame_size: tuple[int, int],
+        first_frame: int,
+        gap_radius: int,
+        sheet: np.ndarray | None = None,
+        sheet_alpha: np.ndarray | None = None,
+        keyframes: dict[int, np.ndarray] | None = None,
+        hints: list[Hint] | None = None,
+        sketch_loader: Callable[[int], np.ndarray | None] | None = None,
+    ) -> None:
+        self.frame_size = frame_size
+        self.first_frame = first_frame
+        self.gap_radius = gap_radius
+        self.loader = sketch_loader
+        self.palette = Palette()
+        self.paper = self.palette.index(PAPER_RGB)
+        self.warnings: list[str] = []
+        self.sheet = self._anchor(sheet, sheet_alpha, None) if sheet is not None else None
+        self.keyframes: dict[int, Anchor] = {}
+        for number, image in sorted((keyframes or {}).items()):
+            if image.shape[:2] != tuple(frame_size):
+                self.warnings.append(
+                    f"keyframe {number} is {image.shape[1]}x{image.shape[0]} but frames are "
+                    f"{frame_size[1]}x{frame_size[0]}; it was resized to match"
+                )
+                image = _resize(image, frame_size)
+            self.keyframes[number] = self._anchor(image, None, number)
+        self.hints: dict[int, list[Hint]] = {}
+        for hint in hints or []:
+            self.hints.setdefault(hint.frame, []).append(hint)
+        self._sketches: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._states: OrderedDict[int, FrameState] = OrderedDict()
+
+    # --- anchors ----------------------------------------------------------------------------
+
+    def _anchor(self, image: np.ndarray, alpha: np.ndarray | None, frame: int | None) -> Anchor:
+        ref = segment_colored(image, alpha)
+        color = np.array([self.palette.index(c) for c in ref.colors], np.int64)
+        if ref.background:
+            color[ref.background] = self.paper if alpha is not None else color[ref.background]
+        color[0] = -1
+        adj = adjacency_matrix(adjacency(ref.regions.labels), ref.regions.count)
+        return Anchor(frame=frame, ref=ref, color=color, adj=adj)
+
+    def anchor_for(self, t: int) -> int | None:
+        """The keyframe number frame t is propagated from (nearest; ties to the earlier)."""
+        if not self.keyframes:
+            return None
+        return min(self.keyframes, key=lambda k: (abs(k - t), k))
+
+    def chain(self, t: int) -> list[int]:
+        """Frame numbers from t's chain start to t (inclusive), per the determinism rule."""
+        k = self.anchor_for(t)
+        if k is not None:
+            step = 1 if t >= k else -1
+            return list(range(k, t + step, step))
+        start = self.first_frame + ((t - self.first_frame) // CHAIN_BLOCK) * CHAIN_BLOCK
+        return list(range(start, t + 1)) if t >= start else [t]
+
+    # --- frames -----------------------------------------------------------------------------
+
+    def remember(self, number: int, sketch: np.ndarray) -> None:
+        self._sketches[number] = sketch
+        while len(self._sketches) > CACHE_FRAMES:
+            self._sketches.popitem(last=False)
+
+    def _sketch(self, number: int) -> np.ndarray | None:
+        if number in self._sketches:
+            return self._sketches[number]
+        if self.loader is None:
+            return None
+        try:
+            sketch = self.loader(number)
+        except Exception:  # noqa: BLE001 - a missing neighbour must not fail this frame
+            return None
+        return sketch
+
+    def state(self, t: int, sketch: np.ndarray) -> FrameState:
+        """Colours for frame t (its line art given); walks the chain, reusing cached states."""
+        self.remember(t, sketch)
+        if self.loader is None:
+            return self._step(t, sketch, None)
+        chain = self.chain(t)
+        start = len(chain) - 1
+        while start > 0 and chain[start - 1] not in self._states:
+            start -= 1
+        prev: FrameState | None = self._states.get(chain[start - 1]) if start > 0 else None
+        direct = False
+        for i in range(start, len(chain)):
+            number = chain[i]
+            art = sketch if number == t else self._sketch(number)
+            if art is None:  # the chain cannot be followed: match t to its anchor directly
+                direct = True
+                break
+            prev = self._step(number, art, prev if i > 0 else None)
+        if direct:
+            prev = self._step(t, sketch, None)
+            if len(chain) > 1:
+                prev.warnings.append(f"matched to the anchor directly (line art of frame {number} unavailable)")
+        assert prev is not None
+        return prev
+
+    def _step(self, number: int, sketch: np.ndarray, prev: FrameState | None) -> FrameState:
+        if number in self._states:
+            return self._states[number]
+        warnings: list[str] = []
+        if sketch.shape[:2] != tuple(self.frame_size):
+            warnings.append(
+                f"frame is {sketch.shape[1]}x{sketch.shape[0]}, shot is {self.frame_size[1]}x{self.frame_size[0]}; "
+                "references were scaled to match"
+            )
+        regions = segment_regions(sketch, self.gap_radius)
+        warnings += regions.warnings
+        if not regions.line_mask.any():
+            warnings.append("blank frame: no lines found; filled with the paper colour")
+        state = self._assign(number, regions, prev)
+        state.warnings = warnings + state.warnings
+        self._apply_hints(state)
+        self._states[number] = state
+        while len(self._states) > CACHE_FRAMES:
+            self._states.popitem(last=False)
+        return state
+
+    # --- assignment -------------------------------------------------------------------------
+
+    def _assign(self, number: int, regions: Regions, prev: FrameState | None) -> FrameState:
+        n = regions.count
+        color = np.full(n + 1, -1, np.int64)
+        conf = np.zeros(n + 1)
+        source = np.zeros(n + 1, np.int64)
+        warnings: list[str] = []
+        if prev is not None and prev.regions.shape == regions.shape:
+            shift = estimate_shift(prev.regions.line_mask, regions.line_mask)
+            counts = overlap_counts(prev.regions.labels, prev.regions.count, regions.labels, n, shift)
+            m = vote_colors(counts, prev.color, prev.confidence, regions.area, len(self.palette.rgb))
+            color, conf = m.color, m.confidence
+            source[:] = SOURCE_NAMES.index("tracked")
+            # A hint keeps its "hint" label as long as its region is carried confidently.
+            carried_hint = self._carried_source(counts, prev, "hint")
+            source[carried_hint & (conf >= CARRY_MIN)] = SOURCE_NAMES.index("hint")
+        weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
+        if weak.size or prev is None:
+            a_color, a_conf, a_source = self._from_anchor(number, regions, warnings)
+            take = np.zeros(n + 1, bool)
+            take[weak] = a_conf[weak] > conf[weak]
+            if prev is None:
+                take[1:] = True
+            color[take], conf[take], source[take] = a_color[take], a_conf[take], a_source[take]
+        missing = color < 0
+        missing[0] = False
+        if missing.any():
+            neutral = self._neutral(regions)
+            color[missing], conf[missing], source[missing] = neutral[missing], 0.0, 0
+        return FrameState(number, regions, color, conf, source, warnings)
+
+    def _carried_source(self, counts: np.ndarray, prev: FrameState, name: str) -> np.ndarray:
+        """(N+1,) bool: target regions whose biggest overlap is a source region labelled `name`."""
+        best = np.argmax(counts[1:], axis=0) + 1
+        has = counts[1:].sum(axis=0) > 0
+        return has & (prev.source[best] == SOURCE_NAMES.index(name))
+
+    def _from_anchor(
+        self, number: int, regions: Regions, warnings: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Colours for every region straight from the keyframe (overlap, then shape) or the sheet."""
+        n = regions.count
+        color = np.full(n + 1, -1, np.int64)
+        conf = np.zeros(n + 1)
+        source = np.zeros(n + 1, np.int64)
+        k = self.anchor_for(number)
+        bg = _background(regions)
+        adj = None
+        if k is not None:
+            anchor = self._scaled(self.keyframes[k], regions.shape)
+            src = anchor.ref.regions
+            shift = estimate_shift(src.line_mask, regions.line_mask)
+            counts = overlap_counts(src.labels, src.count, regions.labels, n, shift)
+            m = vote_colors(counts, anchor.color, np.ones(src.count + 1), regions.area, len(self.palette.rgb))
+            color, conf = m.color, m.confidence
+            source[:] = SOURCE_NAMES.index("keyframe")
+            if src.count and regions.count < 0.6 * src.count and regions.line_mask.any():
+                warnings.append(
+                    f"only {regions.count} regions vs {src.count} in keyframe {k}: open lines? raise --gap-radius"
+                )
+        shape_ref = self.sheet or (self._scaled(self.keyframes[k], regions.shape) if k is not None else None)
+        weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
+        weak = weak[weak != bg]
+        if shape_ref is not None and weak.size:
+            adj = adjacency_matrix(adjacency(regions.labels), n)
+            ref = shape_ref.ref
+            src_ids = np.array([i for i in range(1, ref.regions.count + 1) if i != ref.background], np.int64)
+            dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
+            picked, p_conf = match_global(regions, dst_ids, adj, ref.regions, src_ids, shape_ref.adj)
+            for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
+                if j in weak and (c > conf[j] or color[j] < 0):
+                    color[j], conf[j] = shape_ref.color[i], c
+                    source[j] = SOURCE_NAMES.index("sheet" if shape_ref is self.sheet else "keyframe")
+            if self.sheet is not None and k is None and regions.count and self.sheet.ref.regions.count:
+                if regions.count < 0.5 * (self.sheet.ref.regions.count - 1):
+                    warnings.append(
+                        f"only {regions.count} regions vs {self.sheet.ref.regions.count} on the sheet: "
+                        "open lines? raise --gap-radius"
+                    )
+        if bg and (k is None or conf[bg] < CARRY_MIN):
+            color[bg], conf[bg], source[bg] = self._paper_for(shape_ref), 1.0, SOURCE_NAMES.index("paper")
+        return color, conf, source
+
+    def _paper_for(self, anchor: Anchor | None) -> int:
+        if anchor is None or not anchor.ref.background:
+            return self.paper
+        return int(anchor.color[anchor.ref.background])
+
+    def _neutral(self, regions: Regions) -> np.ndarray:
+        """Deterministic neutral colours: regions ranked by area, paper stays paper."""
+        order = np.argsort(-regions.area[1:], kind="stable") + 1
+        out = np.full(regions.count + 1, -1, np.int64)
+        for rank, rid in enumerate(order):
+            out[rid] = self.palette.index(NEUTRAL[rank % len(NEUTRAL)])
+        bg = _background(regions)
+        if bg:
+            out[bg] = self.paper
+        return out
+
+    def _scaled(self, anchor: Anchor, shape: tuple[int, int]) -> Anchor:
+        """The anchor re-analysed at another frame size (cached), for frames that differ in size."""
+        if anchor.ref.regions.shape == tuple(shape):
+            return anchor
+        key = (anchor.frame, tuple(shape))
+        cache = self.__dict__.setdefault("_scaled_cache", {})
+        if key not in cache:
+            image = np.asarray(self.palette.array()[np.maximum(anchor.color, 0)][anchor.ref.regions.labels])
+            cache[key] = self._anchor(_resize(image, shape), None, anchor.frame)
+        return cache[key]
+
+    def _apply_hints(self, state: FrameState) -> None:
+        labels = state.regions.labels
+        h, w = labels.shape
+        for hint in self.hints.get(state.number, []):
+            if not (0 <= hint.x < w and 0 <= hint.y < h):
+                state.warnings.append(f"hint at ({hint.x}, {hint.y}) is outside the {w}x{h} frame; ignored")
+                continue
+            rid = _region_near(labels, hint.x, hint.y)
+            if rid == 0:
+                state.warnings.append(f"hint at ({hint.x}, {hint.y}) is on a line with no region nearby; ignored")
+                continue
+            state.color[rid] = self.palette.index(hint.rgb)
+            state.confidence[rid] = 1.0
+            state.source[rid] = SOURCE_NAMES.index("hint")
+
+
+def _background(regions: Regions) -> int:
+    cands = np.flatnonzero(regions.border)
+    return int(cands[np.argmax(regions.area[cands])]) if cands.size else 0
+
+
+def _region_near(labels: np.ndarray, x: int, y: int, radius: int = 6) -> int:
+    """Region at (x, y), or the most common region within `radius` px when (x, y) is a line pixel."""
+    if labels[y, x]:
+        return int(labels[y, x])
+    patch = labels[max(0, y - radius) : y + radius + 1, max(0, x - radius) : x + radius + 1]
+    values = patch[patch > 0]
+    return int(np.bincount(values).argmax()) if values.size else 0
+
+
+def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
