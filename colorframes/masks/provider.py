@@ -9,6 +9,7 @@ warning says how to get the weights. Per-image warnings (blank frame, empty refe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,16 @@ class MaskProvider:
         self.sketch_net = sketch_net
         self.reference_net = reference_net
         self.classical = classical or ClassicalSketchParams()
-        self.last_warnings: list[str] = []
+        self._local = threading.local()  # the runner calls one provider from several threads
+
+    @property
+    def last_warnings(self) -> list[str]:
+        """Warnings of this thread's latest `sketch_mask` / `reference_mask` call."""
+        return getattr(self._local, "warnings", [])
+
+    @last_warnings.setter
+    def last_warnings(self, value: list[str]) -> None:
+        self._local.warnings = value
 
     def sketch_mask_result(self, sketch_rgb: np.ndarray) -> MaskResult:
         rgb = as_rgb(sketch_rgb, "sketch")
