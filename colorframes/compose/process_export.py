@@ -93,6 +93,7 @@ def write_process_mp4(frames: Sequence[np.ndarray], path: str | os.PathLike, fps
         codec="libx264",
         quality=None,
         macro_block_size=1,  # never let the writer rescale; pad_even already made the size legal
+        ffmpeg_log_level="error",  # library code stays quiet; failures still raise
         output_params=["-crf", str(int(crf)), "-movflags", "+faststart"],
     )
     try:
