@@ -25,9 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..metrics.color import ciede2000, kmeans, lab_to_srgb, srgb_to_lab
-from ..metrics.palette import PALETTE_SIZE, paper_mask
+from ..metrics.palette import paper_mask
 from ..metrics.regions import line_regions
 
+PALETTE_SIZE = 24  # k-means centres per palette source; more than a model sheet's paint colours
+SNAP_DELTA_E = 10.0  # a region further than this (ΔE00) from every palette colour keeps its own median
 MATCH_OVERLAP = 0.5  # share of a region's area that must fall into one previous region to track it
 DEDUPE_DELTA_E = 3.0  # palette entries closer than this (ΔE00) are merged
 PAPER_RGB = (1.0, 1.0, 1.0)
@@ -48,24 +50,53 @@ def build_palette(
     paper: bool = True,
 ) -> np.ndarray:
     """Shot palette (K, 3) float32 sRGB in [0, 1]: the sheet's dominant colours (paper excluded),
-    the given frames' dominant colours (paper included) and white paper, near-duplicates merged."""
+    the given frames' dominant colours (paper included) and white paper, near-duplicates merged.
+
+    Each entry is the most frequent exact colour of its k-means cluster, not the cluster mean, so a
+    flat-painted sheet yields its paint colours exactly (anti-aliased edges do not shift them).
+    """
     entries: list[np.ndarray] = []
     if reference is not None:
-        lab = srgb_to_lab(_unit(reference))
+        rgb = _unit(reference)
+        lab = srgb_to_lab(rgb)
         keep = ~paper_mask(lab, reference_alpha)
-        entries.append(kmeans(lab[keep] if keep.any() else lab.reshape(-1, 3), size)[0])
+        if not keep.any():
+            keep = np.ones(keep.shape, bool)
+        entries.append(_cluster_modes(rgb[keep], lab[keep], size))
     for frame in frames:
-        entries.append(kmeans(srgb_to_lab(_unit(frame)).reshape(-1, 3), size)[0])
+        rgb = _unit(frame).reshape(-1, 3)
+        entries.append(_cluster_modes(rgb, srgb_to_lab(rgb), size))
     if paper:
-        entries.append(srgb_to_lab(np.array([PAPER_RGB])))
+        entries.append(np.array([PAPER_RGB]))
     if not entries:
         return np.zeros((0, 3), np.float32)
-    lab = np.concatenate(entries)
-    kept: list[np.ndarray] = []
-    for colour in lab:
-        if all(ciede2000(colour, k) >= DEDUPE_DELTA_E for k in kept):
-            kept.append(colour)
-    return lab_to_srgb(np.stack(kept)).astype(np.float32)
+    rgb = np.concatenate(entries)
+    lab = srgb_to_lab(rgb)
+    kept: list[int] = []
+    for i, colour in enumerate(lab):
+        if all(ciede2000(colour, lab[k]) >= DEDUPE_DELTA_E for k in kept):
+            kept.append(i)
+    return rgb[kept].astype(np.float32)
+
+
+def _cluster_modes(rgb: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
+    """k-means in Lab over (P, 3) pixels → (k', 3) sRGB: each cluster's most frequent exact colour."""
+    centres, _ = kmeans(lab, k)
+    if len(centres) == 0:
+        return np.zeros((0, 3))
+    step = max(1, int(np.ceil(len(lab) / 200000)))  # bound the work on large sheets
+    rgb, lab = rgb[::step], lab[::step]
+    assign = np.argmin(((lab[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)  # (P,)
+    codes = np.rint(rgb * 255.0).astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
+    modes = []
+    for j in range(len(centres)):
+        members = codes[assign == j]
+        if len(members) == 0:
+            continue
+        values, counts = np.unique(members, return_counts=True)
+        code = int(values[np.argmax(counts)])
+        modes.append([(code >> 16) & 255, (code >> 8) & 255, code & 255])
+    return np.array(modes, dtype=np.float64) / 255.0
 
 
 def _unit(image: np.ndarray) -> np.ndarray:
@@ -111,8 +142,20 @@ def restore_lines(image: np.ndarray, sketch: np.ndarray, line_mask: np.ndarray) 
 class Flattener:
     """Set up once per shot; `flatten()` one frame at a time in increasing frame order."""
 
-    def __init__(self, palette: np.ndarray | None, *, keep_lines: bool = True, gap_radius: int = 2) -> None:
-        """`palette`: (K, 3) sRGB in [0, 1] from `build_palette` (None or empty: no snapping)."""
+    def __init__(
+        self,
+        palette: np.ndarray | None,
+        *,
+        keep_lines: bool = True,
+        gap_radius: int = 2,
+        snap_delta_e: float = SNAP_DELTA_E,
+    ) -> None:
+        """`palette`: (K, 3) sRGB in [0, 1] from `build_palette` (None or empty: no snapping).
+
+        `snap_delta_e`: regions whose colour is further than this from every palette entry keep their
+        own median colour (still one flat colour), so a colour the palette lacks is not replaced by a
+        wrong one."""
+        self.snap_delta_e = snap_delta_e
         pal = np.zeros((0, 3)) if palette is None else np.asarray(palette, dtype=np.float64).reshape(-1, 3)
         self.palette_rgb = pal.astype(np.float32)  # (K, 3)
         self.palette_lab = srgb_to_lab(pal)  # (K, 3)
@@ -129,9 +172,11 @@ class Flattener:
         *,
         keep_lines: bool = True,
         gap_radius: int = 2,
+        palette_size: int = PALETTE_SIZE,
     ) -> Flattener:
-        return cls(build_palette(reference, reference_alpha, palette_frames), keep_lines=keep_lines,
-                   gap_radius=gap_radius)  # fmt: skip
+        """Build the shot palette (see `build_palette`) and the flattener in one call."""
+        palette = build_palette(reference, reference_alpha, palette_frames, palette_size)
+        return cls(palette, keep_lines=keep_lines, gap_radius=gap_radius)
 
     def _analyse(self, colorized: np.ndarray, sketch: np.ndarray, number: int) -> tuple[_FrameState, np.ndarray]:
         """Regions of the sketch and their raw median colours → (state, line_mask)."""
@@ -173,5 +218,9 @@ class Flattener:
             out[valid] = lab_to_srgb(lab[valid])
             return out
         d = ciede2000(lab[valid][:, None, :], self.palette_lab[None, :, :])  # (R, K)
-        out[valid] = self.palette_rgb[np.argmin(d, axis=1)]
+        nearest = np.argmin(d, axis=1)
+        close = d[np.arange(len(d)), nearest] <= self.snap_delta_e
+        snapped = lab_to_srgb(lab[valid]).astype(np.float32)
+        snapped[close] = self.palette_rgb[nearest[close]]
+        out[valid] = snapped
         return out

@@ -148,8 +148,21 @@ def evaluate(
         "flow_source": flow_source if temporal else None,
         "frames": per_frame,
         "mean": means,
-        "notes": notes,
+        "notes": _group_notes(notes),
     }
+
+
+def _group_notes(notes: list[str]) -> list[str]:
+    """'<reason>: frame N' notes → one line per reason listing its frames (long shots stay readable)."""
+    grouped: dict[str, list[str]] = {}
+    for note in notes:
+        reason, _, frame = note.rpartition(": frame ")
+        grouped.setdefault(reason or note, []).append(frame)
+    lines = []
+    for reason, frames in grouped.items():
+        shown = ", ".join(frames[:8]) + (f" … ({len(frames)} frames)" if len(frames) > 8 else "")
+        lines.append(f"{reason}: frame{'s' if len(frames) > 1 else ''} {shown}")
+    return lines
 
 
 def _reference_palette(reference: str | os.PathLike | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +197,7 @@ def _frame_metrics(
     if want_segments:
         seg = segment_accuracy(pred.rgb, current["gt"].rgb, labels, current["gt"].alpha)
         if seg is None:
-            notes.append(f"frame {pred.number}: ground truth is not flat; segment accuracy skipped")
+            notes.append(f"segment accuracy skipped (ground truth not flat): frame {pred.number}")
         else:
             for key, value in seg.items():
                 if f"seg_{key}" in names:
@@ -198,5 +211,5 @@ def _safe(fn: Callable, a: np.ndarray, b: np.ndarray, notes: list[str], name: st
     try:
         return float(fn(a, b))
     except ValueError as exc:  # e.g. frames smaller than the SSIM window
-        notes.append(f"frame {number}: {name} skipped ({exc})")
+        notes.append(f"{name} skipped ({exc}): frame {number}")
         return math.nan

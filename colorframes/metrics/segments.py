@@ -21,7 +21,10 @@ import numpy as np
 from .regions import line_regions
 
 SEGMENT_MIN_PIXELS = 10  # BasicPBC's threshold for acc_thres: segments with more pixels than this
-FLAT_FRACTION = 0.98  # GT is flat when this share of non-line pixels equals their segment's colour
+# GT is flat when at least FLAT_SEGMENTS of its segments have one colour on >= FLAT_SHARE of their pixels
+# (anti-aliased line fringes stay below half of a segment; a painted or generated GT has no such colour).
+FLAT_SEGMENTS = 0.6
+FLAT_SHARE = 0.5
 MAX_FLAT_COLOURS = 1024  # without a sketch, a GT with more distinct colours is not flat
 LINE_TOLERANCE = 8  # line fidelity: max per-channel difference (0..255) of a preserved line pixel
 
@@ -105,7 +108,7 @@ def segment_accuracy(
     segs = segs[segs != 0]
     if len(segs) == 0:
         return None
-    if np.sum(gt_share[segs] * areas[segs]) < FLAT_FRACTION * areas[segs].sum():
+    if np.mean(gt_share[segs] >= FLAT_SHARE) < FLAT_SEGMENTS:
         return None  # GT is not flat: per-segment exact colours are meaningless
     pred_modes, _ = segment_modes(labels, pred)
 
