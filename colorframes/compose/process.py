@@ -135,15 +135,17 @@ def _given_colours(region_colors: object, count: int) -> dict[int, np.ndarray]:
         return {}
     if isinstance(region_colors, Mapping):
         items = [(int(k), np.asarray(v, dtype=np.float64)) for k, v in region_colors.items()]
+        integer = False
     else:
-        array = np.asarray(region_colors, dtype=np.float64)
-        if array.ndim != 2 or array.shape[1] < 3:
+        raw = np.asarray(region_colors)
+        if raw.ndim != 2 or raw.shape[1] < 3:
             return {}
-        items = list(enumerate(array[:, :3]))
+        items = list(enumerate(raw[:, :3].astype(np.float64)))
+        integer = np.issubdtype(raw.dtype, np.integer)  # the flat backend's (R+1, 3) uint8 palette
     items = [(k, v[:3]) for k, v in items if 0 < k < count and v.shape[0] >= 3 and np.isfinite(v[:3]).all()]
     if not items:
         return {}
-    scale = 255.0 if max(float(v.max()) for _, v in items) > 1.0 else 1.0
+    scale = 255.0 if integer or max(float(v.max()) for _, v in items) > 1.0 else 1.0
     return {k: v / scale for k, v in items}
 
 
@@ -178,8 +180,10 @@ def _usable(intermediates: Sequence[np.ndarray] | None, shape: tuple[int, ...]) 
     import cv2
 
     out = []
-    for image in intermediates:
-        image = np.asarray(image, dtype=np.float32)
+    for item in intermediates:
+        image = np.asarray(item, dtype=np.float32).squeeze()
+        if image.ndim == 3 and image.shape[0] == 3 and image.shape[2] != 3:
+            image = image.transpose(1, 2, 0)  # (3, H, W) -> (H, W, 3)
         if image.ndim != 3 or image.shape[2] != 3:
             continue
         if image.shape != shape:

@@ -86,3 +86,19 @@ def test_too_few_steps_and_size_mismatch(scene):
         process_frames(scene["sketch"], scene["mask"], scene["figure"], n=1)
     with pytest.raises(FrameError, match="sizes differ"):
         process_frames(scene["sketch"], scene["mask"][:-1], scene["figure"], n=4)
+
+
+def test_dark_uint8_palette_is_read_as_0_255(scene):
+    """The flat backend's palette is (R+1, 3) uint8; values <= 1 must still be scaled by 1/255."""
+    labels = regions_of(scene["sketch"])
+    colours = np.ones((labels.max() + 1, 3), np.uint8)
+    frames = process_frames(scene["sketch"], scene["mask"], scene["figure"], labels=labels, region_colors=colours, n=3)
+    paper = (scene["sketch"].min(axis=2) == 255) & (labels > 0)
+    np.testing.assert_allclose(frames[1][paper], 1 / 255, atol=1e-7)
+
+
+def test_channels_first_intermediates_are_accepted(scene):
+    blue = np.zeros((1, 3, *scene["mask"].shape), np.float32)
+    blue[:, 2] = 1.0
+    frames = process_frames(scene["sketch"], scene["mask"], scene["figure"], intermediates=[blue], n=4)
+    np.testing.assert_allclose(frames[2], np.clip(0.5 * frames[1] + 0.5 * blue[0].transpose(1, 2, 0), 0, 1))
