@@ -209,11 +209,6 @@ def _apply_refiner(
     return np.where(lines[:, :, None] >= 1.0, original, np.clip(out, 0.0, 1.0)).astype(np.float32)
 
 
-def sketch_protected(sketch: np.ndarray) -> np.ndarray:
-    """(H, W) bool: the pixels harmonization never changes (full line pixels)."""
-    return line_weight(sketch) >= 1.0
-
-
 __all__ = [
     "Harmonized",
     "RegionRefiner",
@@ -221,5 +216,4 @@ __all__ = [
     "feather_alpha",
     "plate_region",
     "default_band",
-    "sketch_protected",
 ]

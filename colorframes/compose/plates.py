@@ -34,7 +34,7 @@ def frame_number_of(path: str | os.PathLike) -> int | None:
 
 
 def read_plate(path: str | os.PathLike) -> np.ndarray:
-    """Read an 8- or 16-bit image as (H, W, 3) float32 RGB in [0, 1]; alpha is composited onto black."""
+    """Read an 8- or 16-bit image as (H, W, 3) float32 RGB in [0, 1]; alpha is composited onto white."""
     import cv2
 
     name = os.fsdecode(path)
@@ -53,11 +53,13 @@ def read_plate(path: str | os.PathLike) -> np.ndarray:
         image = image[:, :, None]
     channels = image.shape[2]
     if channels in (1, 2):
-        rgb = np.repeat(image[:, :, :1], 3, axis=2) * (image[:, :, 1:2] if channels == 2 else 1.0)
+        rgb, alpha = np.repeat(image[:, :, :1], 3, axis=2), image[:, :, 1:2] if channels == 2 else None
     elif channels in (3, 4):
-        rgb = image[:, :, 2::-1] * (image[:, :, 3:4] if channels == 4 else 1.0)  # BGR(A) -> RGB
+        rgb, alpha = image[:, :, 2::-1], image[:, :, 3:4] if channels == 4 else None  # BGR(A) -> RGB
     else:
         raise InputError(f"background plate {name}: {channels}-channel images are not supported")
+    if alpha is not None:  # the project convention: transparency is composited onto white paper
+        rgb = rgb * alpha + (1.0 - alpha)
     return np.ascontiguousarray(rgb, dtype=np.float32)
 
 

@@ -28,6 +28,7 @@ from ..errors import FrameError
 from .process_export import write_process_mp4, write_process_png
 
 MIN_STEPS = 2
+MAX_HISTOGRAM_BINS = 1 << 22  # per-label colour histograms: 4M bins (32 MB) at most
 
 
 def process_frames(
@@ -121,7 +122,14 @@ def _region_palette(
 
 
 def _median_per_label(labels: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
-    """(count,) median of `values` in [0, 1] per label, at 8-bit precision (one histogram per label)."""
+    """(count,) median of `values` in [0, 1] per label, at 8-bit precision (one histogram per label).
+
+    Past MAX_HISTOGRAM_BINS (tens of thousands of specks in noisy line art) the per-label mean is used
+    instead, so memory stays bounded.
+    """
+    if count * 256 > MAX_HISTOGRAM_BINS:
+        area = np.maximum(np.bincount(labels, minlength=count), 1)
+        return np.bincount(labels, weights=values.astype(np.float64), minlength=count) / area
     levels = (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.int64)  # (N,)
     hist = np.bincount(labels * 256 + levels, minlength=count * 256).reshape(count, 256)
     cdf = np.cumsum(hist, axis=1)  # (count, 256)

@@ -38,6 +38,17 @@ def test_sixteen_bit_plate_keeps_precision(tmp_path):
     np.testing.assert_allclose(read_plate(tmp_path / "deep.png"), 40000 / 65535, atol=1e-6)
 
 
+def test_transparent_plate_pixels_become_white_paper(tmp_path):
+    bgra = np.zeros((2, 2, 4), np.uint8)
+    bgra[..., 2] = 255  # red
+    bgra[0, 0, 3], bgra[0, 1, 3], bgra[1, :, 3] = 0, 255, 128
+    assert cv2.imwrite(str(tmp_path / "a.png"), bgra)
+    plate = read_plate(tmp_path / "a.png")
+    np.testing.assert_allclose(plate[0, 0], [1, 1, 1])
+    np.testing.assert_allclose(plate[0, 1], [1, 0, 0])
+    np.testing.assert_allclose(plate[1, 0], [1, 127 / 255, 127 / 255], atol=1e-6)
+
+
 def test_folder_matched_by_frame_number(tmp_path):
     for number, value in ((1001, 10), (1002, 20), (1004, 40)):
         write_rgb(tmp_path / f"bg.{number}.png", solid(value))

@@ -102,3 +102,16 @@ def test_channels_first_intermediates_are_accepted(scene):
     blue[:, 2] = 1.0
     frames = process_frames(scene["sketch"], scene["mask"], scene["figure"], intermediates=[blue], n=4)
     np.testing.assert_allclose(frames[2], np.clip(0.5 * frames[1] + 0.5 * blue[0].transpose(1, 2, 0), 0, 1))
+
+
+def test_many_regions_fall_back_to_mean_colours(scene, monkeypatch):
+    import colorframes.compose.process as process
+
+    monkeypatch.setattr(process, "MAX_HISTOGRAM_BINS", 256)  # force the bounded-memory path
+    labels = regions_of(scene["sketch"])
+    frames = process_frames(scene["sketch"], scene["mask"], scene["figure"], labels=labels, n=3)
+    region = labels == labels[32, 28]  # the figure's left half
+    paper = region & (scene["sketch"].min(axis=2) == 255)
+    assert labels[32, 28] > 0 and paper.sum() > 100
+    mean = scene["figure"][region].mean(axis=0)
+    np.testing.assert_allclose(frames[1][paper], np.broadcast_to(mean, frames[1][paper].shape), atol=1e-5)
