@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-LINE_THRESHOLD = 128  # grey value below which a sketch pixel is a line pixel (matches the flat backend)
+LINE_THRESHOLD = 128  # grey value below which a sketch pixel is a line pixel (darker than half grey)
 PAPER = 250  # grey value above which a sketch pixel is clean paper
 
 
