@@ -15,7 +15,7 @@ from .html import check_first_html, failed_html, render_page, settings_html, url
 from .images import ensure_thumb, ensure_view
 from .plots import svg_plot
 from .sidecar import FrameRecord, SketchSource, read_shot
-from .stats import FrameStats, check_first, flicker_series, read_confidence, warping_series
+from .stats import FrameStats, check_first, read_confidence, temporal_series
 
 Progress = Callable[[dict[str, Any]], None]
 KINDS = (("sketch", ".jpg"), ("mask", ".png"), ("result", ".jpg"))
@@ -124,8 +124,7 @@ def build_review(
     thumbs, made, reused = _make_thumbs(frames, thumbs_dir, workers)
 
     emit({"event": "review", "shot": shot.name, "stage": "stats"})
-    flicker = flicker_series([t[2] for t in thumbs])
-    warping = warping_series([t[2] for t in thumbs], [t[0] for t in thumbs])
+    flicker, warping = temporal_series([t[2] for t in thumbs], [t[0] for t in thumbs], thumbs_dir / "pairs.json")
     stats = []
     for i, frame in enumerate(frames):
         count, score = read_confidence(frame.report)

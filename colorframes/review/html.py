@@ -21,10 +21,11 @@ def url_for(target: Path | None, base_dir: Path) -> str | None:
     """A URL for `target` relative to `base_dir` (percent-encoded), or a file:// URL across drives."""
     if target is None:
         return None
+    absolute = os.path.abspath(target)  # abspath, not resolve: thousands of frames, no symlink walks
     try:
-        rel = os.path.relpath(Path(target).resolve(), Path(base_dir).resolve())
+        rel = os.path.relpath(absolute, os.path.abspath(base_dir))
     except ValueError:  # different drive on Windows
-        return Path(target).resolve().as_uri()
+        return Path(absolute).as_uri()
     return quote(rel.replace(os.sep, "/"))
 
 

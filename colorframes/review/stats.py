@@ -1,7 +1,7 @@
 """Per-frame numbers a colorist scans: flicker, low-confidence regions, time; and what to check first.
 
-Both temporal numbers are measured on the cached thumbnails (at most 320x240), which keeps a review of
-thousands of frames cheap and makes repeated reviews give identical numbers: flicker is the mean absolute
+Both temporal numbers are measured on the cached thumbnails shrunk to at most 160x120, which keeps a
+review of thousands of frames cheap, and are cached per frame pair: flicker is the mean absolute
 difference of consecutive results; when `colorframes.metrics` is present the warping error (Lai et al.,
 flow from the sketches, DIS "ultrafast") is added and ranks "check first", so motion is not mistaken
 for flicker.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import read_rgb
+from .images import read_rgb, resize_to_fit, write_bytes
 
 
 @dataclass
@@ -39,44 +39,96 @@ def mean_abs_difference(prev: np.ndarray, cur: np.ndarray) -> float:
     return float(np.abs(prev - cur).mean())
 
 
-def _load(paths: Sequence[Path | None]) -> list[np.ndarray | None]:
-    return [read_rgb(p) if p is not None else None for p in paths]
+WARP_BOX = (160, 120)  # the warping error's flow runs at this size: 4x cheaper than the thumbnails
+CACHE_VERSION = 1
 
 
-def flicker_series(results: Sequence[Path | None]) -> list[float | None]:
-    """Mean abs difference to the previous frame's result, in [0, 1] (None where either is missing)."""
-    values: list[float | None] = [None] * len(results)
-    prev: np.ndarray | None = None
-    for i, image in enumerate(_load(results)):
-        cur = image.astype(np.float32) / 255.0 if image is not None else None  # (H, W, 3)
-        if prev is not None and cur is not None:
-            values[i] = mean_abs_difference(prev, cur)
-        prev = cur
-    return values
-
-
-def warping_series(results: Sequence[Path | None], sketches: Sequence[Path | None]) -> list[float | None] | None:
-    """Warping error to the previous frame via `colorframes.metrics`, or None when it is not installed.
-
-    The flow comes from the sketches when both are present (a flickering result cannot hide its flicker
-    by corrupting its own flow), else from the results.
-    """
+def _warping_fn():
+    """(pair_flow, warping_error) from colorframes.metrics, or None when that package is absent."""
     try:
         from ..metrics.temporal import pair_flow, warping_error
     except ImportError:
         return None
-    values: list[float | None] = [None] * len(results)
-    res, sk = _load(results), _load(sketches)
-    for i in range(1, len(res)):
-        prev, cur = res[i - 1], res[i]
-        if prev is None or cur is None or prev.shape != cur.shape:
+    return pair_flow, warping_error
+
+
+def _stamp(path: Path | None) -> str:
+    if path is None:
+        return "-"
+    try:
+        return f"{path.name}@{path.stat().st_mtime_ns}"
+    except OSError:
+        return "-"
+
+
+class _Images:
+    """Small-image loader that keeps the last few frames (each pair reuses its predecessor)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[Path, np.ndarray | None] = {}
+
+    def get(self, path: Path | None) -> np.ndarray | None:
+        if path is None:
+            return None
+        if path not in self.cache:
+            if len(self.cache) > 8:
+                self.cache.pop(next(iter(self.cache)))
+            image = read_rgb(path)
+            self.cache[path] = None if image is None else resize_to_fit(image, WARP_BOX)
+        return self.cache[path]
+
+
+def temporal_series(
+    results: Sequence[Path | None], sketches: Sequence[Path | None], cache_file: Path | None = None
+) -> tuple[list[float | None], list[float | None] | None]:
+    """(flicker, warping error or None) of each frame against the previous one.
+
+    Flicker: mean abs difference of consecutive result thumbnails, in [0, 1]. Warping error (when
+    `colorframes.metrics` is installed): Lai et al. with the flow from the sketches when both are
+    present (a flickering result cannot hide its flicker by corrupting its own flow), else from the
+    results. Pairs are cached in `cache_file` keyed by the thumbnails' names and mtimes, so a repeated
+    review only computes the pairs whose frames changed.
+    """
+    warp_fns = _warping_fn()
+    cached: dict[str, list] = {}
+    if cache_file is not None and cache_file.is_file():
+        try:
+            data = json.loads(cache_file.read_text(encoding="utf-8"))
+            if data.get("version") == CACHE_VERSION and data.get("warping") == (warp_fns is not None):
+                cached = data.get("pairs", {})
+        except (OSError, json.JSONDecodeError, AttributeError):
+            cached = {}
+    flicker: list[float | None] = [None] * len(results)
+    warping: list[float | None] = [None] * len(results)
+    fresh: dict[str, list] = {}
+    images = _Images()
+    for i in range(1, len(results)):
+        if results[i - 1] is None or results[i] is None:
             continue
-        source = (sk[i - 1], sk[i]) if sk[i - 1] is not None and sk[i] is not None else (prev, cur)
-        if source[0].shape != prev.shape or source[1].shape != prev.shape:
-            source = (prev, cur)
-        value = warping_error(prev, cur, pair_flow(source[0], source[1], "ultrafast"))
-        values[i] = None if math.isnan(value) else float(value)
-    return values
+        key = "|".join(_stamp(p) for p in (results[i - 1], results[i], sketches[i - 1], sketches[i]))
+        if key not in cached:
+            cached[key] = _pair(images, results[i - 1 : i + 1], sketches[i - 1 : i + 1], warp_fns)
+        fresh[key] = cached[key]
+        flicker[i], warping[i] = fresh[key]
+    if cache_file is not None:
+        payload = {"version": CACHE_VERSION, "warping": warp_fns is not None, "pairs": fresh}
+        write_bytes(cache_file, json.dumps(payload, separators=(",", ":")).encode())
+    return flicker, (warping if warp_fns is not None else None)
+
+
+def _pair(images: _Images, results, sketches, warp_fns) -> list[float | None]:
+    prev, cur = images.get(results[0]), images.get(results[1])
+    if prev is None or cur is None:
+        return [None, None]
+    flick = mean_abs_difference(prev.astype(np.float32) / 255.0, cur.astype(np.float32) / 255.0)
+    if warp_fns is None or prev.shape != cur.shape:
+        return [flick, None]
+    pair_flow, warping_error = warp_fns
+    source = (images.get(sketches[0]), images.get(sketches[1]))
+    if source[0] is None or source[1] is None or source[0].shape != prev.shape or source[1].shape != prev.shape:
+        source = (prev, cur)
+    value = float(warping_error(prev, cur, pair_flow(source[0], source[1], "ultrafast")))
+    return [flick, None if math.isnan(value) else value]
 
 
 def read_confidence(report: Path | None) -> tuple[int | None, float | None]:
