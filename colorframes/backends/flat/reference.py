@@ -28,10 +28,11 @@ class ColorRegions:
     background: int  # region id of the paper/background, 0 when none
 
 
-def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None) -> ColorRegions:
+def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lines: bool = True) -> ColorRegions:
     """Split a flat-coloured drawing `(H, W, 3) uint8` into single-colour regions.
 
     `alpha` (H, W) float32 in [0, 1] marks transparent sheet pixels, which become background.
+    `colour_lines=False` keeps thin saturated runs as regions (keyframes: overlap voting ignores them).
     """
     import cv2
 
@@ -54,7 +55,7 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None) -> ColorRe
     area = np.maximum(np.bincount(flat, minlength=n), 1)
     mean = np.stack([np.bincount(flat, weights=c.ravel(), minlength=n) / area for c in chans], axis=1)
     colors = np.clip(np.rint(mean), 0, 255).astype(np.uint8)  # (n, 3)
-    is_line = _line_components(labels, n, colors, area)
+    is_line = _line_components(labels, n, colors, area, colour_lines)
     is_line |= area < 3
     is_line[0] = True
     lut = np.arange(n, dtype=np.int32)
@@ -71,7 +72,9 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None) -> ColorRe
     return ColorRegions(regions=regions, colors=out_colors, background=background)
 
 
-def _line_components(labels: np.ndarray, n: int, colors: np.ndarray, area: np.ndarray) -> np.ndarray:
+def _line_components(
+    labels: np.ndarray, n: int, colors: np.ndarray, area: np.ndarray, colour_lines: bool = True
+) -> np.ndarray:
     """(n,) bool: components that are ink lines: dark or saturated, and thinner than a line is drawn.
 
     Dark ink is "thin" when no disc of ~1/120 of the image height fits inside; saturated colour-trace
@@ -83,7 +86,7 @@ def _line_components(labels: np.ndarray, n: int, colors: np.ndarray, area: np.nd
     h = labels.shape[0]
     dark_thin = _core_area(labels, n, 2 * max(1, round(h / 240)) + 1) < 0.1 * area
     sat_thin = _core_area(labels, n, 2 * max(1, round(h / 540)) + 1) < 0.1 * area
-    return (dark & dark_thin) | (saturated & ~dark & sat_thin)
+    return (dark & dark_thin) | (saturated & ~dark & sat_thin & colour_lines)
 
 
 def _core_area(labels: np.ndarray, n: int, diameter: int) -> np.ndarray:

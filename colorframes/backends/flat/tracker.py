@@ -6,9 +6,9 @@ hints and the line art of the frames on t's *chain*, never on which frames this 
 - Keyframe mode: t's anchor is the nearest keyframe K (ties go to the earlier one). The chain is
   K → K±1 → … → t: each step carries colours from the previous frame by overlap voting; regions that
   carry badly (new, disoccluded) fall back to the keyframe (and the sheet when given).
-- Sheet mode (no keyframes): the chain starts at the start of t's block of CHAIN_BLOCK frames counted
-  from the shot's first frame; the block start is matched to the sheet, later frames are carried.
-- No reference: a deterministic neutral palette, carried along the same block chains.
+- Sheet mode (no keyframes): every frame is matched to the sheet on its own (a global assignment is
+  already deterministic per drawing; carrying sheet matches along a chain compounded early mistakes).
+- No reference: a deterministic neutral palette (regions ranked by area), paper stays paper.
 
 Chains need the line art of the frames in between. Frames this process colorizes are cached; any other
 frame comes from the shot's `sketch_loader(frame) -> (H, W, 3) uint8 | None` when the runner gives one.
@@ -28,7 +28,6 @@ from .matching import adjacency_matrix, estimate_shift, match_global, overlap_co
 from .reference import ColorRegions, segment_colored
 from .regions import Regions, adjacency, segment_regions
 
-CHAIN_BLOCK = 24  # sheet / no-reference chains restart every this many frames
 CARRY_MIN = 0.55  # a carried colour with less confidence than this asks the anchor again
 LOW_CONFIDENCE = 0.5  # regions below this go to the report
 CACHE_FRAMES = 8
@@ -120,7 +119,7 @@ class ShotTracker:
     # --- anchors ----------------------------------------------------------------------------
 
     def _anchor(self, image: np.ndarray, alpha: np.ndarray | None, frame: int | None) -> Anchor:
-        ref = segment_colored(image, alpha)
+        ref = segment_colored(image, alpha, colour_lines=frame is None)
         color = np.array([self.palette.index(c) for c in ref.colors], np.int64)
         if ref.background:
             color[ref.background] = self.paper if alpha is not None else color[ref.background]
@@ -140,8 +139,7 @@ class ShotTracker:
         if k is not None:
             step = 1 if t >= k else -1
             return list(range(k, t + step, step))
-        start = self.first_frame + ((t - self.first_frame) // CHAIN_BLOCK) * CHAIN_BLOCK
-        return list(range(start, t + 1)) if t >= start else [t]
+        return [t]
 
     # --- frames -----------------------------------------------------------------------------
 
@@ -224,6 +222,7 @@ class ShotTracker:
             # A hint keeps its "hint" label as long as its region is carried confidently.
             carried_hint = self._carried_source(counts, prev, "hint")
             source[carried_hint & (conf >= CARRY_MIN)] = SOURCE_NAMES.index("hint")
+            self._match_shapes(regions, prev, color, conf, source)
         weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
         if weak.size or prev is None:
             a_color, a_conf, a_source = self._from_anchor(number, regions, warnings)
@@ -238,6 +237,36 @@ class ShotTracker:
             neutral = self._neutral(regions)
             color[missing], conf[missing], source[missing] = neutral[missing], 0.0, 0
         return FrameState(number, regions, color, conf, source, warnings)
+
+    def _match_shapes(
+        self, regions: Regions, prev: FrameState, color: np.ndarray, conf: np.ndarray, source: np.ndarray
+    ) -> None:
+        """Regions that moved too far to overlap (a swinging hand) take the previous frame's colour of
+        the region they match by shape, position and adjacency (global assignment); in place."""
+        bg, prev_bg = _background(regions), _background(prev.regions)
+        weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
+        weak = weak[weak != bg]
+        if weak.size == 0 or prev.regions.count < 2:
+            return
+        adj = self._adjacency(regions)
+        prev_adj = self._adjacency(prev.regions)
+        dst_ids = np.array([i for i in range(1, regions.count + 1) if i != bg], np.int64)
+        src_ids = np.array([i for i in range(1, prev.regions.count + 1) if i != prev_bg], np.int64)
+        picked, p_conf = match_global(regions, dst_ids, adj, prev.regions, src_ids, prev_adj)
+        is_weak = np.zeros(regions.count + 1, bool)
+        is_weak[weak] = True
+        for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
+            c = min(float(c), float(prev.confidence[i]))
+            if is_weak[j] and c > conf[j]:
+                color[j], conf[j] = prev.color[i], c
+                source[j] = SOURCE_NAMES.index("hint" if prev.source[i] == SOURCE_NAMES.index("hint") else "tracked")
+
+    def _adjacency(self, regions: Regions) -> np.ndarray:
+        cached = getattr(regions, "_adj", None)
+        if cached is None:
+            cached = adjacency_matrix(adjacency(regions.labels), regions.count)
+            regions._adj = cached  # type: ignore[attr-defined]
+        return cached
 
     def _carried_source(self, counts: np.ndarray, prev: FrameState, name: str) -> np.ndarray:
         """(N+1,) bool: target regions whose biggest overlap is a source region labelled `name`."""
@@ -255,7 +284,6 @@ class ShotTracker:
         source = np.zeros(n + 1, np.int64)
         k = self.anchor_for(number)
         bg = _background(regions)
-        adj = None
         if k is not None:
             anchor = self._scaled(self.keyframes[k], regions.shape)
             src = anchor.ref.regions
@@ -268,25 +296,32 @@ class ShotTracker:
                 warnings.append(
                     f"only {regions.count} regions vs {src.count} in keyframe {k}: open lines? raise --gap-radius"
                 )
-        shape_ref = self.sheet or (self._scaled(self.keyframes[k], regions.shape) if k is not None else None)
-        weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
-        weak = weak[weak != bg]
-        if shape_ref is not None and weak.size:
-            adj = adjacency_matrix(adjacency(regions.labels), n)
+        shape_refs = [self._scaled(self.keyframes[k], regions.shape)] if k is not None else []
+        if self.sheet is not None:
+            shape_refs.append(self.sheet)
+        for shape_ref in shape_refs:
+            weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
+            weak = weak[weak != bg]
+            if not weak.size:
+                break
+            adj = self._adjacency(regions)
             ref = shape_ref.ref
             src_ids = np.array([i for i in range(1, ref.regions.count + 1) if i != ref.background], np.int64)
             dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
             picked, p_conf = match_global(regions, dst_ids, adj, ref.regions, src_ids, shape_ref.adj)
+            is_weak = np.zeros(n + 1, bool)
+            is_weak[weak] = True
             for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
-                if j in weak and (c > conf[j] or color[j] < 0):
+                if is_weak[j] and (c > conf[j] or color[j] < 0):
                     color[j], conf[j] = shape_ref.color[i], c
                     source[j] = SOURCE_NAMES.index("sheet" if shape_ref is self.sheet else "keyframe")
-            if self.sheet is not None and k is None and regions.count and self.sheet.ref.regions.count:
-                if regions.count < 0.5 * (self.sheet.ref.regions.count - 1):
-                    warnings.append(
-                        f"only {regions.count} regions vs {self.sheet.ref.regions.count} on the sheet: "
-                        "open lines? raise --gap-radius"
-                    )
+        if self.sheet is not None and k is None and regions.count and self.sheet.ref.regions.count:
+            if regions.count < 0.5 * (self.sheet.ref.regions.count - 1):
+                warnings.append(
+                    f"only {regions.count} regions vs {self.sheet.ref.regions.count} on the sheet: "
+                    "open lines? raise --gap-radius"
+                )
+        shape_ref = shape_refs[-1] if shape_refs else None
         if bg and (k is None or conf[bg] < CARRY_MIN):
             color[bg], conf[bg], source[bg] = self._paper_for(shape_ref), 1.0, SOURCE_NAMES.index("paper")
         return color, conf, source

@@ -1,0 +1,94 @@
+"""Line art → regions: gaps, thin regions, coloured lines, paper and noise."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from flat_helpers import two_boxes
+
+from colorframes.backends.flat.regions import adjacency, segment_regions
+
+
+def _region_at(regions, x, y):
+    return int(regions.labels[y, x])
+
+
+def test_closed_shapes_give_one_region_each_plus_paper():
+    r = segment_regions(two_boxes(), gap_radius=2)
+    inside_a, inside_b, paper = _region_at(r, 50, 60), _region_at(r, 140, 60), _region_at(r, 5, 5)
+    assert len({inside_a, inside_b, paper}) == 3 and 0 not in (inside_a, inside_b, paper)
+    assert r.count == 3
+    assert r.line_mask[20, 50] and not r.line_mask[60, 50]
+    assert r.labels.dtype == np.int32 and r.labels.shape == (120, 200)
+    assert np.array_equal(r.labels == 0, r.line_mask)
+
+
+def test_gap_is_closed_by_gap_radius_and_leaks_without():
+    sketch = two_boxes(gap=4)
+    leaky = segment_regions(sketch, gap_radius=0)
+    assert _region_at(leaky, 50, 60) == _region_at(leaky, 5, 5)  # paint leaks out of the open box
+    closed = segment_regions(sketch, gap_radius=3)
+    assert _region_at(closed, 50, 60) != _region_at(closed, 5, 5)
+    # The box interior keeps (nearly) its whole area; the gap is split at the line, not eaten.
+    area = closed.area[_region_at(closed, 50, 60)]
+    assert 66 * 76 * 0.95 < area < 66 * 76 * 1.1
+
+
+def test_thin_region_narrower_than_the_ball_is_kept():
+    img = np.full((100, 160, 3), 255, np.uint8)
+    cv2.rectangle(img, (10, 10), (150, 90), (0, 0, 0), 2)
+    cv2.line(img, (10, 50), (150, 50), (0, 0, 0), 2)
+    cv2.line(img, (10, 54), (150, 54), (0, 0, 0), 2)  # a 2-px strip between 52 and 53
+    r = segment_regions(img, gap_radius=3)
+    strip = _region_at(r, 80, 52)
+    assert strip not in (0, _region_at(r, 80, 30), _region_at(r, 80, 70))
+    assert r.area[strip] > 100
+
+
+def test_coloured_lines_are_boundaries():
+    img = np.full((100, 160, 3), 255, np.uint8)
+    cv2.rectangle(img, (10, 10), (150, 90), (0, 0, 0), 2)
+    cv2.line(img, (80, 10), (80, 90), (0, 72, 255), 2)  # blue shadow line splits the box
+    cv2.line(img, (10, 50), (80, 50), (255, 230, 0), 2)  # a light yellow highlight line
+    r = segment_regions(img, gap_radius=1)
+    assert len({_region_at(r, 40, 30), _region_at(r, 40, 70), _region_at(r, 120, 50)}) == 3
+    assert r.color_line_mask[50, 80] and r.line_mask[50, 40] and not r.color_line_mask[10, 40]
+
+
+def test_grey_paper_antialiasing_and_scan_noise():
+    rng = np.random.default_rng(0)
+    img = two_boxes(paper=200, thickness=1)
+    noisy = np.clip(img.astype(np.int16) + rng.normal(0, 6, img.shape).round(), 0, 255).astype(np.uint8)
+    for y, x in rng.integers(0, 120, size=(30, 2)):
+        noisy[y, x + 40] = 60  # isolated dark specks
+    r = segment_regions(noisy, gap_radius=1)
+    assert r.count == 3
+    assert _region_at(r, 50, 60) not in (0, _region_at(r, 5, 5))
+
+
+def test_blank_and_tiny_images_do_not_crash():
+    r = segment_regions(np.full((40, 50, 3), 255, np.uint8), gap_radius=2)
+    assert r.count == 1 and not r.line_mask.any()
+    r = segment_regions(np.zeros((3, 3, 3), np.uint8), gap_radius=2)
+    assert r.labels.shape == (3, 3)
+
+
+def test_adjacency_pairs_across_lines():
+    r = segment_regions(two_boxes(), gap_radius=1)
+    pairs = {tuple(p) for p in adjacency(r.labels).tolist()}
+    a, b, paper = _region_at(r, 50, 60), _region_at(r, 140, 60), _region_at(r, 5, 5)
+    assert (min(a, paper), max(a, paper)) in pairs and (min(b, paper), max(b, paper)) in pairs
+    assert (min(a, b), max(a, b)) not in pairs
+
+
+def test_example_frame_segments_match_ground_truth(make_example):
+    f = make_example.render_frame(3, (480, 270))
+    r = segment_regions(f["sketch"], gap_radius=2)
+    gt = f["labels"].astype(np.int64)
+    # Pixel-weighted purity: each predicted region lies (almost) inside one GT region id.
+    both = (gt > 0) & (r.labels > 0)
+    codes = r.labels[both].astype(np.int64) * 64 + gt[both]
+    pairs = np.bincount(codes, minlength=(r.count + 1) * 64).reshape(-1, 64)
+    purity = pairs.max(axis=1).sum() / pairs.sum()
+    assert purity > 0.98
+    assert abs(r.count - len(np.unique(gt))) < 15
