@@ -1,0 +1,72 @@
+"""Per-frame numbers and their SVG plots; the benchmark harness in smoke mode."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+from colorframes.review import build_review
+from colorframes.review.plots import svg_plot
+from colorframes.review.stats import FrameStats, check_first
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_line_plot_breaks_at_missing_values_and_scales_to_max():
+    svg = ElementTree.fromstring(svg_plot([None, 0.5, 1.0, None, 0.25], "flicker", [1, 2, 3, 4, 5]))
+    lines = svg.findall(f"{SVG}polyline")
+    dots = svg.findall(f"{SVG}circle")
+    assert len(lines) == 1 and len(lines[0].get("points").split()) == 2
+    assert len(dots) == 1  # the lone value after the gap
+    assert svg.get("data-n") == "5"
+    ticks = [t.text for t in svg.findall(f"{SVG}text")]
+    assert ticks.count("1") == 2 and "5" in ticks  # y maximum 1, frame range 1..5
+
+
+def test_bar_plot_draws_one_bar_per_nonzero_value():
+    svg = ElementTree.fromstring(svg_plot([0, 2, None, 1], "low", [10, 11, 12, 13], kind="bar"))
+    (path,) = svg.findall(f"{SVG}path")
+    assert path.get("d").count("M") == 2
+    empty = ElementTree.fromstring(svg_plot([None, None], "none", [1, 2]))
+    assert "no data" in [t.text for t in empty.findall(f"{SVG}text")]
+
+
+def test_check_first_ranks_flicker_then_confidence():
+    stats = [
+        FrameStats(flicker=None, low_confidence=0),
+        FrameStats(flicker=0.1, low_confidence=3),
+        FrameStats(flicker=0.4, low_confidence=None, confidence=0.2),
+        FrameStats(flicker=0.2, low_confidence=1),
+    ]
+    picks = check_first([1, 2, 3, 4], stats, limit=2)
+    assert picks[:2] == [
+        {"frame": 3, "reason": "flicker", "value": 0.4},
+        {"frame": 4, "reason": "flicker", "value": 0.2},
+    ]
+    assert [p["frame"] for p in picks[2:]] == [2, 4]
+
+
+def test_pair_cache_holds_only_current_pairs(fake_run):
+    build_review(fake_run.shot_dir)
+    cache = json.loads((fake_run.shot_dir / "review" / "thumbs" / "pairs.json").read_text())
+    # 6 frames, frame 4 failed: pairs (1,2), (2,3), (5,6).
+    assert len(cache["pairs"]) == 3
+    (fake_run.shot_dir / f"shot01.{fake_run.frames[-1]}.png").unlink()
+    data = json.loads((fake_run.shot_dir / "colorframes.json").read_text())
+    data["frames"][str(fake_run.frames[-1])].update(status="failed", output=None, error="gone")
+    (fake_run.shot_dir / "colorframes.json").write_text(json.dumps(data))
+    build_review(fake_run.shot_dir)
+    cache = json.loads((fake_run.shot_dir / "review" / "thumbs" / "pairs.json").read_text())
+    assert len(cache["pairs"]) == 2
+
+
+def test_benchmark_smoke(capsys):
+    path = Path(__file__).parents[2] / "benchmarks" / "review_long_shot.py"
+    spec = importlib.util.spec_from_file_location("review_long_shot", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "warm_ms_per_frame" in out and "thumbs_reused_warm   36" in out
