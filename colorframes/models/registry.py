@@ -286,6 +286,44 @@ def verify(name: str) -> list[dict]:
     return results
 
 
+def safetensors_shapes(path: Path) -> dict[str, list[int]]:
+    """Key -> shape from a safetensors header, without reading the tensors."""
+    if path.suffix != ".safetensors" or not _safetensors_header_ok(path):
+        return {}
+    with open(path, "rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        header = json.loads(handle.read(length))
+    return {k: v["shape"] for k, v in header.items() if k != "__metadata__"}
+
+
+def official_config(path: Path):
+    """The ColorizerConfig an official single file was trained with: full size, or the tiny fixture."""
+    from .config import ColorizerConfig
+
+    shapes = safetensors_shapes(path)
+    conv_in = shapes.get("model.diffusion_model.input_blocks.0.0.weight")
+    tiny = ColorizerConfig.tiny()
+    if conv_in and conv_in[0] == tiny.unet_channels[0]:
+        return tiny
+    return ColorizerConfig.full()
+
+
+def load_official_file(path: Path, dtype=None):
+    """Build the colorizer from an official single file; CLIP comes from the file or clip-vit-h-14.
+
+    Raises ModelUnavailableError (exit 3) when the separate CLIP weights are needed and missing.
+    """
+    import torch
+
+    from . import convert as converter
+
+    shapes = safetensors_shapes(path)
+    has_clip = any(k.startswith("cond_stage_model.visual.") for k in shapes)
+    clip = None if has_clip or not shapes else model_path("clip-vit-h-14")
+    model, _report = converter.load_official(path, official_config(path), dtype or torch.float32, clip_weights=clip)
+    return model
+
+
 def convert(src: str | Path, dst: str | Path) -> Path:
     """Convert an official single-file checkpoint (name or path) to a diffusers-style folder.
 
@@ -295,10 +333,11 @@ def convert(src: str | Path, dst: str | Path) -> Path:
     target = Path(dst).expanduser()
     if target.is_file() or (target.is_dir() and any(target.iterdir())):
         raise InputError(f"convert destination {target} exists and is not empty; choose a new folder")
+    if source.is_dir():
+        raise InputError(f"{source} is already a converted folder; give the official single file")
     from . import convert as converter
 
-    model = converter.load_official(source)
-    converter.save_pretrained(model, target)
+    converter.save_pretrained(load_official_file(source), target)
     return target
 
 
@@ -313,5 +352,7 @@ __all__ = [
     "pull",
     "verify",
     "convert",
+    "load_official_file",
+    "official_config",
     "home",
 ]

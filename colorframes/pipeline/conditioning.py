@@ -36,6 +36,7 @@ def prepare_conditioning(
     reference: torch.Tensor | None,
     ref_mask: torch.Tensor | None,
     background: torch.Tensor | None = None,
+    bg_reference: torch.Tensor | None = None,
     fg_lora: bool,
     bg_lora: bool,
     ts_s: float = 0.05,
@@ -43,7 +44,9 @@ def prepare_conditioning(
 ) -> ShotConditioning:
     """Encode the reference (and background) and build the mode's context with the model's own rules.
 
-    reference: (1, 3, Hr, Wr) in [-1, 1] or None (zero tokens); ref_mask: (1, 1, Hr, Wr) in [0, 1].
+    reference: (1, 3, Hr, Wr) in [-1, 1] or None (zero tokens); ref_mask: (1, 1, Hr, Wr) in [0, 1]
+    for the image the background tokens come from: `bg_reference` when given (e.g. blank paper for a
+    shot without a reference), else the reference. `background`: a separate background image.
     """
     ref_tokens = model.encode_reference(reference)  # (1, 256, D)
     context = model.build_context(
@@ -52,7 +55,7 @@ def prepare_conditioning(
         bg_lora=bg_lora,
         ts_s=ts_s,
         ts_r=ts_r,
-        reference=reference,
+        reference=bg_reference if bg_reference is not None else reference,
         ref_mask=ref_mask,
         background=background,
     )

@@ -97,10 +97,7 @@ class ColorizePipeline:
         """(B, 4, h, w) latents -> (B, 3, H, W) float32 images; per-frame with VAE slicing."""
         vae_dtype = self.vae_dtype or next(self.model.vae.parameters()).dtype
         chunk = 1 if self.vae_slicing or self.frame_chunk == 1 else latents.shape[0]
-        out = [
-            self.model.decode_latents(part.to(self.device, vae_dtype)).float()
-            for part in latents.split(chunk)
-        ]
+        out = [self.model.decode_latents(part.to(self.device, vae_dtype)).float() for part in latents.split(chunk)]
         return torch.cat(out)  # (B, 3, H, W)
 
     def predicted_x0(self, model_input: torch.Tensor, noise_pred: torch.Tensor, t: torch.Tensor):
@@ -205,10 +202,7 @@ class ColorizePipeline:
         noise = noise.to(self.device, torch.float32).expand(batch, -1, -1, -1)
         if init_latents is not None:
             init = init_latents.to(self.device, torch.float32).expand(batch, -1, -1, -1)
-            if len(timesteps) == 0:
-                x = init.clone()
-            else:
-                x = scheduler.add_noise(init, noise, timesteps[:1].repeat(batch))
+            x = init.clone() if len(timesteps) == 0 else scheduler.add_noise(init, noise, timesteps[:1].repeat(batch))
         else:
             x = noise * scheduler.init_noise_sigma
         x = x.contiguous()

@@ -1,0 +1,304 @@
+"""The diffusion backend: ColorizeDiffusion v1.5 behind the `Colorizer` interface (+ `tiny-random`).
+
+`setup_shot` does every per-shot computation once (reference and background tokens, the mode's context,
+the null context, the shared CPU noise, the sketch-null hints); `colorize` only encodes the frames'
+sketches and samples. On the CPU every frame gets its own UNet call (all guidance branches still in one
+call), so a frame's pixels are bit-identical whatever the batch size, shard or worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import FrameError, InputError
+from ..options import RunOptions
+from .base import FrameInput, FrameResult, ShotSetup
+
+
+class DiffusionColorizer:
+    """Colorizer backend around `SplitColorizer` + `ColorizePipeline`."""
+
+    def __init__(
+        self,
+        opts: RunOptions,
+        model: Any,
+        *,
+        device: Any,
+        dtype: Any,
+        model_id: str,
+        sha256: str | None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        import torch
+
+        from ..models.modes import resolve_flags
+        from ..pipeline.pipeline import ColorizePipeline
+        from ..pipeline.schedulers import make_scheduler
+
+        self.name = opts.backend
+        self.opts = opts
+        self.warnings: list[str] = list(warnings or [])
+        self.device, self.dtype = device, dtype
+        self.model_id, self._sha256 = model_id, sha256
+        self.fg_lora, self.bg_lora = resolve_flags(opts.mode, opts.fg_lora, opts.bg_lora)
+        self.needs_masks = self.fg_lora or self.bg_lora  # vanilla ignores the sketch mask
+        self.offload = bool(opts.offload) and device.type == "cuda"
+        if opts.offload and not self.offload:
+            self.warnings.append("--offload only applies on a CUDA device; ignored")
+
+        model.set_precision(dtype, vae_dtype=torch.float32)  # VAE decodes in fp32
+        self._set_attention(model, opts.attention)
+        model.to(device)
+        self.model = model
+        if opts.compile:
+            self._compile(model)
+        prediction = getattr(getattr(model, "config", None), "prediction_type", "epsilon")
+        scheduler = make_scheduler(
+            opts.scheduler, prediction_type=prediction, karras=opts.karras, warnings=self.warnings
+        )
+        self.pipeline = ColorizePipeline(
+            model,
+            scheduler,
+            vae_dtype=torch.float32,
+            vae_slicing=opts.vae_slicing,
+            frame_chunk=1 if device.type == "cpu" else None,
+        )
+        self.shot: ShotSetup | None = None
+        self._conditioning = None
+        self._noise = None
+        self._canvas: tuple[int, int] | None = None
+        self._warned_mask = False
+
+    # --- setup ----------------------------------------------------------------------------------
+
+    def _set_attention(self, model: Any, attention: str) -> None:
+        if attention == "sdpa":
+            return
+        try:
+            model.set_attention(attention)
+        except ImportError:
+            self.warnings.append(f"--attention {attention}: xformers is not installed; using sdpa")
+
+    def _compile(self, model: Any) -> None:
+        import torch
+
+        eager = model.predict_noise
+        compiled = torch.compile(eager, dynamic=False)
+        state = {"fn": compiled}
+
+        def predict_noise(*args: Any, **kwargs: Any):
+            try:
+                return state["fn"](*args, **kwargs)
+            except Exception as exc:  # compile backends missing (no C++ toolchain, old GPU, ...)
+                if state["fn"] is eager:
+                    raise
+                self.warnings.append(f"--compile failed ({type(exc).__name__}); running eager")
+                state["fn"] = eager
+                return eager(*args, **kwargs)
+
+        model.predict_noise = predict_noise
+
+    def _park(self, names: tuple[str, ...], device: Any) -> None:
+        """--offload: move per-stage submodules between the GPU and the CPU."""
+        if not self.offload:
+            return
+        import torch
+
+        for name in names:
+            getattr(self.model, name).to(device)
+        if device == "cpu":
+            torch.cuda.empty_cache()
+
+    def setup_shot(self, shot: ShotSetup) -> None:
+        """Per-shot work, once: reference/background tokens, the context, the shared noise."""
+        import torch
+
+        from ..pipeline.conditioning import prepare_conditioning
+        from ..pipeline.noise import shot_noise
+        from ..pipeline.preprocess import image_to_tensor, reference_mask_to_tensor, working_size
+
+        opts = self.opts
+        encoders = ("image_encoder", "bg_transformer", "thresh_embedder")
+        self._park(encoders, self.device)
+        self._park(("vae",), "cpu")
+        reference = image_to_tensor(shot.reference) if shot.reference is not None else None
+        ref_mask = shot.reference_mask if shot.reference_mask is not None else shot.reference_alpha
+        background = image_to_tensor(shot.background) if shot.background is not None else None
+        bg_reference = reference
+        if reference is None:
+            self.warnings.append(f"{shot.name}: no reference; colorizing from the sketch alone (zero tokens)")
+        if self.bg_lora and background is None:
+            if bg_reference is None:  # nothing to take a background from: blank paper
+                bg_reference, ref_mask = torch.ones((1, 3, 224, 224)), np.zeros((224, 224), np.float32)
+            elif ref_mask is None:
+                self.warnings.append(
+                    f"{shot.name}: no reference mask; the whole reference feeds the background tokens"
+                )
+                ref_mask = np.zeros(bg_reference.shape[-2:], np.float32)
+        self._conditioning = prepare_conditioning(
+            self.model,
+            reference=reference,
+            ref_mask=reference_mask_to_tensor(ref_mask) if ref_mask is not None else None,
+            background=background,
+            bg_reference=bg_reference,
+            fg_lora=self.fg_lora,
+            bg_lora=self.bg_lora,
+            ts_s=opts.sketch_threshold,
+            ts_r=opts.ref_threshold,
+        )
+        self._park(encoders, "cpu")
+        self._park(("vae",), self.device)
+        self.shot = shot
+        size = shot.frame_size if min(shot.frame_size) > 0 else None
+        self._canvas = working_size(size, opts.resolution) if size else None
+        self._noise = shot_noise(shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8)) if size else None
+
+    # --- frames ---------------------------------------------------------------------------------
+
+    def colorize(
+        self,
+        frames: list[FrameInput],
+        *,
+        init_latents: Any | None = None,
+        strength: float = 1.0,
+    ) -> list[FrameResult]:
+        """Colorize a batch of one shot's frames -> float32 RGB [0, 1] at each frame's size.
+
+        init_latents (1|B, 4, h, w) + strength < 1 start from given latents (latent consistency);
+        FrameResult.extras["latent"] holds each frame's final (4, h, w) latent on the CPU.
+        """
+        if self.shot is None or self._conditioning is None:
+            raise InputError("setup_shot must run before colorize")
+        results: list[FrameResult] = []
+        groups: dict[tuple[int, int], list[FrameInput]] = {}
+        for frame in frames:
+            groups.setdefault(frame.sketch.shape[:2], []).append(frame)
+        by_number = {}
+        for size, group in groups.items():
+            for result in self._colorize_group(size, group, init_latents, strength):
+                by_number[result.number] = result
+        results = [by_number[f.number] for f in frames]
+        return results
+
+    def _colorize_group(self, size, group, init_latents, strength) -> list[FrameResult]:
+        import torch
+
+        from ..pipeline.noise import shot_noise
+        from ..pipeline.preprocess import (
+            letterbox,
+            mask_to_latent,
+            sketch_to_tensor,
+            tensor_to_frames,
+            working_size,
+        )
+
+        opts = self.opts
+        if self._canvas is None:  # frame size unknown at setup: the first batch fixes the canvas
+            self._canvas = working_size(size, opts.resolution)
+            self._noise = shot_noise(self.shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
+        box = letterbox(size, self._canvas)
+        for f in group:
+            if f.sketch.ndim != 3 or f.sketch.shape[2] != 3 or f.sketch.dtype != np.uint8:
+                raise FrameError(f"frame {f.number}: expected (H, W, 3) uint8 line art, got {f.sketch.shape}")
+        sketch = sketch_to_tensor([f.sketch for f in group], box)  # (B, 3, Hc, Wc)
+        mask = None
+        if self.needs_masks:
+            masks = []
+            for f in group:
+                if f.mask is None:
+                    if not self._warned_mask:
+                        self.warnings.append("no sketch mask given; the whole frame counts as figure")
+                        self._warned_mask = True
+                    masks.append(np.ones(size, np.float32))
+                else:
+                    masks.append(f.mask)
+            mask = mask_to_latent(masks, box)  # (B, 1, h, w)
+        try:
+            out = self.pipeline(
+                sketch,
+                self._conditioning,
+                mask,
+                num_inference_steps=opts.num_inference_steps,
+                guidance_scale=opts.guidance_scale,
+                sketch_guidance_scale=opts.sketch_guidance_scale,
+                sketch_strength=opts.sketch_strength,
+                seed=self.shot.seed,
+                latents=self._noise,
+                init_latents=init_latents,
+                strength=strength,
+                num_intermediates=opts.process,
+            )
+        except torch.cuda.OutOfMemoryError:
+            torch.cuda.empty_cache()
+            raise FrameError(
+                f"GPU out of memory at {self._canvas[1]}x{self._canvas[0]} with batch {len(group)}; "
+                "lower --batch-size or --resolution, or use --offload / --dtype fp16"
+            ) from None
+        images = tensor_to_frames(out.images, box)
+        steps = [tensor_to_frames(x, box) for x in out.intermediates]  # per step: B frames
+        results = []
+        for i, f in enumerate(group):
+            extras: dict[str, Any] = {"latent": out.latents[i].detach().to("cpu")}
+            if steps:
+                extras["intermediates"] = [step[i] for step in steps]
+                extras["intermediate_steps"] = list(out.intermediate_steps)
+            results.append(FrameResult(number=f.number, image=images[i], extras=extras))
+        return results
+
+    def describe(self) -> dict:
+        """Model id and weights hash for the sidecar, plus the settings that shape the numbers."""
+        return {
+            "id": self.model_id,
+            "sha256": self._sha256() if callable(self._sha256) else self._sha256,
+            "device": str(self.device),
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "mode_flags": {"fg_lora": self.fg_lora, "bg_lora": self.bg_lora},
+            "scheduler": type(self.pipeline.scheduler).__name__,
+        }
+
+
+def create_colorizer(opts: RunOptions) -> DiffusionColorizer:
+    """Backends "diffusion" (registry name or path in opts.model) and "tiny-random" (in-process)."""
+    from ..models import registry
+    from ..pipeline.loading import (
+        build_tiny_random,
+        load_model_from_path,
+        path_sha256,
+        resolve_device,
+        resolve_dtype,
+        state_dict_sha256,
+    )
+
+    warnings: list[str] = []
+    device = resolve_device(opts.device)
+    dtype = resolve_dtype(opts.dtype, device, warnings)
+    if opts.backend == "tiny-random" or opts.model == "tiny-random":
+        model = build_tiny_random()
+        sha = state_dict_sha256(model)
+        model_id = "tiny-random"
+    else:
+        path = registry.model_path(opts.model)  # exit 3 with the fetch command when missing
+        note = registry.licence_notice(opts.model)
+        if note:
+            warnings.append(note)
+        model = load_model_from_path(Path(path))
+        model_id = opts.model if not registry.is_local_path(opts.model) else str(path)
+        sha = _lazy(lambda: path_sha256(Path(path)))
+    return DiffusionColorizer(
+        opts, model, device=device, dtype=dtype, model_id=model_id, sha256=sha, warnings=warnings
+    )
+
+
+def _lazy(fn):
+    """Compute once on first call (hashing a 4 GB file is only worth it when the sidecar asks)."""
+    cache: list = []
+
+    def get():
+        if not cache:
+            cache.append(fn())
+        return cache[0]
+
+    return get
