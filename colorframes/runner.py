@@ -515,6 +515,8 @@ def _render(backend, plan, frames, setup, options, masks, summary, recorder, cou
             if isinstance(result, Exception):
                 fail(frame, f"{_input_name(plan, frame)}: {result}")
                 continue
+            for message in result.extras.get("warnings", []):
+                counter.emit({"event": "warning", "message": f"{plan.shot.name} frame {frame.number}: {message}"})
             future = writer.submit(_write_outputs, plan, frame, item, result, options)
             pending.append((frame, future, seconds))
         batch.clear()

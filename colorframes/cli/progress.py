@@ -34,7 +34,7 @@ class Reporter:
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "warning":
-            self._line(f"warning: {event['message']}", always=True)
+            self._line(f"warning: {event['message']}")
         elif kind == "note":
             self._line(f"note: {event['message']}")
         elif kind == "plan":

@@ -65,7 +65,7 @@ def parse_shard(spec: str, environ: Mapping[str, str] | None = None) -> tuple[in
 
 
 def _slurm_shard(environ: Mapping[str, str]) -> tuple[int, int]:
-    if "SLURM_ARRAY_TASK_ID" not in environ:
+    if not environ.get("SLURM_ARRAY_TASK_ID"):
         raise InputError(
             "--shard auto: SLURM_ARRAY_TASK_ID is not set; submit with `sbatch --array` or use --shard K/N"
         )
