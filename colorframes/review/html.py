@@ -52,11 +52,15 @@ def settings_html(sidecar: Mapping[str, Any]) -> str:
     """The run's settings from the sidecar: run facts, model, every option, versions."""
     run_keys = ("shot", "input", "reference", "seed", "settings_hash", "colorframes", "done", "failed")
     run = {k: sidecar[k] for k in run_keys if k in sidecar}
-    parts = [f"<h3>Run</h3>{_table(run)}"]
-    for key, title in (("model", "Model"), ("options", "Options"), ("versions", "Versions")):
+    parts = [f"<details open><summary>Run</summary>{_table(run)}</details>"]
+    for key, title, is_open in (
+        ("model", "Model", True),
+        ("options", "Options", True),
+        ("versions", "Versions", False),
+    ):
         section = sidecar.get(key)
         if isinstance(section, Mapping) and section:
-            parts.append(f"<h3>{title}</h3>{_table(section)}")
+            parts.append(f"<details{' open' if is_open else ''}><summary>{title}</summary>{_table(section)}</details>")
     return "".join(parts)
 
 

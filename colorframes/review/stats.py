@@ -132,7 +132,7 @@ def _pair(images: _Images, results, sketches, warp_fns) -> list[float | None]:
 
 
 def read_confidence(report: Path | None) -> tuple[int | None, float | None]:
-    """(number of low-confidence regions, overall confidence if the report states one)."""
+    """(number of low-confidence regions, the report's confidence or else its weakest region's)."""
     if report is None:
         return None, None
     try:
@@ -143,8 +143,11 @@ def read_confidence(report: Path | None) -> tuple[int | None, float | None]:
         return None, None
     regions = data.get("low_confidence")
     count = len(regions) if isinstance(regions, list) else None
-    score = data.get("confidence")
-    return count, float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
+    scores = [data.get("confidence")]
+    if scores[0] is None and isinstance(regions, list):  # else the least confident region's score
+        scores = [r.get("confidence") for r in regions if isinstance(r, dict)]
+    numbers = [float(v) for v in scores if isinstance(v, int | float) and not isinstance(v, bool)]
+    return count, min(numbers) if numbers else None
 
 
 def check_first(numbers: Sequence[int], stats: Sequence[FrameStats], limit: int = 5) -> list[dict[str, object]]:

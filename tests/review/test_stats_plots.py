@@ -70,3 +70,16 @@ def test_benchmark_smoke(capsys):
     assert module.main(["--smoke"]) == 0
     out = capsys.readouterr().out
     assert "warm_ms_per_frame" in out and "thumbs_reused_warm   36" in out
+
+
+def test_read_confidence_counts_regions_and_takes_the_weakest(tmp_path):
+    from colorframes.review.stats import read_confidence
+
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps({"low_confidence": [{"confidence": 0.3}, {"confidence": 0.05}, {}]}))
+    assert read_confidence(report) == (3, 0.05)
+    report.write_text(json.dumps({"low_confidence": [], "confidence": 0.9}))
+    assert read_confidence(report) == (0, 0.9)
+    report.write_text("not json")
+    assert read_confidence(report) == (None, None)
+    assert read_confidence(None) == (None, None)
