@@ -110,3 +110,19 @@ def test_only_current_images_load_and_strip_is_lazy(page):
     first_pick = page.inner_text("#check-first button >> nth=0")
     assert page.inner_text("#frame-label") == f"Frame {first_pick}"
     assert problems == []
+
+
+def test_clicking_a_plot_jumps_to_that_frame(page):
+    page, run, problems = page
+    svg = page.locator("#plot-seconds")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    n, x0, x1 = (float(svg.get_attribute(a)) for a in ("data-n", "data-x0", "data-x1"))
+    view_width = 1000.0  # the plots' viewBox width
+    for index in (2, 5, 0):
+        x_view = x0 + (index + 0.5) * (x1 - x0) / n
+        page.mouse.click(box["x"] + x_view / view_width * box["width"], box["y"] + box["height"] / 2)
+        assert page.inner_text("#frame-label") == f"Frame {run.frames[index]}"
+    cursor_x = float(page.locator("#plot-seconds .cursor").get_attribute("x1"))
+    assert cursor_x == pytest.approx(x0 + 0.5 * (x1 - x0) / n, abs=0.1)
+    assert problems == []

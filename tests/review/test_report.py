@@ -128,3 +128,10 @@ def _empty(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     return empty
+
+
+def test_shot_with_no_frames_still_gets_a_page(tmp_path):
+    (tmp_path / "colorframes.json").write_text(json.dumps({"shot": "empty", "frames": {}}))
+    result = build_review(tmp_path)
+    assert result.frames == 0 and result.html.is_file() and result.contact_sheet.is_file()
+    assert page_references(result.html)[1]["rows"] == []
