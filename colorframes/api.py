@@ -25,7 +25,7 @@ from typing import Any
 from .options import RunOptions, resolve_options, validate
 from .runner import RunSummary, execute, plan_run
 
-__all__ = ["RunOptions", "resolve_options", "run", "inspect", "RunSummary"]
+__all__ = ["RunOptions", "resolve_options", "run", "inspect", "review", "review_shot", "RunSummary"]
 
 
 def run(
@@ -50,9 +50,7 @@ def run(
     return execute(plans, options, warnings, callback)
 
 
-def inspect(
-    inputs: list[str], reference: str | None = None, options: RunOptions | None = None
-) -> dict[str, Any]:
+def inspect(inputs: list[str], reference: str | None = None, options: RunOptions | None = None) -> dict[str, Any]:
     """What `run` would see and do — shots, frame counts, ranges, gaps, sizes, writes and skips —
     without loading any model."""
     from .io.framespec import format_ranges
@@ -89,3 +87,21 @@ def inspect(
             }
         )
     return {"shots": shots, "warnings": warnings}
+
+
+def review_shot(shot_dir: str, sketches: str | None = None, callback: Callable[[dict[str, Any]], None] | None = None):
+    """Contact sheet + HTML report for one shot output folder (see `colorframes.review.build_review`)."""
+    from pathlib import Path
+
+    from .review import build_review
+
+    return build_review(Path(shot_dir), sketches, progress=callback)
+
+
+def review(out: str, sketches: str | None = None, callback: Callable[[dict[str, Any]], None] | None = None) -> list:
+    """Review every shot folder under `out` that holds a `colorframes.json`."""
+    from pathlib import Path
+
+    from .review import find_shots
+
+    return [review_shot(str(shot), sketches, callback) for shot in find_shots(Path(out))]

@@ -82,9 +82,13 @@ class RunOptions:
     # --- background plates / process export --------------------------------------------------
     background: str | None = None
     background_tokens: bool = False
+    # A plate whose size differs from the frames: error (refuse) | pad (centre, letterbox/crop, never rescale).
+    background_fit: str = "error"
     harmonize: float = 0.5
     process: int = 0
     process_frames: str | None = None
+    # Frame rate of the painting-process MP4.
+    process_fps: float = 4.0
     # --- frames ------------------------------------------------------------------------------
     frames: str | None = None
     shard: str | None = None
@@ -114,7 +118,8 @@ SETTINGS_THAT_CHANGE_PIXELS = (
     "backend", "model", "mode", "fg_lora", "bg_lora", "num_inference_steps", "guidance_scale",
     "sketch_guidance_scale", "sketch_strength", "scheduler", "karras", "resolution", "mask_model",
     "sketch_threshold", "ref_threshold", "dtype", "consistency", "latent_strength", "flatten",
-    "keep_lines", "gap_radius", "keyframe", "hints", "background", "background_tokens", "harmonize",
+    "keep_lines", "gap_radius", "keyframe", "hints", "background", "background_tokens", "background_fit",
+    "harmonize",
     "bit_depth", "alpha", "seed", "name_template",
 )  # fmt: skip
 
@@ -126,6 +131,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "attention": ATTENTIONS,
     "consistency": CONSISTENCY,
     "scheduler": SCHEDULERS,
+    "background_fit": ("error", "pad"),
 }
 
 FIELD_NAMES = tuple(f.name for f in fields(RunOptions))
@@ -173,9 +179,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{source}: `{name}` must be {getattr(base, '__name__', base)}, got {value!r}"
-        ) from None
+        raise ConfigError(f"{source}: `{name}` must be {getattr(base, '__name__', base)}, got {value!r}") from None
 
 
 def validate(opts: RunOptions) -> RunOptions:
@@ -200,6 +204,7 @@ def validate(opts: RunOptions) -> RunOptions:
         (0.0 <= opts.harmonize <= 1.0, "--harmonize must be in [0, 1]"),
         (opts.gap_radius >= 0, "--gap-radius must be >= 0"),
         (opts.process >= 0, "--process must be >= 0"),
+        (opts.process_fps > 0, "--process-fps must be > 0"),
         (opts.seed is None or 0 <= opts.seed < 2**63, "--seed must be a non-negative integer"),
     ]
     for ok, message in checks:
@@ -230,9 +235,7 @@ def preset_path(name_or_path: str) -> Path:
         return candidate
     shipped = PRESET_DIR / f"{name_or_path}.toml"
     if not shipped.is_file():
-        raise ConfigError(
-            f"unknown preset {name_or_path!r}; shipped presets: {', '.join(available_presets())}"
-        )
+        raise ConfigError(f"unknown preset {name_or_path!r}; shipped presets: {', '.join(available_presets())}")
     return shipped
 
 

@@ -257,9 +257,11 @@ def execute(
     summaries = [ShotSummary(p.shot.name, str(p.out_dir), len(p.selected)) for p in plans]
     for plan, summary in zip(plans, summaries, strict=True):
         summary.skipped = sorted(plan.skip & {f.number for f in plan.selected})
+    stages = {}
     for plan in plans:
         if plan.to_render:
             _check_writable(plan.frames_dir)
+            stages[id(plan)] = _ShotStages.build(plan, options)  # plates checked before any model loads
     counter = _Counter(total, emit)
     devices = [d.strip() for d in options.device.split(",") if d.strip()] or ["auto"]
     backends = []
@@ -285,15 +287,17 @@ def execute(
         remove_stale_temps(plan.frames_dir, {plan.outputs[f.number].name for f in plan.selected})
         sidecar.start_shot(plan.out_dir, _header(plan, options, backends[0]), overwrite_frames=False)
         recorder = _Recorder(plan.out_dir)
-        setup = _shot_setup(plan, options, masks)
+        shot_stages = stages[id(plan)]
+        setup = _shot_setup(plan, options, masks, shot_stages)
         parts = _split(plan.to_render, len(backends))
+        args = (setup, options, masks, shot_stages, summary, recorder, counter)
         try:
             if len(backends) == 1:
-                _render(backends[0], plan, parts[0], setup, options, masks, summary, recorder, counter)
+                _render(backends[0], plan, parts[0], *args)
             else:
                 with ThreadPoolExecutor(len(backends)) as pool:
                     futures = [
-                        pool.submit(_render, b, plan, part, setup, options, masks, summary, recorder, counter)
+                        pool.submit(_render, b, plan, part, *args)
                         for b, part in zip(backends, parts, strict=True)
                         if part
                     ]
@@ -321,7 +325,13 @@ def _check_writable(folder: Path) -> None:
 
 
 def _needs_masks(backend, options: RunOptions) -> bool:
-    return bool(getattr(backend, "needs_masks", True) or options.alpha or options.save_masks or options.background)
+    return bool(
+        getattr(backend, "needs_masks", True)
+        or options.alpha
+        or options.save_masks
+        or options.background
+        or options.process
+    )
 
 
 def _drain_warnings(backend, emit: Callback, warnings: list[str]) -> None:
@@ -365,12 +375,14 @@ def _header(plan: ShotPlan, options: RunOptions, backend) -> dict[str, Any]:
     }
 
 
-def _shot_setup(plan: ShotPlan, options: RunOptions, masks) -> ShotSetup:
+def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: _ShotStages) -> ShotSetup:
     ref: LoadedImage | None = read_reference(plan.reference) if plan.reference else None
     ref_mask = masks.reference_mask(ref.rgb, ref.alpha) if (masks is not None and ref is not None) else None
+    first = plan.shot.frames[0]
+    size = _frame_size(plan.shot, first)
     background = None
-    if options.background and options.background_tokens and Path(options.background).is_file():
-        background = read_reference(options.background).rgb
+    if stages.background is not None and options.background_tokens:
+        background = stages.background.token_plate(first.number, size)
     keyframes = {}
     for spec in options.keyframe:
         path, number = _keyframe_path(spec)
@@ -381,8 +393,6 @@ def _shot_setup(plan: ShotPlan, options: RunOptions, masks) -> ShotSetup:
         if number is None:
             raise InputError(f"--keyframe {display(path)}: give the frame number as PATH@FRAME")
         keyframes[number] = read_reference(path).rgb
-    first = plan.shot.frames[0]
-    size = _frame_size(plan.shot, first)
     return ShotSetup(
         name=plan.shot.leaf,
         seed=plan.seed,
@@ -394,6 +404,65 @@ def _shot_setup(plan: ShotPlan, options: RunOptions, masks) -> ShotSetup:
         keyframes=keyframes,
         first_frame=first.number,
     )
+
+
+@dataclass
+class _ShotStages:
+    """Per-shot post-processing after the backend: --flatten/--keep-lines, --background, --process."""
+
+    background: Any = None  # compose.BackgroundStage
+    process: Any = None  # compose.ProcessStage
+
+    @classmethod
+    def build(cls, plan: ShotPlan, options: RunOptions) -> _ShotStages:
+        stages = cls()
+        if options.background:
+            from .compose import BackgroundStage
+
+            stages.background = BackgroundStage.from_options(options)
+            first = plan.to_render[0]
+            stages.background.check(_frame_size(plan.shot, first), first.number)
+        if options.process:
+            from .compose import ProcessStage
+
+            stages.process = ProcessStage.from_options(options)
+        return stages
+
+
+class _Cels:
+    """--flatten / --keep-lines for one worker. Flattening tracks regions from frame n-1 to n, so when a
+    worker's frame n does not follow the frame it flattened last (a shard start, a resume gap), frame n-1
+    is colorized again and primes the tracker: shards and resumes give the same cels as a whole run."""
+
+    def __init__(self, setup: ShotSetup, options: RunOptions):
+        from .consistency.flatten import Flattener
+
+        self.options = options
+        self.flattener = None
+        if options.flatten:
+            self.flattener = Flattener.for_shot(
+                setup.reference, setup.reference_alpha, keep_lines=True, gap_radius=options.gap_radius
+            )
+        self.last: int | None = None
+
+    def prime(self, number: int, recompute: Callable) -> None:
+        """Before colorizing frame `number`: make sure the tracker has seen frame number - 1. Runs before
+        the backend colorizes `number`, so a stateful backend also sees frames in shot order."""
+        if self.flattener is None or self.last == number - 1:
+            return
+        previous = recompute(number - 1)
+        if previous is not None:
+            self.flattener.prime(previous[0], previous[1], number - 1)
+        self.last = number - 1
+
+    def apply(self, image: np.ndarray, sketch: np.ndarray, number: int) -> np.ndarray:
+        if self.flattener is None:
+            from .consistency.flatten import restore_lines
+            from .metrics.regions import line_regions
+
+            return restore_lines(image, sketch, line_regions(sketch, self.options.gap_radius)[1])
+        self.last = number
+        return self.flattener.flatten(image, sketch, number)
 
 
 def _frame_size(shot: Shot, frame: FrameRef) -> tuple[int, int]:
@@ -460,9 +529,25 @@ def _prefetch(iterator: Iterator, depth: int) -> Iterator:
         stop.set()
 
 
-def _render(backend, plan, frames, setup, options, masks, summary, recorder, counter) -> None:
+def _render(backend, plan, frames, setup, options, masks, stages, summary, recorder, counter) -> None:
     """Colorize `frames` of one shot on one backend; failures are recorded per frame, never raised."""
     backend.setup_shot(setup)
+    cels = _Cels(setup, options) if (options.flatten or options.keep_lines) else None
+    by_number = {f.number: f for f in plan.shot.frames}
+
+    def recompute(number: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The raw colorized frame `number` and its sketch (for priming the cel tracker), or None."""
+        frame = by_number.get(number)
+        if frame is None:
+            return None
+        for _, loaded in _load_frames(plan, [frame]):
+            if isinstance(loaded, FrameError):
+                return None
+            mask = masks.sketch_mask(loaded.rgb) if masks is not None else None
+            result = backend.colorize([FrameInput(number=number, sketch=loaded.rgb, mask=mask)])[0]
+            return result.image, loaded.rgb
+        return None
+
     writer = ThreadPoolExecutor(max_workers=2)
     pending: list[tuple[FrameRef, Future, float]] = []
     batch: list[tuple[FrameRef, FrameInput]] = []
@@ -504,6 +589,8 @@ def _render(backend, plan, frames, setup, options, masks, summary, recorder, cou
             return
         t0 = time.monotonic()
         inputs = [item for _, item in batch]
+        if cels is not None:
+            cels.prime(batch[0][0].number, recompute)
         try:
             results = backend.colorize(inputs)
         except ColorframesError as exc:
@@ -517,7 +604,13 @@ def _render(backend, plan, frames, setup, options, masks, summary, recorder, cou
                 continue
             for message in result.extras.get("warnings", []):
                 counter.emit({"event": "warning", "message": f"{plan.shot.name} frame {frame.number}: {message}"})
-            future = writer.submit(_write_outputs, plan, frame, item, result, options)
+            if cels is not None:
+                try:
+                    result.image = cels.apply(result.image, item.sketch, frame.number)
+                except (ColorframesError, RuntimeError, ValueError) as exc:
+                    fail(frame, f"{_input_name(plan, frame)}: flatten failed: {exc}")
+                    continue
+            future = writer.submit(_write_outputs, plan, frame, item, result, options, stages)
             pending.append((frame, future, seconds))
         batch.clear()
         collect(block=len(pending) > 4)
@@ -529,6 +622,8 @@ def _render(backend, plan, frames, setup, options, masks, summary, recorder, cou
                 continue
             if batch and batch[0][1].sketch.shape != loaded.rgb.shape:
                 flush()  # a batch holds one frame size
+            elif batch and cels is not None and batch[-1][0].number != frame.number - 1:
+                flush()  # cel tracking needs consecutive frames within a batch
             mask = masks.sketch_mask(loaded.rgb) if masks is not None else None
             batch.append((frame, FrameInput(number=frame.number, sketch=loaded.rgb, mask=mask)))
             if len(batch) >= options.batch_size:
@@ -546,14 +641,23 @@ def _input_name(plan: ShotPlan, frame: FrameRef) -> str:
 
 
 def _write_outputs(
-    plan: ShotPlan, frame: FrameRef, item: FrameInput, result: FrameResult, options: RunOptions
+    plan: ShotPlan, frame: FrameRef, item: FrameInput, result: FrameResult, options: RunOptions, stages: _ShotStages
 ) -> dict[str, Any]:
-    """Write the frame (and its mask / report / alpha) atomically; returns the sidecar fields."""
+    """Compose, then write the frame (and its mask / layer / report / process) atomically; returns the
+    sidecar fields."""
     out = plan.outputs[frame.number]
     image = result.image
     if image.shape[:2] != item.sketch.shape[:2]:
         raise FrameError(f"backend returned {image.shape[:2]} for a {item.sketch.shape[:2]} frame")
     written: dict[str, Any] = {"output": out.name}
+    if stages.background is not None:
+        composed = stages.background.compose(frame.number, image, item.sketch, item.mask)
+        image = composed.composite
+        stages.background.write_layer(composed, plan.out_dir, out.stem, options.bit_depth)
+        written["layer"] = f"layers/{out.stem}.png"
+    if stages.process is not None and stages.process.wants(frame.number):
+        stages.process.export(plan.out_dir, out.stem, item.sketch, item.mask, image, result.extras)
+        written["process"] = f"process/{out.stem}"
     if options.alpha and item.mask is not None:
         image = np.concatenate([image, item.mask[:, :, None].astype(np.float32)], axis=2)
     write_png_atomic(out, image, options.bit_depth)

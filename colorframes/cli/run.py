@@ -25,17 +25,11 @@ IN, MODEL, MASK, PERF, CONS, FLAT, COMP, FRAMES, OUT = (
     "Output",
 )
 
-Inputs = Annotated[
-    list[str], typer.Argument(help="Folders of frames or shots, sequence patterns, images, videos.")
-]
-Ref = Annotated[
-    str | None, typer.Option("--ref", "-r", help="Character sheet (reference image).", rich_help_panel=IN)
-]
+Inputs = Annotated[list[str], typer.Argument(help="Folders of frames or shots, sequence patterns, images, videos.")]
+Ref = Annotated[str | None, typer.Option("--ref", "-r", help="Character sheet (reference image).", rich_help_panel=IN)]
 Preset = Annotated[
     str | None,
-    typer.Option(
-        "--preset", help="Preset name or TOML path (flag > env > preset > default).", rich_help_panel=IN
-    ),
+    typer.Option("--preset", help="Preset name or TOML path (flag > env > preset > default).", rich_help_panel=IN),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
@@ -64,12 +58,8 @@ def run(
     backend: Annotated[
         str | None, _opt("--backend", help="flat | diffusion | tiny-random [flat].", panel=MODEL)
     ] = None,
-    model: Annotated[
-        str | None, _opt("--model", help="Weights name or path [switch-eps].", panel=MODEL)
-    ] = None,
-    mode: Annotated[
-        str | None, _opt("--mode", help="vanilla | bg2fig | fig2fig [fig2fig].", panel=MODEL)
-    ] = None,
+    model: Annotated[str | None, _opt("--model", help="Weights name or path [switch-eps].", panel=MODEL)] = None,
+    mode: Annotated[str | None, _opt("--mode", help="vanilla | bg2fig | fig2fig [fig2fig].", panel=MODEL)] = None,
     fg_lora: Annotated[
         bool | None, _opt("--fg-lora/--no-fg-lora", help="Override the mode's foreground LoRA.", panel=MODEL)
     ] = None,
@@ -99,13 +89,9 @@ def run(
     # masks
     mask_model: Annotated[
         str | None,
-        _opt(
-            "--mask-model", help="auto | classical | isnet | isnet-onnx | sketch-segment | PATH.", panel=MASK
-        ),
+        _opt("--mask-model", help="auto | classical | isnet | isnet-onnx | sketch-segment | PATH.", panel=MASK),
     ] = None,
-    sketch_threshold: Annotated[
-        float | None, _opt("--sketch-threshold", help="ts_s [0.05].", panel=MASK)
-    ] = None,
+    sketch_threshold: Annotated[float | None, _opt("--sketch-threshold", help="ts_s [0.05].", panel=MASK)] = None,
     ref_threshold: Annotated[float | None, _opt("--ref-threshold", help="ts_r [0.5].", panel=MASK)] = None,
     # device & speed
     device: Annotated[
@@ -116,9 +102,7 @@ def run(
     batch_size: Annotated[
         int | None, _opt("--batch-size", help="Frames per UNet call [1]; lower on OOM.", panel=PERF)
     ] = None,
-    compile: Annotated[
-        bool | None, _opt("--compile/--no-compile", help="torch.compile the UNet.", panel=PERF)
-    ] = None,
+    compile: Annotated[bool | None, _opt("--compile/--no-compile", help="torch.compile the UNet.", panel=PERF)] = None,
     offload: Annotated[
         bool | None, _opt("--offload/--no-offload", help="CPU offload for small GPUs.", panel=PERF)
     ] = None,
@@ -160,14 +144,18 @@ def run(
         bool | None,
         _opt("--background-tokens/--no-background-tokens", help="Plate feeds the bg tokens.", panel=COMP),
     ] = None,
+    background_fit: Annotated[
+        str | None, _opt("--background-fit", help="Plate of another size: error | pad (never rescaled).", panel=COMP)
+    ] = None,
     harmonize: Annotated[
         float | None, _opt("--harmonize", help="Harmonization strength 0..1 [0.5].", panel=COMP)
     ] = None,
-    process: Annotated[
-        int | None, _opt("--process", help="Export an N-step painting process.", panel=COMP)
-    ] = None,
+    process: Annotated[int | None, _opt("--process", help="Export an N-step painting process.", panel=COMP)] = None,
     process_frames: Annotated[
         str | None, _opt("--process-frames", help="Frames to export the process for.", panel=COMP)
+    ] = None,
+    process_fps: Annotated[
+        float | None, _opt("--process-fps", help="Painting-process MP4 fps [4].", panel=COMP)
     ] = None,
     # frames
     frames: Annotated[
@@ -217,7 +205,7 @@ def run(
         err("interrupted: finished frames are kept; rerun the same command to resume")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if options.review:
-        _review(summary)
+        _review(summary, quiet)
     if json_out:
         sys.stdout.write(json.dumps(summary.to_dict()) + "\n")
         sys.stdout.flush()
@@ -228,13 +216,18 @@ def run(
     raise typer.Exit(summary.exit_code)
 
 
-def _review(summary) -> None:
-    from pathlib import Path
-
-    from ..review import build_review
+def _review(summary, quiet: bool) -> None:
+    """Build the HTML review of every shot the run touched; a failed review never hides a good run."""
+    from .. import api
 
     for shot in summary.shots:
-        build_review(Path(shot.out_dir))
+        try:
+            result = api.review_shot(shot.out_dir)
+        except ColorframesError as exc:
+            err(f"warning: review of {shot.name} failed: {exc}")
+            continue
+        if not quiet:
+            err(f"review: {result.html}")
 
 
 def _sigterm(signum: int, frame: object) -> None:
@@ -245,21 +238,13 @@ def inspect(
     inputs: Inputs,
     ref: Ref = None,
     preset: Preset = None,
-    output: Annotated[
-        str | None, _opt("--output", "-o", help="Output root to compare against.", panel=OUT)
-    ] = None,
+    output: Annotated[str | None, _opt("--output", "-o", help="Output root to compare against.", panel=OUT)] = None,
     frames: Annotated[str | None, _opt("--frames", help="Frame spec.", panel=FRAMES)] = None,
     shard: Annotated[str | None, _opt("--shard", help="K/N or auto.", panel=FRAMES)] = None,
-    start_frame: Annotated[
-        int | None, _opt("--start-frame", help="First frame number of a video.", panel=IN)
-    ] = None,
+    start_frame: Annotated[int | None, _opt("--start-frame", help="First frame number of a video.", panel=IN)] = None,
     format: Annotated[str | None, _opt("--format", help="png | mp4 | both.", panel=OUT)] = None,
-    name_template: Annotated[
-        str | None, _opt("--name-template", help="Output name template.", panel=OUT)
-    ] = None,
-    overwrite: Annotated[
-        bool | None, _opt("--overwrite/--no-overwrite", help="As run would.", panel=FRAMES)
-    ] = None,
+    name_template: Annotated[str | None, _opt("--name-template", help="Output name template.", panel=OUT)] = None,
+    overwrite: Annotated[bool | None, _opt("--overwrite/--no-overwrite", help="As run would.", panel=FRAMES)] = None,
     json_out: JsonOut = False,
 ) -> None:
     """Show shots, frame counts, ranges, gaps, sizes and what `run` would write or skip (loads no model)."""
