@@ -18,13 +18,16 @@ import numpy as np
 INK_LEVEL = 160
 # Longest side of the working resolution; larger frames are max-pooled down to about this.
 WORK_SIDE = 960
+# Automatic gap radius: the shorter frame side divided by this (line weights scale with resolution).
+AUTO_GAP_DIVISOR = 180.0
 
 
 @dataclass(frozen=True)
 class ClassicalSketchParams:
     """Knobs of the classical sketch mask. Radii are in full-resolution pixels."""
 
-    gap_radius: float = 4.0  # breaks in the outline up to ~2x this are closed
+    # Breaks in the outline up to ~2x this are closed; None = scale with the frame (6 px at 1080p).
+    gap_radius: float | None = None
     ink_level: int = INK_LEVEL
     work_side: int = WORK_SIDE
     feather: float = 1.0  # Gaussian sigma of the soft edge, in working pixels (0 = hard)
@@ -43,7 +46,7 @@ def ink_map(rgb: np.ndarray, ink_level: int = INK_LEVEL) -> np.ndarray:
     import cv2
 
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
-    return np.where(grey < ink_level, np.uint8(255), np.uint8(0))
+    return cv2.threshold(grey, ink_level - 1, 255, cv2.THRESH_BINARY_INV)[1]  # grey < ink_level
 
 
 def _downscale_ink(ink: np.ndarray, work_side: int) -> tuple[np.ndarray, float]:
@@ -56,7 +59,7 @@ def _downscale_ink(ink: np.ndarray, work_side: int) -> tuple[np.ndarray, float]:
         return ink, 1.0
     ww, wh = max(1, round(w * scale)), max(1, round(h * scale))
     small = cv2.resize(ink, (ww, wh), interpolation=cv2.INTER_AREA)  # (h', w') mean ink
-    return np.where(small > 0, np.uint8(255), np.uint8(0)), scale
+    return cv2.threshold(small, 0, 255, cv2.THRESH_BINARY)[1], scale
 
 
 def _border_background(paper: np.ndarray) -> np.ndarray:
@@ -81,8 +84,10 @@ def _drop_specks(figure: np.ndarray, min_area: int) -> np.ndarray:
 
     if min_area <= 1:
         return figure
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(figure, connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    n, labels = cv2.connectedComponents(figure, connectivity=8)
+    if n <= 2:  # one figure (the usual case): nothing to weigh
+        return figure
+    keep = np.bincount(labels.ravel(), minlength=n) >= min_area
     keep[0] = False
     if keep[1:].all():
         return figure
@@ -101,7 +106,8 @@ def classical_sketch_mask(
     if not ink.any():
         return np.zeros((h, w), np.float32), ["blank frame (no lines found); its mask is empty"]
     small, scale = _downscale_ink(ink, p.work_side)  # (h', w') uint8
-    radius = max(1, round(p.gap_radius * scale))
+    gap = p.gap_radius if p.gap_radius is not None else max(2.0, min(h, w) / AUTO_GAP_DIVISOR)
+    radius = max(1, round(gap * scale))
     # Trapped ball: grow the ink so gaps < 2*radius close, flood the paper from the border ...
     grown = cv2.dilate(small, _disk(radius)) if radius > 0 else small
     background = _border_background(cv2.bitwise_not(grown)).astype(np.uint8) * 255

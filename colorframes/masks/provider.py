@@ -174,9 +174,8 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
     from .locate import MASK_WEIGHTS, find_weights, how_to_get, require_weights
 
     choice = str(getattr(opts, "mask_model", "auto"))
-    classical = ClassicalSketchParams(
-        gap_radius=float(getattr(opts, "mask_gap_radius", ClassicalSketchParams.gap_radius))
-    )
+    gap = getattr(opts, "mask_gap_radius", None)
+    classical = ClassicalSketchParams(gap_radius=float(gap) if gap is not None else None)
     warnings: list[str] = []
     if choice == "classical":
         return MaskProvider(classical=classical), warnings

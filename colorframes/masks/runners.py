@@ -50,7 +50,7 @@ class TorchRunner:
 class OnnxRunner:
     """Runs a SkyTNT-style ONNX segmenter (input `img` (N, 3, S, S), output `mask` (N, 1, S, S))."""
 
-    def __init__(self, path: str | Path, device: str = "auto") -> None:
+    def __init__(self, path: str | Path, device: str = "auto", threads: int = 0) -> None:
         try:
             import onnxruntime as ort
         except ImportError:
@@ -67,8 +67,12 @@ class OnnxRunner:
         want_cuda = device in ("auto", "cuda") or device.startswith("cuda")
         providers = [p for p in ("CUDAExecutionProvider",) if want_cuda and p in available]
         providers.append("CPUExecutionProvider")
+        session_options = ort.SessionOptions()
+        session_options.intra_op_num_threads = threads  # 0 = onnxruntime's default
+        # No busy-waiting between ops: render nodes run other jobs beside us.
+        session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self.session = ort.InferenceSession(str(path), providers=providers)
+            self.session = ort.InferenceSession(str(path), session_options, providers=providers)
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
             raise ModelUnavailableError(f"cannot load ONNX mask model {path}: {str(exc).splitlines()[0]}") from None
         inp = self.session.get_inputs()[0]

@@ -77,6 +77,18 @@ def export_tiny_onnx(path: Path, size: int = 64, net=None) -> Path:
             return torch.sigmoid(self.inner(x))
 
     model = WithSigmoid(net if net is not None else tiny_isnet()).eval()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tracing a tiny model: threads only add spin-waiting
+    try:
+        _export(model, path, size)
+    finally:
+        torch.set_num_threads(threads)
+    return path
+
+
+def _export(model, path: Path, size: int) -> None:
+    import torch
+
     torch.onnx.export(
         model,
         torch.zeros(1, 3, size, size),
@@ -87,7 +99,6 @@ def export_tiny_onnx(path: Path, size: int = 64, net=None) -> Path:
         dynamic_axes={"img": {0: "batch_size"}, "mask": {0: "batch_size"}},
         dynamo=False,
     )
-    return path
 
 
 @functools.lru_cache(maxsize=1)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from masks_helpers import save_tiny_isnet, tiny_isnet
+from masks_helpers import (
+    save_tiny_isnet,
+    tiny_isnet,
+)
 
 from colorframes.errors import ModelUnavailableError
 from colorframes.masks.isnet import ISNetDIS
@@ -13,6 +16,8 @@ from colorframes.masks.isnet_weights import declared_input_size, load_isnet
 from colorframes.masks.preprocess import from_output, to_input
 from colorframes.masks.provider import NetMasker
 from colorframes.masks.runners import TorchRunner
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_released_architecture_shapes_and_size():
@@ -103,3 +108,23 @@ def test_torch_masker_on_tiny_net_gives_valid_masks_and_dilates_the_reference():
     plain = NetMasker(runner, "official")(rgb)
     dilated = NetMasker(runner, "official", dilation=11)(rgb)
     assert np.all(dilated >= plain - 1e-6) and dilated.mean() > plain.mean()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_fp16_runner_matches_cpu_fp32():
+    net = tiny_isnet(seed=7)
+    x = np.random.default_rng(0).random((1, 3, 64, 64), dtype=np.float32)
+    cpu = TorchRunner(net, size=64, device="cpu")(x)
+    gpu_runner = TorchRunner(tiny_isnet(seed=7), size=64, device="cuda", dtype="auto")
+    assert gpu_runner.dtype == torch.float16
+    assert np.abs(gpu_runner(x) - cpu).max() < 2e-2
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+
+    code = "import sys, colorframes.masks; print(sorted(m for m in ('torch', 'onnxruntime') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from masks_helpers import grey_onnx, shared_tiny_onnx
+from masks_helpers import (
+    grey_onnx,
+    shared_tiny_onnx,
+)
 
 from colorframes.errors import ModelUnavailableError
 from colorframes.masks.provider import NetMasker, create_mask_provider
 from colorframes.masks.runners import OnnxRunner, TorchRunner
 from colorframes.options import RunOptions
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +25,7 @@ def tiny_pair():
 
 def test_onnx_runner_reads_io_layout(tiny_pair):
     _, path = tiny_pair
-    runner = OnnxRunner(path, device="cpu")
+    runner = OnnxRunner(path, device="cpu", threads=1)
     assert (runner.input_name, runner.output_name, runner.size) == ("img", "mask", 64)
     assert runner.providers[-1] == "CPUExecutionProvider"
     out = runner(np.random.rand(1, 3, 64, 64).astype(np.float32))
@@ -31,13 +36,13 @@ def test_onnx_matches_torch_on_the_same_weights(tiny_pair):
     net, path = tiny_pair
     rgb = np.full((48, 80, 3), 255, np.uint8)
     rgb[10:40, 30:60] = (40, 90, 200)
-    onnx_mask = NetMasker(OnnxRunner(path, device="cpu"), "skytnt")(rgb)
+    onnx_mask = NetMasker(OnnxRunner(path, device="cpu", threads=1), "skytnt")(rgb)
     torch_mask = NetMasker(TorchRunner(net, size=64, device="cpu"), "skytnt")(rgb)
     assert np.abs(onnx_mask - torch_mask).max() < 1e-4
 
 
 def test_letterbox_crop_maps_the_mask_back_onto_the_image(tmp_path):
-    runner = OnnxRunner(grey_onnx(tmp_path / "grey.onnx", size=32), device="cpu")
+    runner = OnnxRunner(grey_onnx(tmp_path / "grey.onnx", size=32), device="cpu", threads=1)
     rgb = np.zeros((30, 90, 3), np.uint8)
     rgb[:, 45:] = 255  # right half white -> mean 1.0 under the skytnt convention (RGB / 255)
     mask = NetMasker(runner, "skytnt")(rgb)

@@ -6,11 +6,19 @@ import shutil
 
 import numpy as np
 import pytest
-from masks_helpers import example_module, ring_frame, save_tiny_isnet, shared_tiny_onnx, tiny_isnet
+from masks_helpers import (
+    example_module,
+    ring_frame,
+    save_tiny_isnet,
+    shared_tiny_onnx,
+    tiny_isnet,
+)
 
 from colorframes.errors import EXIT_MODEL_UNAVAILABLE, ModelUnavailableError
 from colorframes.masks import MaskProvider, binarize, create_mask_provider, iou, to_uint8
 from colorframes.options import RunOptions
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
