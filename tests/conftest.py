@@ -3,13 +3,12 @@ subprocess, and the golden-fixture location."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cf_helpers import run_subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -80,34 +79,6 @@ def cli():
     return invoke
 
 
-def run_subprocess(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    """The real console entry point in a fresh interpreter."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "colorframes", *[str(a) for a in args]],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        **kw,
-    )
-
-
 @pytest.fixture()
 def sub():
     return run_subprocess
-
-
-def outputs(folder: Path) -> dict[str, bytes]:
-    """Every visible PNG under `folder` (relative name → bytes)."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.png")) if "review" not in p.parts
-    }
-
-
-def temp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.name.endswith(".cftmp")]
-
-
-def sidecar(folder: Path) -> dict:
-    return json.loads((folder / "colorframes.json").read_text())

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, outputs, sidecar, temp_files
+from cf_helpers import ROOT, outputs, sidecar, temp_files
 
 
 def test_help_is_instant_and_imports_no_torch():

@@ -6,7 +6,7 @@ import json
 
 import cv2
 import numpy as np
-from conftest import outputs, sidecar
+from cf_helpers import outputs, sidecar
 
 
 def test_flatten_keep_lines_shards_equal_whole_run_and_lines_are_exact(cli, shot_factory, sheet, tmp_path):
