@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -88,3 +89,42 @@ def test_local_paths_are_accepted_and_unknown_paths_exit_3(tmp_path):
     assert registry.model_path(str(weights)) == weights
     with pytest.raises(ModelUnavailableError, match="does not exist"):
         registry.model_path(str(tmp_path / "nope.safetensors"))
+
+
+FIXTURE = Path("/work/shared/fixtures/colorize-v1.5-tiny")
+
+
+@pytest.fixture
+def single_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.skipif(not FIXTURE.is_dir(), reason=f"golden fixture not found at {FIXTURE}")
+def test_convert_round_trip_gives_the_same_eps(tmp_path, single_thread):
+    import torch
+
+    from colorframes.models.convert import from_pretrained
+
+    src = FIXTURE / "weights.safetensors"
+    dst = tmp_path / "converted"
+    result = _invoke("convert", str(src), str(dst))
+    assert result.exit_code == 0, result.output
+    assert (dst / "config.json").is_file() and (dst / "unet.safetensors").is_file()
+    official = registry.load_official_file(src)
+    converted = from_pretrained(dst)
+    torch.manual_seed(0)
+    sample = torch.randn(1, 4, 16, 16)
+    hints = official.encode_sketch(torch.rand(1, 3, 128, 128) * 2 - 1)
+    context = torch.randn(1, 512, 128)
+    mask = torch.rand(1, 1, 16, 16)
+    kwargs = dict(fg_lora=False, bg_lora=True, ts_s=0.05)
+    want = official.predict_noise(sample, torch.tensor([500]), context, hints, mask, **kwargs)
+    got = converted.predict_noise(sample, torch.tensor([500]), context, hints, mask, **kwargs)
+    assert torch.equal(want, got)
+    again = _invoke("convert", str(src), str(dst))  # refuses to overwrite a non-empty folder
+    assert again.exit_code == 2 and "not empty" in again.output

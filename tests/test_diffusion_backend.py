@@ -1,0 +1,142 @@
+"""The diffusion backend on `tiny-random`: shapes, determinism, batch invariance, mask use, extras."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from colorframes.backends.base import Colorizer, FrameInput, ShotSetup
+from colorframes.errors import ModelUnavailableError
+from colorframes.options import RunOptions
+
+FRAME = (72, 100)  # (H, W): not a multiple of 64, not square
+
+
+@pytest.fixture(autouse=True)
+def _single_thread_torch():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _opts(**changes) -> RunOptions:
+    base = dict(backend="tiny-random", num_inference_steps=2, resolution=64, device="cpu", seed=5)
+    return RunOptions(**{**base, **changes})
+
+
+def _frames(n: int = 3) -> list[FrameInput]:
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(n):
+        sketch = np.full((*FRAME, 3), 255, np.uint8)
+        sketch[10 + 5 * i : 14 + 5 * i, :] = 0  # a moving horizontal line
+        sketch[:, 30 + 3 * i : 33 + 3 * i] = 0
+        mask = np.zeros(FRAME, np.float32)
+        mask[15:60, 20:80] = 1.0
+        mask += rng.random(FRAME, dtype=np.float32) * 0.01
+        frames.append(FrameInput(number=1001 + i, sketch=sketch, mask=mask))
+    return frames
+
+
+def _shot(seed: int = 5) -> ShotSetup:
+    rng = np.random.default_rng(1)
+    reference = rng.integers(0, 256, (48, 40, 3), dtype=np.uint8)
+    ref_mask = np.zeros((48, 40), np.float32)
+    ref_mask[8:40, 8:32] = 1.0
+    return ShotSetup(
+        name="shot01", seed=seed, frame_size=FRAME, reference=reference, reference_alpha=None,
+        reference_mask=ref_mask,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def backends():
+    """One backend per mode, built once (tiny-random builds in-process)."""
+    from colorframes.backends.diffusion import create_colorizer
+
+    return {mode: create_colorizer(_opts(mode=mode)) for mode in ("vanilla", "bg2fig", "fig2fig")}
+
+
+def _run(backend, frames, seed=5):
+    backend.setup_shot(_shot(seed))
+    return backend.colorize(frames)
+
+
+def test_outputs_are_frame_sized_float_rgb(backends):
+    backend = backends["fig2fig"]
+    assert isinstance(backend, Colorizer)
+    results = _run(backend, _frames())
+    assert [r.number for r in results] == [1001, 1002, 1003]
+    for r in results:
+        assert r.image.shape == (*FRAME, 3) and r.image.dtype == np.float32
+        assert r.image.min() >= 0.0 and r.image.max() <= 1.0 and r.image.std() > 0
+        assert tuple(r.extras["latent"].shape) == (4, 8, 8)  # canvas 64x64 -> latent 8x8
+
+
+def test_same_seed_same_pixels_and_seed_matters(backends):
+    backend = backends["bg2fig"]
+    a = _run(backend, _frames(1))[0].image
+    b = _run(backend, _frames(1))[0].image
+    c = _run(backend, _frames(1), seed=6)[0].image
+    assert np.array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_frame_output_does_not_depend_on_batch_size(backends):
+    backend = backends["fig2fig"]
+    frames = _frames(3)
+    together = _run(backend, frames)
+    alone = [_run(backend, [f])[0] for f in frames]
+    for x, y in zip(together, alone, strict=True):
+        assert np.array_equal(x.image, y.image)
+
+
+def test_vanilla_ignores_the_mask_and_lora_modes_use_it(backends):
+    frames = _frames(1)
+    other = [FrameInput(f.number, f.sketch, 1.0 - f.mask) for f in frames]
+    for mode, uses_mask in (("vanilla", False), ("bg2fig", True), ("fig2fig", True)):
+        a = _run(backends[mode], frames)[0].image
+        b = _run(backends[mode], other)[0].image
+        assert np.array_equal(a, b) is (not uses_mask), mode
+    assert backends["vanilla"].needs_masks is False and backends["fig2fig"].needs_masks is True
+
+
+def test_modes_give_different_pictures(backends):
+    images = {m: _run(b, _frames(1))[0].image for m, b in backends.items()}
+    assert not np.allclose(images["vanilla"], images["bg2fig"])
+    assert not np.allclose(images["bg2fig"], images["fig2fig"])
+
+
+def test_process_intermediates_and_describe():
+    from colorframes.backends.diffusion import create_colorizer
+
+    backend = create_colorizer(_opts(mode="vanilla", process=2, num_inference_steps=3))
+    (result,) = _run(backend, _frames(1))
+    steps = result.extras["intermediates"]
+    assert len(steps) == 2 and all(s.shape == (*FRAME, 3) and s.dtype == np.float32 for s in steps)
+    assert result.extras["intermediate_steps"] == [0, 2]
+    info = backend.describe()
+    assert info["id"] == "tiny-random" and len(info["sha256"]) == 64
+    assert info["sha256"] == create_colorizer(_opts()).describe()["sha256"]  # deterministic init
+
+
+def test_missing_weights_exit_3_with_fetch_command(tmp_path, monkeypatch):
+    from colorframes.backends.diffusion import create_colorizer
+
+    monkeypatch.setenv("COLORFRAMES_HOME", str(tmp_path))
+    with pytest.raises(ModelUnavailableError, match="colorframes models pull switch-eps") as info:
+        create_colorizer(_opts(backend="diffusion", model="switch-eps"))
+    assert info.value.exit_code == 3
+
+
+def test_half_precision_on_cpu_falls_back_with_a_warning():
+    from colorframes.pipeline.loading import resolve_device, resolve_dtype
+
+    warnings: list[str] = []
+    import torch
+
+    assert resolve_dtype("fp16", resolve_device("cpu"), warnings) == torch.float32
+    assert warnings and "fp32" in warnings[0]
