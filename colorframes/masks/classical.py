@@ -4,8 +4,9 @@ Line art is black ink on white paper. Everything the character's outline enclose
 itself) is figure. Small breaks in the outline are bridged trapped-ball style: the ink is grown by the
 gap radius before the border flood, and the flooded background is grown back by the same radius so the
 mask edge lands on the outline again instead of shrinking the figure the way a plain closing would.
-The work happens at a reduced resolution (ink is max-pooled down so thin lines never vanish) and the
-result is upsampled with a light feather, which keeps 1080p at well over 20 masks/s on 2 cores.
+The work happens at a reduced resolution (ink is max-pooled down so thin lines never vanish); the
+result is upsampled with a light feather and its edge is put back on the real outline at full
+resolution, which keeps 1080p well over 20 masks/s on 2 cores.
 """
 
 from __future__ import annotations
@@ -121,4 +122,24 @@ def classical_sketch_mask(
         soft = cv2.GaussianBlur(soft, (0, 0), p.feather)
     if soft.shape != (h, w):
         soft = cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(soft, 0.0, 1.0, out=soft).astype(np.float32, copy=False), []
+        keep = cv2.bitwise_not(_refine_background(figure, ink, scale))  # (H, W) uint8
+        soft = cv2.bitwise_and(soft, soft, mask=keep)
+    return soft, []  # blur and linear resize of {0, 1} stay within [0, 1]
+
+
+def _refine_background(figure: np.ndarray, ink: np.ndarray, scale: float) -> np.ndarray:
+    """Full-resolution background (uint8 255) with the paper the max-pool wrongly gave the figure.
+
+    Max-pooling the ink pushes the outline outward by up to one working pixel; growing the upsampled
+    background back over full-resolution paper (4-connected steps, so it never crosses a line) for
+    that many full-resolution pixels puts the mask edge back on the real outline.
+    """
+    import cv2
+
+    h, w = ink.shape
+    background = cv2.resize(cv2.bitwise_not(figure), (w, h), interpolation=cv2.INTER_NEAREST)
+    paper = cv2.bitwise_not(ink)
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    for _ in range(int(np.ceil(1.0 / scale))):
+        background = cv2.bitwise_and(cv2.dilate(background, cross), paper)
+    return background
