@@ -18,6 +18,8 @@ from colorframes.masks.util import iou
 def shot(tmp_path, monkeypatch):
     monkeypatch.setenv("COLORFRAMES_HOME", str(tmp_path / "cfhome"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HOME", str(tmp_path))
     example = example_module()
     folder = tmp_path / "shot01"
     folder.mkdir()
