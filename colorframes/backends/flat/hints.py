@@ -29,9 +29,9 @@ class Hint:
 
 def parse_color(text: object, where: str) -> tuple[int, int, int]:
     """'#rrggbb' or [r, g, b] → (r, g, b)."""
-    if isinstance(text, list | tuple) and len(text) == 3 and all(isinstance(v, int) for v in text):
-        if all(0 <= v <= 255 for v in text):
-            return int(text[0]), int(text[1]), int(text[2])
+    is_triplet = isinstance(text, list | tuple) and len(text) == 3
+    if is_triplet and all(isinstance(v, int) and 0 <= v <= 255 for v in text):
+        return int(text[0]), int(text[1]), int(text[2])
     if isinstance(text, str):
         m = _HEX.match(text.strip())
         if m:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .regions import Regions, compact_labels, ink_bbox, region_stats
+from .regions import Regions, compact_labels, grow_labels, ink_bbox, region_stats
 
 # Neighbouring pixels whose colours differ by more than this (max channel difference) are a seam.
-SEAM_TOLERANCE = 18
+SEAM_TOLERANCE = 6
 DARK_LINE_MAX = 90  # brightest channel of a dark (black ink) line
 LINE_CHROMA = 60  # channel spread of a saturated colour-trace line
 
@@ -40,11 +40,12 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lin
     chans = cv2.split(rgb)
     seam = np.zeros((h, w), np.uint8)
     for c in chans:
-        dh = cv2.absdiff(c[:, 1:], c[:, :-1]) > SEAM_TOLERANCE  # (H, W-1)
-        dv = cv2.absdiff(c[1:, :], c[:-1, :]) > SEAM_TOLERANCE  # (H-1, W)
-        seam[:, 1:] |= dh
+        c16 = c.astype(np.int16)
+        dh = np.abs(c16[:, 1:] - c16[:, :-1]) > SEAM_TOLERANCE  # (H, W-1)
+        dv = np.abs(c16[1:, :] - c16[:-1, :]) > SEAM_TOLERANCE  # (H-1, W)
+        # One-sided: a pixel is a seam when it differs from its right or lower neighbour. That is enough
+        # for 4-adjacent non-seam pixels to share a colour, and a boundary costs one pixel, not two.
         seam[:, :-1] |= dh
-        seam[1:, :] |= dv
         seam[:-1, :] |= dv
     if alpha is not None:
         transparent = alpha < 0.5
@@ -53,14 +54,18 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lin
     n, labels = cv2.connectedComponents((seam == 0).view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
     flat = labels.ravel().astype(np.int64)
     area = np.maximum(np.bincount(flat, minlength=n), 1)
-    mean = np.stack([np.bincount(flat, weights=c.ravel(), minlength=n) / area for c in chans], axis=1)
-    colors = np.clip(np.rint(mean), 0, 255).astype(np.uint8)  # (n, 3)
+    colors = _mode_colors(flat, rgb, n)  # (n, 3)
     is_line = _line_components(labels, n, colors, area, colour_lines)
-    is_line |= area < 3
+    is_line |= area < 2
     is_line[0] = True
     lut = np.arange(n, dtype=np.int32)
     lut[is_line] = 0
-    labels, count = compact_labels(lut[labels])
+    labels = lut[labels]
+    # Seams and anti-aliased blends belong to no run; give those that are not dark ink back to the
+    # neighbouring regions so small regions (an eye at 480x270) keep their size.
+    bright = cv2.max(cv2.max(chans[0], chans[1]), chans[2]) > DARK_LINE_MAX
+    labels = grow_labels(labels, bright & (labels == 0), 2)
+    labels, count = compact_labels(labels)
     keep = np.flatnonzero(~is_line)
     out_colors = np.zeros((count + 1, 3), np.uint8)
     out_colors[1:] = colors[keep]
@@ -70,6 +75,22 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lin
     figure = labels != background if background else labels >= 0
     regions.figure_bbox = ink_bbox(figure & (labels >= 0), (h, w))
     return ColorRegions(regions=regions, colors=out_colors, background=background)
+
+
+def _mode_colors(flat_labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray:
+    """(n, 3) uint8: the most frequent exact colour of each component (a flat fill's true colour, not
+    a mean pulled by anti-aliased or noisy pixels)."""
+    code = rgb.reshape(-1, 3).astype(np.int64)
+    code = (code[:, 0] << 16) | (code[:, 1] << 8) | code[:, 2]
+    keys, counts = np.unique(flat_labels * (1 << 24) + code, return_counts=True)
+    comp = keys >> 24
+    order = np.lexsort((-counts, comp))  # per component, most frequent first
+    first = np.ones(order.size, bool)
+    first[1:] = comp[order][1:] != comp[order][:-1]
+    best = keys[order][first]
+    colors = np.zeros((n, 3), np.uint8)
+    colors[best >> 24] = np.stack([(best >> 16) & 255, (best >> 8) & 255, best & 255], axis=1)
+    return colors
 
 
 def _line_components(
@@ -84,7 +105,7 @@ def _line_components(
     dark = c16.max(axis=1) <= DARK_LINE_MAX
     saturated = (c16.max(axis=1) - c16.min(axis=1)) > LINE_CHROMA
     h = labels.shape[0]
-    dark_thin = _core_area(labels, n, 2 * max(1, round(h / 240)) + 1) < 0.1 * area
+    dark_thin = _core_area(labels, n, 2 * max(1, round(h / 240)) + 1) < 0.35 * area
     sat_thin = _core_area(labels, n, 2 * max(1, round(h / 540)) + 1) < 0.1 * area
     return (dark & dark_thin) | (saturated & ~dark & sat_thin & colour_lines)
 

@@ -127,6 +127,12 @@ def fill_regions(lines: np.ndarray, gap_radius: int) -> tuple[np.ndarray, int]:
             grown = np.where(thin > 0, thin, grown)
         if (~keep[1:]).any():
             grown = grow_labels(grown, free.astype(bool), 4 * gap_radius + 4)
+            # Crumbs walled off from every region become regions of their own: no paper pixel is left
+            # unlabelled (label 0 means line, and only line pixels are restored from the input).
+            orphan = (grown == 0) & free.astype(bool)
+            if orphan.any():
+                _, orphan_lab = cv2.connectedComponents(orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
+                grown = np.where(orphan_lab > 0, orphan_lab + int(grown.max()), grown)
     return compact_labels(grown)
 
 
@@ -135,11 +141,11 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarr
     import cv2
 
     out = labels.astype(np.float32)  # exact for label ids < 2**24
-    allowed_u8 = allowed.view(np.uint8) if allowed.dtype == bool else allowed.astype(np.uint8)
+    allowed = allowed.astype(bool, copy=False)
     kernel = np.ones((3, 3), np.uint8)
     for _ in range(steps):
-        todo = cv2.bitwise_and(cv2.compare(out, 0.0, cv2.CMP_EQ), allowed_u8 * np.uint8(255))
-        if not cv2.countNonZero(todo):
+        todo = ((out == 0) & allowed).view(np.uint8)
+        if not todo.any():
             break
         grown = cv2.dilate(out, kernel)
         cv2.copyTo(grown, todo, out)

@@ -9,10 +9,8 @@ from .tracker import SOURCE_NAMES, FrameState
 
 def paint(labels: np.ndarray, region_colors: np.ndarray, sketch: np.ndarray, line_mask: np.ndarray) -> np.ndarray:
     """(H, W, 3) float32 in [0, 1]: each region its colour, line pixels exactly the input line art."""
-    import cv2
-
     flat = region_colors[labels]  # (H, W, 3) uint8
-    cv2.copyTo(sketch, line_mask.view(np.uint8), flat)
+    np.copyto(flat, sketch, where=line_mask[..., None])
     out = flat.astype(np.float32)
     out *= np.float32(1.0 / 255.0)
     return out

@@ -162,6 +162,7 @@ class ShotTracker:
     def state(self, t: int, sketch: np.ndarray) -> FrameState:
         """Colours for frame t (its line art given); walks the chain, reusing cached states."""
         self.remember(t, sketch)
+        self._states.pop(t, None)  # the given line art wins over anything computed for t before
         if self.loader is None:
             return self._step(t, sketch, None)
         chain = self.chain(t)
@@ -197,6 +198,8 @@ class ShotTracker:
         warnings += regions.warnings
         if not regions.line_mask.any():
             warnings.append("blank frame: no lines found; filled with the paper colour")
+        else:
+            warnings += self._leak_warning(number, regions)
         state = self._assign(number, regions, prev)
         state.warnings = warnings + state.warnings
         self._apply_hints(state)
@@ -204,6 +207,18 @@ class ShotTracker:
         while len(self._states) > CACHE_FRAMES:
             self._states.popitem(last=False)
         return state
+
+    def _leak_warning(self, number: int, regions: Regions) -> list[str]:
+        """Far fewer regions than the anchor drawing means paint leaked through open lines."""
+        k = self.anchor_for(number)
+        anchor = self.keyframes[k] if k is not None else self.sheet
+        if anchor is None:
+            return []
+        expected = anchor.ref.regions.count
+        if regions.count >= 0.5 * expected:
+            return []
+        what = f"keyframe {k}" if k is not None else "the sheet"
+        return [f"only {regions.count} regions vs {expected} in {what}: open lines? raise --gap-radius"]
 
     # --- assignment -------------------------------------------------------------------------
 
@@ -292,10 +307,6 @@ class ShotTracker:
             m = vote_colors(counts, anchor.color, np.ones(src.count + 1), regions.area, len(self.palette.rgb))
             color, conf = m.color, m.confidence
             source[:] = SOURCE_NAMES.index("keyframe")
-            if src.count and regions.count < 0.6 * src.count and regions.line_mask.any():
-                warnings.append(
-                    f"only {regions.count} regions vs {src.count} in keyframe {k}: open lines? raise --gap-radius"
-                )
         shape_refs = [self._scaled(self.keyframes[k], regions.shape)] if k is not None else []
         if self.sheet is not None:
             shape_refs.append(self.sheet)
@@ -315,12 +326,6 @@ class ShotTracker:
                 if is_weak[j] and (c > conf[j] or color[j] < 0):
                     color[j], conf[j] = shape_ref.color[i], c
                     source[j] = SOURCE_NAMES.index("sheet" if shape_ref is self.sheet else "keyframe")
-        if self.sheet is not None and k is None and regions.count and self.sheet.ref.regions.count:
-            if regions.count < 0.5 * (self.sheet.ref.regions.count - 1):
-                warnings.append(
-                    f"only {regions.count} regions vs {self.sheet.ref.regions.count} on the sheet: "
-                    "open lines? raise --gap-radius"
-                )
         shape_ref = shape_refs[-1] if shape_refs else None
         if bg and (k is None or conf[bg] < CARRY_MIN):
             color[bg], conf[bg], source[bg] = self._paper_for(shape_ref), 1.0, SOURCE_NAMES.index("paper")
