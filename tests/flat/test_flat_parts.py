@@ -1,0 +1,95 @@
+"""Smaller parts of the flat backend: assignment, hints, colour references, accuracy, benchmark smoke."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from colorframes.backends.flat.accuracy import segment_accuracy
+from colorframes.backends.flat.assign import linear_assignment
+from colorframes.backends.flat.hints import hints_from_image, load_hints
+from colorframes.backends.flat.reference import segment_colored
+from colorframes.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_linear_assignment_is_optimal_against_brute_force():
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        n, m = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        cost = rng.random((n, m))
+        got = linear_assignment(cost)
+        assigned = [(i, j) for i, j in enumerate(got) if j >= 0]
+        assert len(assigned) == min(n, m) and len({j for _, j in assigned}) == len(assigned)
+        if n <= m:
+            best = min(sum(cost[i, p[i]] for i in range(n)) for p in itertools.permutations(range(m), n))
+        else:
+            best = min(sum(cost[p[j], j] for j in range(m)) for p in itertools.permutations(range(n), m))
+        assert sum(cost[i, j] for i, j in assigned) == pytest.approx(best)
+
+
+def test_linear_assignment_beats_greedy():
+    cost = np.array([[1.0, 2.0], [1.1, 10.0]])  # greedy row 0 → col 0 forces row 1 → col 1 (11.0)
+    assert linear_assignment(cost).tolist() == [1, 0]
+
+
+def test_hints_json_and_image(tmp_path):
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps([{"frame": 3, "x": 10.4, "y": 7, "color": "#0a0B0c"}]))
+    (hint,) = load_hints(str(path))
+    assert (hint.frame, hint.x, hint.y, hint.rgb) == (3, 10, 7, (10, 11, 12))
+    img = np.zeros((40, 60, 4), np.uint8)
+    cv2.circle(img, (15, 20), 5, (200, 10, 10, 255), -1)
+    cv2.rectangle(img, (40, 5), (50, 15), (10, 200, 10, 255), -1)
+    hints = sorted(hints_from_image(img, frame=9), key=lambda h: h.x)
+    assert [(h.frame, h.rgb) for h in hints] == [(9, (200, 10, 10)), (9, (10, 200, 10))]
+    assert abs(hints[0].x - 15) <= 1 and abs(hints[0].y - 20) <= 1
+    png = tmp_path / "hints.png"
+    cv2.imwrite(str(png), cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA))
+    assert [h.frame for h in load_hints(f"{png}@1005")] == [1005, 1005]
+    with pytest.raises(InputError, match="colour"):
+        path.write_text(json.dumps([{"frame": 1, "x": 1, "y": 1, "color": "red"}]))
+        load_hints(str(path))
+
+
+def test_colour_reference_regions_and_exact_colours(make_example):
+    sheet = make_example.render_sheet((384, 384))["color"]
+    ref = segment_colored(sheet)
+    colours = {tuple(int(v) for v in c) for c in ref.colors[1:]}
+    palette = {rgb for i, (_, rgb) in make_example.PALETTE.items() if i not in (0,)}
+    assert len(colours & palette) >= len(palette) - 2  # exact flat colours, not anti-aliased means
+    assert tuple(ref.colors[ref.background]) == (255, 255, 255)
+    x0, y0, x1, y1 = ref.regions.figure_bbox
+    assert 0 < x0 < x1 < 384 and 0 < y0 < y1 <= 384
+
+
+def test_segment_accuracy_counts_and_pixels():
+    gt = np.zeros((10, 20), np.int64)
+    gt[:, :10], gt[:, 11:] = 1, 2  # two segments, a line column between
+    pred = np.zeros((10, 20, 3), np.uint8)
+    pred[:, :10] = (255, 0, 0)
+    pred[:, 11:] = (0, 0, 255)
+    res = segment_accuracy(pred, gt, {1: (255, 0, 0), 2: (0, 255, 0)})
+    assert res["acc"] == 0.5 and res["segments"] == 2
+    assert res["pix_acc"] == pytest.approx(100 / 190)
+
+
+def test_benchmark_smoke(tmp_path):
+    out = tmp_path / "flat.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_flat.py"), "--smoke", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["smoke"] and {r["mode"] for r in data["accuracy"]} == {"keyframe", "keyframes-2", "sheet"}
+    assert data["speed"]["fps"] > 0 and data["speed"]["png_floor_fps"] > 0
+    assert "frames/s" in proc.stdout
