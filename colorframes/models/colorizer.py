@@ -151,9 +151,14 @@ class SplitColorizer(nn.Module):
                 raise ValueError(f"mask batch {mask.shape[0]} does not divide the UNet batch {batch}")
             mask = mask.repeat(batch // mask.shape[0], 1, 1, 1)  # CFG layout [cond, uncond...]
         select = {}
+        h, w = mask.shape[-2:]
         for scale in level_scale_factors(len(self.config.unet_channels)):
-            m = F.interpolate(mask, scale_factor=scale, mode="bicubic")  # (B, 1, h*s, w*s)
+            if int(mask.shape[-2] * scale) == h and int(mask.shape[-1] * scale) == w:
+                m = F.interpolate(mask, scale_factor=scale, mode="bicubic")  # official: by factor
+            else:  # latent side not divisible by 8: follow the UNet's ceil-halving sizes instead
+                m = F.interpolate(mask, size=(h, w), mode="bicubic")
             select[scale] = (m > ts_s).flatten(2).transpose(1, 2)  # (B, hw, 1)
+            h, w = (h + 1) // 2, (w + 1) // 2
         return SplitAttentionInputs(fg_lora=fg_lora, bg_lora=bg_lora, select=select)
 
     def predict_noise(
@@ -176,6 +181,8 @@ class SplitColorizer(nn.Module):
         if uses_mask(fg_lora, bg_lora):
             if mask is None:
                 raise ValueError("fg/bg LoRA modes need the sketch mask")
+            if mask.shape[-2:] != sample.shape[-2:]:
+                raise ValueError(f"mask {tuple(mask.shape[-2:])} must be at latent size {tuple(sample.shape[-2:])}")
             if context.shape[1] % 2:
                 raise ValueError(f"split attention needs an even token count, got {context.shape[1]}")
             split = self.split_inputs(mask, sample.shape[0], fg_lora=fg_lora, bg_lora=bg_lora, ts_s=ts_s)

@@ -116,8 +116,10 @@ class SplitCrossAttnProcessor(nn.Module):
         self.scale_factor = float(scale_factor)
         self.backend = backend
 
-    def _project(self, attn, x: torch.Tensor, ctx: torch.Tensor, adapter: str | None):
-        q, k, v = attn.to_q(x), attn.to_k(ctx), attn.to_v(ctx)
+    def _project(self, attn, x: torch.Tensor, ctx: torch.Tensor, adapter: str | None, q_base=None):
+        """q/k/v through the base projections plus the adapter's low-rank delta (scale 1)."""
+        q = attn.to_q(x) if q_base is None else q_base
+        k, v = attn.to_k(ctx), attn.to_v(ctx)
         if adapter is not None:
             q = q + self.to_q.delta(adapter, x)
             k = k + self.to_k.delta(adapter, ctx)
@@ -141,8 +143,9 @@ class SplitCrossAttnProcessor(nn.Module):
             return attn.to_out[1](attn.to_out[0](out))
         b = x.shape[0]
         ctx_fg, ctx_bg = ctx.chunk(2, dim=1)  # (B, N/2, Cc) each
-        q_fg, k_fg, v_fg = self._project(attn, x, ctx_fg, "fg" if split.fg_lora else None)
-        q_bg, k_bg, v_bg = self._project(attn, x, ctx_bg, "bg" if split.bg_lora else None)
+        q_base = attn.to_q(x)  # (B, HW, inner), shared by both branches
+        q_fg, k_fg, v_fg = self._project(attn, x, ctx_fg, "fg" if split.fg_lora else None, q_base)
+        q_bg, k_bg, v_bg = self._project(attn, x, ctx_bg, "bg" if split.bg_lora else None, q_base)
         # Both branches in one attention call: (2B, ...) with fg first.
         out = attend(
             torch.cat([q_fg, q_bg]), torch.cat([k_fg, k_bg]), torch.cat([v_fg, v_bg]), attn.heads, self.backend

@@ -141,10 +141,29 @@ def test_timestep_forms_agree(tiny_model, inputs, prepared):
     assert torch.equal(outs[0], outs[1]) and torch.equal(outs[0], outs[2])
 
 
+def test_latent_sides_not_divisible_by_eight(tiny_model):
+    """96 px -> latent 12 -> UNet levels 12, 6, 3, 2: the per-level masks follow the UNet's sizes."""
+    sketch = -torch.ones(1, 3, 96, 96)
+    sketch[..., 40:56, :] = 1.0
+    with torch.no_grad():
+        hints = tiny_model.encode_sketch(sketch)
+        tokens = tiny_model.encode_reference(None)
+        ctx = torch.cat([tokens, torch.randn_like(tokens)], 1)
+        x = torch.randn(1, 4, 12, 12)
+        outs = [
+            tiny_model.predict_noise(x, 10, ctx, hints, m, fg_lora=False, bg_lora=True, ts_s=TS)
+            for m in (torch.ones(1, 1, 12, 12), torch.zeros(1, 1, 12, 12))
+        ]
+    assert [h.shape[-1] for h in hints] == [12, 6, 3, 2, 2]
+    assert outs[0].shape == (1, 4, 12, 12) and rel_l2(outs[0], outs[1]) > 1e-3
+
+
 def test_lora_modes_need_a_mask_and_even_tokens(tiny_model, inputs, prepared):
     tokens, hints = prepared
     with pytest.raises(ValueError, match="sketch mask"):
         _eps(tiny_model, inputs, torch.cat([tokens, tokens], 1), hints, None, False, True)
+    with pytest.raises(ValueError, match="latent size"):
+        _eps(tiny_model, inputs, torch.cat([tokens, tokens], 1), hints, torch.ones(2, 1, 4, 4), True, True)
     with pytest.raises(ValueError, match="even token count"):
         _eps(tiny_model, inputs, tokens[:, :255], hints, inputs["mask"], True, True)
 
