@@ -25,7 +25,17 @@ from typing import Any
 from .options import RunOptions, resolve_options, validate
 from .runner import RunSummary, execute, plan_run
 
-__all__ = ["RunOptions", "resolve_options", "run", "inspect", "review", "review_shot", "RunSummary"]
+__all__ = [
+    "RunOptions",
+    "RunSummary",
+    "evaluate",
+    "inspect",
+    "resolve_options",
+    "review",
+    "review_shot",
+    "run",
+    "segment",
+]
 
 
 def run(
@@ -105,3 +115,25 @@ def review(out: str, sketches: str | None = None, callback: Callable[[dict[str, 
     from .review import find_shots
 
     return [review_shot(str(shot), sketches, callback) for shot in find_shots(Path(out))]
+
+
+def segment(
+    inputs: list[str],
+    output: str,
+    options: RunOptions | None = None,
+    reference: str | None = None,
+    threshold: float | None = None,
+    callback: Callable[[dict[str, Any]], None] | None = None,
+):
+    """Write the foreground mask of every frame (and of the reference) as PNG for a colorist to check."""
+    from .masks.segment import segment as _segment
+
+    return _segment(inputs, output, validate(options or RunOptions()), reference, threshold, callback)
+
+
+def evaluate(pred: str, gt: str | None = None, sketch: str | None = None, reference: str | None = None, **kwargs):
+    """PSNR, SSIM/MS-SSIM, temporal consistency, warping error, palette ΔE, line fidelity, segment accuracy
+    (see `colorframes.metrics.evaluate`); frames are paired by number."""
+    from .metrics import evaluate as _evaluate
+
+    return _evaluate(pred, gt, sketch, reference, **kwargs)

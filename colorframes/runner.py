@@ -624,7 +624,12 @@ def _render(backend, plan, frames, setup, options, masks, stages, summary, recor
                 flush()  # a batch holds one frame size
             elif batch and cels is not None and batch[-1][0].number != frame.number - 1:
                 flush()  # cel tracking needs consecutive frames within a batch
-            mask = masks.sketch_mask(loaded.rgb) if masks is not None else None
+            mask = None
+            if masks is not None:
+                mask_result = masks.sketch_mask_result(loaded.rgb)
+                mask = mask_result.mask
+                for message in mask_result.warnings:
+                    counter.emit({"event": "warning", "message": f"{plan.shot.name} frame {frame.number}: {message}"})
             batch.append((frame, FrameInput(number=frame.number, sketch=loaded.rgb, mask=mask)))
             if len(batch) >= options.batch_size:
                 flush()
