@@ -3,6 +3,9 @@
 The sampler (colorframes/pipeline) calls exactly: encode_reference, encode_sketch, threshold_embeddings,
 build_context, predict_noise, decode_latents, encode_image. Tensors follow diffusers: (B, C, H, W),
 images in [-1, 1]; sketches white lines on black.
+
+The fg/bg LoRA weights live in the attn2 processors: switch attention kernels with `set_attention`, never
+with diffusers' `set_attn_processor` / `enable_xformers_memory_efficient_attention`, which would drop them.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from .config import ColorizerConfig
-from .split_attention import install_processors
+from .split_attention import install_processors, set_attention_backend
 
 
 def build_unet(config: ColorizerConfig, backend: str = "sdpa"):
@@ -21,7 +21,9 @@ def build_unet(config: ColorizerConfig, backend: str = "sdpa"):
     from diffusers import UNet2DConditionModel
 
     unet = UNet2DConditionModel(**config.unet_kwargs())
-    install_processors(unet, config.lora_fg_rank, config.lora_bg_rank, backend)
+    install_processors(unet, config.lora_fg_rank, config.lora_bg_rank)
+    if backend != "sdpa":
+        set_attention_backend(unet, backend)  # validates, and imports xformers now rather than mid-run
     return unet
 
 
