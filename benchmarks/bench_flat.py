@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -151,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         "smoke": args.smoke,
         "accuracy": rows,
         "speed": {"size": f"{speed_size[0]}x{speed_size[1]}", **speed},
-        "machine": {"python": platform.python_version(), "cpu_count": __import__("os").cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpu_count": os.cpu_count(),
+            "load_average_1m": os.getloadavg()[0],  # other jobs on the box slow the speed numbers
+        },
         "targets": {"keyframe_acc": 0.95, "sheet_acc": 0.80, "fps_1080p": 5.0},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

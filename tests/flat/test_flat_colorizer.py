@@ -39,7 +39,7 @@ def test_implements_the_interface_and_factory():
 
 
 def test_line_pixels_restored_exactly_and_extras_consistent(walk):
-    c = _keyframe_colorizer(walk)
+    c = _keyframe_colorizer(walk, lines_layer=True)
     sketch = walk[2]["sketch"]
     res = c.colorize([frame(FIRST + 2, sketch)])[0]
     out = rgb_u8(res.image)

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..base import FrameInput, FrameResult, ShotSetup
 from .hints import Hint, load_hints
-from .render import confidence_report, lines_layer, paint
+from .render import confidence_report, paint
+from .render import lines_layer as make_lines_layer
 from .tracker import LOW_CONFIDENCE, ShotTracker
 
 __all__ = ["FlatColorizer", "create_colorizer"]
@@ -31,7 +32,7 @@ class FlatColorizer:
         gap_radius: int = 2,
         hints: list[Hint] | str | None = None,
         report: bool = False,
-        lines_layer: bool = True,
+        lines_layer: bool = False,
         sketch_loader: Callable[[int], np.ndarray | None] | None = None,
     ) -> None:
         self.gap_radius = int(gap_radius)
@@ -79,7 +80,7 @@ class FlatColorizer:
                 "warnings": warnings,
             }
             if self.want_lines_layer:
-                extras["lines"] = lines_layer(sketch, state.regions.line_mask)
+                extras["lines"] = make_lines_layer(sketch, state.regions.line_mask)
             if self.report:
                 extras["report"] = confidence_report(state, region_colors, warnings, LOW_CONFIDENCE)
             results.append(FrameResult(number=frame.number, image=image, extras=extras))
@@ -90,12 +91,13 @@ class FlatColorizer:
 
 
 def create_colorizer(opts: Any) -> FlatColorizer:
-    """Build the flat backend from RunOptions (`gap_radius`, `hints`, `report`)."""
+    """Build the flat backend from RunOptions (`gap_radius`, `hints`, `report`, and `lines_layer` once
+    RunOptions has it)."""
     return FlatColorizer(
         gap_radius=getattr(opts, "gap_radius", 2),
         hints=getattr(opts, "hints", None),
         report=bool(getattr(opts, "report", False)),
-        lines_layer=bool(getattr(opts, "lines_layer", True)),
+        lines_layer=bool(getattr(opts, "lines_layer", False)),
     )
 
 

@@ -157,6 +157,8 @@ def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:
     present = np.bincount(labels.ravel().astype(np.int64)) > 0
     present[0] = False
     n = int(present.sum())
+    if present[1:].all():
+        return labels, n
     lut = np.zeros(present.size, np.int32)
     lut[present] = np.arange(1, n + 1, dtype=np.int32)
     return lut[labels], n
@@ -172,20 +174,26 @@ def _coords(h: int, w: int, step: int) -> tuple[np.ndarray, np.ndarray]:
 def region_stats(labels: np.ndarray, lines: np.ndarray, n: int | None = None) -> Regions:
     """Area, centroid, second moments and border contact of every region, via bincount (vectorised).
 
-    Area and centroid are exact; second moments come from a 2× subsampled grid (they only feed shape
-    descriptors).
+    Area is exact; centroids and second moments come from a 2× subsampled grid (they feed matching
+    descriptors, where half a pixel does not matter).
     """
     h, w = labels.shape
     n = int(labels.max()) if n is None else n
-    flat = labels.ravel().astype(np.int64)
-    xs, ys = _coords(h, w, 1)
+    flat = labels.ravel().astype(np.int64)  # bincount is far faster on int64 than on int32
     area = np.bincount(flat, minlength=n + 1).astype(np.float64)
-    safe = np.maximum(area, 1.0)
-    sx = np.bincount(flat, weights=xs, minlength=n + 1) / safe
-    sy = np.bincount(flat, weights=ys, minlength=n + 1) / safe
+    # Centroids and moments from a 2x subsampled grid; regions it misses (a few px) use full resolution.
     sub = labels[::2, ::2].ravel().astype(np.int64)
     xs2, ys2 = _coords(h, w, 2)
-    sub_area = np.maximum(np.bincount(sub, minlength=n + 1), 1.0)
+    sub_n = np.bincount(sub, minlength=n + 1)
+    sub_area = np.maximum(sub_n, 1.0)
+    sx = np.bincount(sub, weights=xs2, minlength=n + 1) / sub_area
+    sy = np.bincount(sub, weights=ys2, minlength=n + 1) / sub_area
+    missed = np.flatnonzero(sub_n == 0)
+    if missed.size:
+        xs, ys = _coords(h, w, 1)
+        safe = np.maximum(area, 1.0)
+        sx[missed] = (np.bincount(flat, weights=xs, minlength=n + 1) / safe)[missed]
+        sy[missed] = (np.bincount(flat, weights=ys, minlength=n + 1) / safe)[missed]
     dx, dy = xs2 - sx[sub], ys2 - sy[sub]
     sxx = np.bincount(sub, weights=dx * dx, minlength=n + 1) / sub_area
     syy = np.bincount(sub, weights=dy * dy, minlength=n + 1) / sub_area
