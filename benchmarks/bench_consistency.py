@@ -5,10 +5,12 @@
     python benchmarks/bench_consistency.py --smoke    # 3 frames at 160x90, seconds
 
 Every configuration goes through `colorframes.api.run`, then `colorframes.metrics.evaluate` against the
-example's flat ground truth (TC, segment accuracy) and its line art (warping-error flow, line fidelity).
-Rows marked `post` apply `colorframes.consistency.flatten.Flattener` to the plain run's frames here, so
-the flattener is measured even where the runner does not apply `--flatten` itself yet. A configuration
-the installed build cannot run (e.g. a backend not present) is reported with its error, not hidden.
+example's flat ground truth (TC, warping error with DIS flow on the ground truth, segment accuracy) and
+its line art (line fidelity). `noisy-gt` is no backend: the ground truth with synthetic per-frame noise
+and drift, to show what flattening does to generator-like flicker. Rows marked `post` apply
+`colorframes.consistency.flatten.Flattener` to the plain run's frames here, so the flattener is measured
+even where the runner does not apply `--flatten` itself yet. A configuration the installed build cannot
+run (e.g. a backend not present) is reported with its error, not hidden.
 Prints a table and writes benchmarks/results/bench_consistency.json (or --output).
 """
 
@@ -43,7 +45,25 @@ def load_make_example():
     return module
 
 
+def noisy_take(shot: dict, out: Path) -> Path:
+    """`noisy-gt` rows: the flat ground truth with per-frame noise, colour drift and blurred lines, a
+    stand-in for generator flicker where no diffusion backend is installed (labelled as such)."""
+    import cv2
+
+    out.mkdir(parents=True, exist_ok=True)
+    for i, path in enumerate(sorted(Path(shot["color"]).glob("*.png"))):
+        rng = np.random.default_rng(i)
+        img = cv2.GaussianBlur(read_image(path).rgb.astype(np.float32) / 255.0, (3, 3), 0)
+        img = img + rng.normal(0, 0.03, img.shape) + 0.04 * np.sin(i + np.arange(3))
+        write_png_atomic(out / path.name, np.clip(img, 0, 1).astype(np.float32))
+    return out
+
+
 def run_config(shot: dict, out: Path, backend: str, consistency: str, flatten: bool, resolution: int) -> Path:
+    if backend == "noisy-gt":
+        if flatten:
+            raise RuntimeError("not a colorframes backend: see the post row")
+        return noisy_take(shot, out)
     options = RunOptions(
         backend=backend, consistency=consistency, flatten=flatten, keep_lines=flatten, seed=0,
         output=str(out), resolution=resolution, num_inference_steps=2, mask_model="classical",
@@ -79,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--size", default="480x270", help="WxH of the generated shot")
-    parser.add_argument("--backends", default="flat,tiny-random")
+    parser.add_argument("--backends", default="flat,tiny-random,noisy-gt")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "bench_consistency.json")
     args = parser.parse_args(argv)
     n, (w, h) = (3, (160, 90)) if args.smoke else (args.frames, map(int, args.size.lower().split("x")))
@@ -89,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         make_example = load_make_example()
         shot = make_example.write_shot(Path(tmp) / "shot", n_frames=n, size=(w, h), sheet_size=(256, 256))
         for backend in args.backends.split(","):
-            consistencies = ("seed",) if backend == "flat" else CONSISTENCY
+            consistencies = ("seed",) if backend in ("flat", "noisy-gt") else CONSISTENCY
             for consistency in consistencies:
                 plain: Path | None = None
                 for flatten in ("off", "run", "post"):

@@ -6,10 +6,11 @@ the nearest shot-palette colour by CIEDE2000. With `keep_lines`, the sketch's li
 into the output unchanged, so line fidelity is exact.
 
 Tracking and shard invariance. A region that continues from the previous frame (it overlaps one
-previous region by at least `MATCH_OVERLAP` of its own area) is decided on the mean of its own and
-that previous region's *raw* median colours, before snapping: a region whose colour sits between two
-palette entries does not flip every frame. The decision for frame n therefore depends only on frames
-n and n-1 (raw colorized output and sketch) and the shot palette, never on a chain of earlier
+previous region by at least `MATCH_OVERLAP` of its own area) keeps the palette colour that previous
+region's *raw* median snaps to, unless its own nearest palette colour is clearly better (by more than
+`HYSTERESIS_DELTA_E`): a region whose colour sits between two palette entries does not flip every
+frame, and no third colour is ever mixed in. The decision for frame n therefore depends only on
+frames n and n-1 (raw colorized output and sketch) and the shot palette, never on a chain of earlier
 decisions. Inside one worker the Flattener remembers frame n-1 by itself; a worker whose shard starts
 at frame n > first frame calls `prime(colorized, sketch, n - 1)` with that frame recomputed (the
 colorizer is deterministic per frame under `--consistency seed`), which makes shards bit-identical to
@@ -29,9 +30,11 @@ from ..metrics.palette import paper_mask
 from ..metrics.regions import line_regions
 
 PALETTE_SIZE = 24  # k-means centres per palette source; more than a model sheet's paint colours
+EXACT_SHARE = 0.0005  # an exact sheet colour on this share of the figure's pixels is a paint colour
 SNAP_DELTA_E = 10.0  # a region further than this (ΔE00) from every palette colour keeps its own median
+HYSTERESIS_DELTA_E = 5.0  # a tracked region switches palette colour only when this much closer (ΔE00)
 MATCH_OVERLAP = 0.5  # share of a region's area that must fall into one previous region to track it
-DEDUPE_DELTA_E = 3.0  # palette entries closer than this (ΔE00) are merged
+DEDUPE_DELTA_E = 1.0  # palette entries closer than this (ΔE00) are merged (paints can be ~2.5 apart)
 PAPER_RGB = (1.0, 1.0, 1.0)
 
 
@@ -49,11 +52,13 @@ def build_palette(
     size: int = PALETTE_SIZE,
     paper: bool = True,
 ) -> np.ndarray:
-    """Shot palette (K, 3) float32 sRGB in [0, 1]: the sheet's dominant colours (paper excluded),
-    the given frames' dominant colours (paper included) and white paper, near-duplicates merged.
+    """Shot palette (K, 3) float32 sRGB in [0, 1]: the sheet's paint colours (paper excluded), the
+    given frames' dominant colours (paper included) and white paper, near-duplicates merged.
 
-    Each entry is the most frequent exact colour of its k-means cluster, not the cluster mean, so a
-    flat-painted sheet yields its paint colours exactly (anti-aliased edges do not shift them).
+    Sheet colours are every exact colour covering >= EXACT_SHARE of the figure (small paints such as
+    pupils survive) plus, for shaded sheets, the most frequent exact colour of each k-means cluster
+    (not the cluster mean, so anti-aliased edges never shift a flat paint colour). Earlier entries
+    win when two are closer than DEDUPE_DELTA_E.
     """
     entries: list[np.ndarray] = []
     if reference is not None:
@@ -62,6 +67,7 @@ def build_palette(
         keep = ~paper_mask(lab, reference_alpha)
         if not keep.any():
             keep = np.ones(keep.shape, bool)
+        entries.append(_frequent_colours(rgb[keep]))
         entries.append(_cluster_modes(rgb[keep], lab[keep], size))
     for frame in frames:
         rgb = _unit(frame).reshape(-1, 3)
@@ -77,6 +83,15 @@ def build_palette(
         if all(ciede2000(colour, lab[k]) >= DEDUPE_DELTA_E for k in kept):
             kept.append(i)
     return rgb[kept].astype(np.float32)
+
+
+def _frequent_colours(rgb: np.ndarray, share: float = EXACT_SHARE) -> np.ndarray:
+    """(P, 3) pixels in [0, 1] → (k, 3) exact colours covering >= `share` of them, most frequent first."""
+    codes = np.rint(rgb * 255.0).astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
+    values, counts = np.unique(codes, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    picked = values[order][counts[order] >= max(2, share * len(codes))]
+    return np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=-1) / 255.0
 
 
 def _cluster_modes(rgb: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
@@ -193,13 +208,13 @@ class Flattener:
         """(H, W, 3) float32 colorized + (H, W, 3) uint8 sketch → (H, W, 3) float32 cel."""
         state, line_mask = self._analyse(colorized, sketch, number)
         labels, raw = state.labels, state.raw_lab
-        decided = raw.copy()
+        previous_choice = np.full(len(raw), -1)  # (N+1,) palette index of the tracked region, -1 none
         prev = self._previous
         if prev is not None and prev.number == number - 1 and prev.labels.shape == labels.shape:
             match = match_previous(labels, prev.labels)
-            tracked = (match > 0) & ~np.isnan(prev.raw_lab[match]).any(axis=1) & ~np.isnan(raw).any(axis=1)
-            decided[tracked] = 0.5 * (raw[tracked] + prev.raw_lab[match[tracked]])
-        colours = self._snap(decided)  # (N+1, 3) sRGB
+            prev_choice = self._nearest(prev.raw_lab)[0]  # (M+1,)
+            previous_choice = np.where(match > 0, prev_choice[match], -1)
+        colours = self._choose(raw, previous_choice)  # (N+1, 3) sRGB
         out = np.array(colorized, dtype=np.float32, copy=True)[..., :3]
         region = (labels > 0) & ~np.isnan(colours[labels]).any(axis=-1)
         out[region] = colours[labels[region]]
@@ -208,19 +223,31 @@ class Flattener:
         self._previous = state  # raw colours, not decisions: the window stays two frames
         return out
 
-    def _snap(self, lab: np.ndarray) -> np.ndarray:
-        """Lab rows → sRGB rows of the nearest palette colour (ΔE00); NaN rows stay NaN."""
-        valid = ~np.isnan(lab).any(axis=1)
-        out = np.full(lab.shape, np.nan, dtype=np.float32)
-        if not valid.any():
-            return out
+    def _nearest(self, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest palette index per Lab row (-1 for NaN rows or no palette) and ΔE00 to every entry."""
+        index = np.full(len(lab), -1)
         if len(self.palette_lab) == 0:
-            out[valid] = lab_to_srgb(lab[valid])
+            return index, np.zeros((len(lab), 0))
+        d = ciede2000(np.nan_to_num(lab)[:, None, :], self.palette_lab[None, :, :])  # (R, K)
+        valid = ~np.isnan(lab).any(axis=1)
+        index[valid] = np.argmin(d[valid], axis=1)
+        return index, d
+
+    def _choose(self, raw: np.ndarray, previous_choice: np.ndarray) -> np.ndarray:
+        """Raw Lab per region → sRGB: the nearest palette colour, the tracked region's colour while it
+        is within HYSTERESIS_DELTA_E of the best, or the raw colour when nothing is within snap range."""
+        valid = ~np.isnan(raw).any(axis=1)
+        out = np.full(raw.shape, np.nan, dtype=np.float32)
+        out[valid] = lab_to_srgb(raw[valid])
+        best, d = self._nearest(raw)
+        if d.shape[1] == 0:
             return out
-        d = ciede2000(lab[valid][:, None, :], self.palette_lab[None, :, :])  # (R, K)
-        nearest = np.argmin(d, axis=1)
-        close = d[np.arange(len(d)), nearest] <= self.snap_delta_e
-        snapped = lab_to_srgb(lab[valid]).astype(np.float32)
-        snapped[close] = self.palette_rgb[nearest[close]]
-        out[valid] = snapped
+        rows = np.arange(len(raw))
+        chosen = best.copy()
+        keep = valid & (previous_choice >= 0)
+        margin = d[rows, np.maximum(previous_choice, 0)] - d[rows, np.maximum(best, 0)]
+        keep &= margin <= HYSTERESIS_DELTA_E
+        chosen[keep] = previous_choice[keep]
+        close = valid & (d[rows, np.maximum(chosen, 0)] <= self.snap_delta_e)
+        out[close] = self.palette_rgb[chosen[close]]
         return out

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from colorframes.consistency.flatten import Flattener, build_palette, match_previous, restore_lines
+from colorframes.consistency.flatten import DEDUPE_DELTA_E, Flattener, build_palette, match_previous, restore_lines
 from colorframes.metrics.color import ciede2000, srgb_to_lab
 from colorframes.metrics.regions import line_regions
 from colorframes.metrics.segments import line_fidelity, segment_accuracy
@@ -48,20 +48,20 @@ def test_restore_lines_alone():
 
 
 def _two_colour_case():
-    """Palette A/B; frame 1 clearly A, frame 2 a little past the A/B midpoint."""
+    """Palette A/B; frame 1 clearly A, frame 2 slightly nearer B (by 2.5 ΔE00, inside the hysteresis)."""
     a, b = np.array([0.8, 0.2, 0.2]), np.array([0.2, 0.2, 0.8])
     sketch = np.full((32, 32, 3), 255, np.uint8)
     sketch[:, 15:17] = 0  # two regions: left and right of a vertical line
     take1 = np.empty((32, 32, 3), np.float32)
     take1[:] = 0.9 * a + 0.1 * b
     take2 = np.empty_like(take1)
-    take2[:] = 0.45 * a + 0.55 * b
+    take2[:] = 0.6 * a + 0.4 * b  # ΔE00 to A minus ΔE00 to B = 2.51
     return np.stack([a, b]).astype(np.float32), sketch, take1, take2
 
 
 def test_tracking_keeps_a_region_colour_at_a_palette_boundary():
     palette, sketch, take1, take2 = _two_colour_case()
-    tracked = Flattener(palette, snap_delta_e=np.inf)  # A/B midpoint is far from both: always snap
+    tracked = Flattener(palette, snap_delta_e=np.inf)  # far from both A and B: always snap
     tracked.flatten(take1, sketch, 1)
     out2 = tracked.flatten(take2, sketch, 2)
     alone = Flattener(palette, snap_delta_e=np.inf).flatten(take2, sketch, 2)  # no previous frame
@@ -80,6 +80,17 @@ def test_shard_invariance_with_prime():
     part = [shard.flatten(takes[t], frames[t][0], t + 1) for t in (3, 4)]
     np.testing.assert_array_equal(part[0], full[3])
     np.testing.assert_array_equal(part[1], full[4])
+
+
+def test_tracked_region_switches_when_clearly_closer_to_another_colour():
+    palette, sketch, take1, _ = _two_colour_case()
+    a, b = palette.astype(np.float64)
+    flattener = Flattener(palette, snap_delta_e=np.inf)
+    flattener.flatten(take1, sketch, 1)
+    take2 = np.empty_like(take1)
+    take2[:] = 0.3 * a + 0.7 * b  # clearly B now
+    out = flattener.flatten(take2, sketch, 2)
+    np.testing.assert_array_equal(out[0, 0], palette[1])
 
 
 def test_previous_state_is_ignored_for_a_non_consecutive_frame():
@@ -104,7 +115,7 @@ def test_build_palette_from_reference_adds_paper_and_merges_duplicates():
     palette = build_palette(gt, frames=[gt])
     lab = srgb_to_lab(palette.astype(np.float64))
     d = ciede2000(lab[:, None], lab[None])
-    assert np.all(d[~np.eye(len(lab), dtype=bool)] >= 3.0)  # no near-duplicates
+    assert np.all(d[~np.eye(len(lab), dtype=bool)] >= DEDUPE_DELTA_E)  # no near-duplicates
     for colour in [*PALETTE, np.zeros(3)]:  # the sheet's colours, paper and the black lines
         assert np.min(np.abs(palette * 255 - colour * 255).max(axis=1)) == 0  # exact paint colours
     assert len(palette) == 5
