@@ -112,6 +112,7 @@ def load_converted(
     *,
     allow_missing: tuple[str, ...] = OPTIONAL_PREFIXES,
     source: str = "checkpoint",
+    copy: bool = False,
 ) -> ConversionReport:
     """Copy converted tensors into `model` (dtype cast to the model's), fixing 1x1 shapes; strict."""
     target = model.state_dict()
@@ -127,7 +128,7 @@ def load_converted(
             continue
         if fixed is not value:
             report.reshaped.append(key)
-        fitted[key] = fixed.to(target[key].dtype)
+        fitted[key] = fixed.to(target[key].dtype, copy=copy)
     report.missing = sorted(k for k in target if k not in fitted and not k.startswith(allow_missing))
     problems = []
     if report.unknown:
@@ -166,12 +167,41 @@ def load_official(
     source = str(path_or_state_dict) if not isinstance(path_or_state_dict, dict) else "state dict"
     sd = path_or_state_dict if isinstance(path_or_state_dict, dict) else read_state_dict(path_or_state_dict)
     ours, report = convert_official_state_dict(sd, config)
-    model = SplitColorizer(config, attention=attention)
-    load_converted(model, ours, report, source=source)
+    # Build on the meta device and adopt the file's tensors: no random init of ~1.7B parameters and
+    # no second full copy in memory. Whatever the file does not provide is materialised below.
+    with torch.device("meta"):
+        model = SplitColorizer(config, attention=attention)
+    # A caller's dict is copied so the model never aliases tensors it does not own.
+    load_converted(model, ours, report, source=source, copy=isinstance(path_or_state_dict, dict))
     if clip_weights is not None:
         load_open_clip_visual(model, clip_weights)
+    _materialize(model)
     model.to(dtype)
     return model.eval(), report
+
+
+def _materialize(model: SplitColorizer) -> None:
+    """Replace what is still on the meta device: the CLIP tower when neither the file nor
+    `clip_weights` had it (random init, like a plain build), and the non-persistent buffers."""
+    from .reference_encoder import ReferenceEncoder
+
+    enc = model.image_encoder
+    if any(p.is_meta for p in enc.parameters()):
+        cfg = model.config
+        model.image_encoder = ReferenceEncoder(
+            image_size=cfg.clip_image_size,
+            patch_size=cfg.clip_patch_size,
+            width=cfg.clip_width,
+            layers=cfg.clip_layers,
+            head_width=cfg.clip_head_width,
+            mlp_ratio=cfg.clip_mlp_ratio,
+            output_dim=cfg.clip_output_dim,
+        )
+    else:
+        enc.reset_buffers()
+    leftover = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
+    if leftover:
+        raise ModelUnavailableError(f"weights left {len(leftover)} tensors unset (e.g. {leftover[0]})")
 
 
 def load_open_clip_visual(model: SplitColorizer, weights: str | Path | dict[str, torch.Tensor]) -> None:
@@ -184,7 +214,9 @@ def load_open_clip_visual(model: SplitColorizer, weights: str | Path | dict[str,
     missing = sorted(set(target) - set(visual))
     if missing:
         raise ModelUnavailableError(f"the CLIP checkpoint lacks {len(missing)} vision keys (e.g. {missing[0]})")
-    model.image_encoder.visual.load_state_dict({k: visual[k] for k in target})
+    visual_module = model.image_encoder.visual
+    meta = any(p.is_meta for p in visual_module.parameters())
+    visual_module.load_state_dict({k: visual[k].to(target[k].dtype) for k in target}, assign=meta)
 
 
 # --- converted folders ----------------------------------------------------------------------------------

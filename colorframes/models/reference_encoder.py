@@ -38,8 +38,12 @@ class ReferenceEncoder(nn.Module):
             mlp_ratio=mlp_ratio,
             output_dim=output_dim,
         )
-        self.register_buffer("mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(CLIP_STD).view(1, 3, 1, 1), persistent=False)
+        self.reset_buffers()
+
+    def reset_buffers(self, device: torch.device | str | None = None) -> None:
+        """(Re)create the non-persistent CLIP mean/std, e.g. after a meta-device build."""
+        self.register_buffer("mean", torch.tensor(CLIP_MEAN, device=device).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(CLIP_STD, device=device).view(1, 3, 1, 1), persistent=False)
 
     @property
     def num_tokens(self) -> int:

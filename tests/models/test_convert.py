@@ -89,6 +89,11 @@ def test_release_without_clip_loads_and_takes_open_clip_weights(official_sd, off
     release = {k: v for k, v in official_sd.items() if not k.startswith("cond_stage_model.")}
     model, report = load_official(release, ColorizerConfig.tiny())
     assert report.missing == []
+    tensors = [*model.parameters(), *model.buffers()]
+    assert not any(t.is_meta for t in tensors)  # built on meta, everything materialised
+    weight = model.thresh_embedder.embed_layer[0].weight
+    assert weight.data_ptr() != release["thresh_embedder.embed_layer.0.weight"].data_ptr()  # no aliasing
+    assert model.encode_reference(torch.zeros(1, 3, 32, 32)).shape == (1, 256, 128)
     reference = official_tiny[0].image_encoder.visual.state_dict()
     open_clip_file = {"visual." + k: v for k, v in reference.items()}
     open_clip_file["transformer.resblocks.0.ln_1.weight"] = torch.ones(3)  # text tower: ignored
