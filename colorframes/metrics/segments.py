@@ -69,7 +69,8 @@ def segment_modes(labels: np.ndarray, rgb: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def colour_components(gt: np.ndarray) -> np.ndarray | None:
-    """4-connected components of equal colour, labels from 1; None when GT has too many colours."""
+    """4-connected components of equal colour, labels from 1; None when the GT does not look flat
+    (more than MAX_FLAT_COLOURS colours, or components averaging under 4 pixels)."""
     import cv2
 
     codes = _codes(gt)
@@ -82,6 +83,8 @@ def colour_components(gt: np.ndarray) -> np.ndarray | None:
         count, comp = cv2.connectedComponents((codes == colour).astype(np.uint8), connectivity=4)
         labels = np.where(comp > 0, comp + offset, labels)
         offset += count - 1
+    if offset > codes.size / 4:  # mostly specks of a few pixels: noise or a gradient, not flat paint
+        return None
     return labels
 
 

@@ -111,3 +111,18 @@ def test_eval_reads_video_numbered_from_one(tmp_path):
     res = evaluate(str(video), gt={i + 1: shot[n] for i, n in enumerate(sorted(shot))}, metrics=["psnr"])
     assert list(res["frames"]) == ["1", "2", "3"]
     assert res["mean"]["psnr"] > 30  # H.264 at the default CRF stays close to the source
+
+
+def test_eval_is_registered_in_the_real_cli(cli, tmp_path):
+    code, out, err = cli("eval", tmp_path / "missing", "--json")
+    assert code == 2 and out == "" and "missing" in err
+
+
+def test_not_flat_gt_skips_segments_with_one_grouped_note():
+    rng = np.random.default_rng(0)
+    shot = {n: rng.integers(0, 255, (24, 24, 3), dtype=np.uint8) for n in range(1, 11)}
+    res = evaluate(shot, gt=shot, metrics=["segments"])
+    assert all(not values for values in res["frames"].values())
+    assert res["notes"] == [
+        "segment accuracy skipped (ground truth not flat): frames 1, 2, 3, 4, 5, 6, 7, 8 … (10 frames)"
+    ]
