@@ -79,6 +79,8 @@ class RunOptions:
     keyframe: tuple[str, ...] = ()
     hints: str | None = None
     report: bool = False
+    # Also write the line art as a separate RGBA layer (lines/<stem>.png) for compositing (flat backend).
+    lines_layer: bool = False
     # --- background plates / process export --------------------------------------------------
     background: str | None = None
     background_tokens: bool = False

@@ -390,8 +390,8 @@ def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: _ShotStages)
             from .io.discover import _split_stem
 
             number = _split_stem(path.stem)[1]
-        if number is None:
-            raise InputError(f"--keyframe {display(path)}: give the frame number as PATH@FRAME")
+        if number is None:  # no @FRAME and no number in the name: the shot's first frame
+            number = plan.shot.frames[0].number
         keyframes[number] = read_reference(path).rgb
     return ShotSetup(
         name=plan.shot.leaf,
@@ -403,7 +403,18 @@ def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: _ShotStages)
         background=background,
         keyframes=keyframes,
         first_frame=first.number,
+        sketch_loader=lambda number: _load_sketch(plan, number),
     )
+
+
+def _load_sketch(plan: ShotPlan, number: int) -> np.ndarray | None:
+    """Any frame's line art by number (for backends rebuilding state outside their shard)."""
+    frame = next((f for f in plan.shot.frames if f.number == number), None)
+    if frame is None:
+        return None
+    for _, loaded in _load_frames(plan, [frame]):
+        return None if isinstance(loaded, FrameError) else loaded.rgb
+    return None
 
 
 @dataclass
@@ -671,6 +682,12 @@ def _write_outputs(
         mask_dir.mkdir(exist_ok=True)
         write_png_atomic(mask_dir / out.name, item.mask, 8)
         written["mask"] = f"masks/{out.name}"
+    lines = result.extras.get("lines")
+    if lines is not None:
+        lines_dir = plan.out_dir / "lines"
+        lines_dir.mkdir(exist_ok=True)
+        write_png_atomic(lines_dir / out.name, lines, 8)
+        written["lines"] = f"lines/{out.name}"
     report = result.extras.get("report")
     if report is not None and options.report:
         import json

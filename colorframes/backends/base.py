@@ -8,6 +8,7 @@ float32 RGB in [0, 1], same height and width as the input frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -27,6 +28,9 @@ class ShotSetup:
     background: np.ndarray | None = None  # (H, W, 3) uint8 RGB background image for bg tokens
     keyframes: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> (H, W, 3) uint8 RGB
     first_frame: int = 1  # first frame number of the whole shot (not of a shard)
+    # Reads any frame of the shot by number → (H, W, 3) uint8 line art, or None when it does not exist;
+    # lets a backend rebuild per-shot state from frames outside its shard (tracking chains).
+    sketch_loader: Callable[[int], np.ndarray | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,9 @@ def run(
     report: Annotated[
         bool | None, _opt("--report/--no-report", help="Write low-confidence regions per frame.", panel=FLAT)
     ] = None,
+    lines_layer: Annotated[
+        bool | None, _opt("--lines-layer/--no-lines-layer", help="Also write lines/<stem>.png (RGBA).", panel=FLAT)
+    ] = None,
     # plates & process
     background: Annotated[
         str | None, _opt("--background", help="Background plate image or sequence.", panel=COMP)

@@ -26,6 +26,7 @@ class FlatColorizer:
     """The flat paint-bucket colorizer (implements `colorframes.backends.base.Colorizer`)."""
 
     name = "flat"
+    needs_masks = False  # regions come from the line art itself
 
     def __init__(
         self,
