@@ -98,9 +98,7 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise ModelUnavailableError(f"weights file not found: {path}; run `colorframes models pull switch-eps`")
     if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        return load_file(str(path))
+        return _read_component(path)
     sd = torch.load(str(path), map_location="cpu", weights_only=True)
     return sd.get("state_dict", sd) if isinstance(sd, dict) else sd
 
@@ -250,15 +248,14 @@ def from_pretrained(
     require_image_encoder: bool = True,
 ) -> SplitColorizer:
     """Load a folder written by save_pretrained (offline: nothing is downloaded)."""
-    from safetensors.torch import load_file
-
     folder = Path(folder)
     config_path = folder / "config.json"
     if not config_path.is_file():
         raise ModelUnavailableError(
             f"{config_path} not found; convert the official file with `colorframes models convert`"
         )
-    model = SplitColorizer(ColorizerConfig.load(config_path), attention=attention)
+    with torch.device("meta"):  # adopt the files' tensors instead of random-initialising first
+        model = SplitColorizer(ColorizerConfig.load(config_path), attention=attention)
     for name in COMPONENTS:
         path = folder / f"{name}.safetensors"
         if not path.is_file():
@@ -266,10 +263,24 @@ def from_pretrained(
                 continue
             raise ModelUnavailableError(f"{path} is missing; re-run `colorframes models convert`")
         module = getattr(model, name)
-        sd = load_file(str(path))
-        result = module.load_state_dict(sd, strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            bad = (result.missing_keys or result.unexpected_keys)[0]
-            raise ModelUnavailableError(f"{path} does not match config.json (key {bad}); re-run the conversion")
+        sd = _read_component(path)
+        target = module.state_dict()
+        bad = sorted(set(target) ^ set(sd)) or [k for k in sd if sd[k].shape != target[k].shape]
+        if bad:
+            raise ModelUnavailableError(f"{path} does not match config.json (key {bad[0]}); re-run the conversion")
+        module.load_state_dict({k: v.to(target[k].dtype) for k, v in sd.items()}, assign=True)
+    _materialize(model)
     model.to(dtype)
     return model.eval()
+
+
+def _read_component(path: Path) -> dict[str, torch.Tensor]:
+    """One tensor at a time into its own fresh allocation: the model adopts these tensors, and kernels
+    see the same aligned, contiguous memory as after a normal load (bitwise-stable outputs)."""
+    from safetensors import safe_open
+
+    out = {}
+    with safe_open(str(path), framework="pt") as f:
+        for key in f.keys():  # noqa: SIM118 - safe_open is not a mapping
+            out[key] = f.get_tensor(key).clone(memory_format=torch.contiguous_format)
+    return out
