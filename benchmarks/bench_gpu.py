@@ -1,0 +1,595 @@
+#!/usr/bin/env python3
+"""GPU colorizer benchmark: frames/s, s/frame, peak VRAM, FLOPs and % of the measured matmul limit,
+side by side with a stock diffusers StableDiffusionControlNetPipeline of the same size.
+
+Both models are full size with random weights built from configs (nothing is downloaded; random weights
+cost the same time as trained ones). Our side goes through the real backend (`DiffusionColorizer`:
+letterbox, sketch encoder, dual-CFG sampling loop, fp32 VAE decode, frames back as numpy), fig2fig mode,
+reference guidance on (guidance_scale 4 -> 2 UNet branches per frame), sketch guidance off (1.0). The stock
+side runs an SD2.1-size UNet + ControlNet with precomputed prompt embeddings (B, 77, 1024), guidance_scale 4
+(2 branches), same scheduler, resolution and steps, output_type="np".
+
+FLOPs are counted with torch.utils.flop_counter on the meta device (no memory, no compute). Achieved
+TFLOP/s = FLOPs per frame (steps x UNet forward + sketch encoder + VAE decode) x frames/s, compared with
+the device's measured dense bf16 matmul rate.
+
+    python benchmarks/bench_gpu.py                          # CUDA: full grid, writes results/gpu.json
+    python benchmarks/bench_gpu.py --resolutions 512        # one resolution (fits a 10-minute slot)
+    python benchmarks/bench_gpu.py --smoke                  # CPU, tiny config, 64 px, 2 steps (tests)
+    python benchmarks/bench_gpu.py --full-size-cpu          # one full-size UNet forward at 512 px, CPU fp32
+
+Without CUDA (and without --smoke / --full-size-cpu) it records "pending" with the command to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "gpu.json"
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+GOALS = {"ratio_vs_stock": 2.0, "pct_of_matmul_peak": 40.0, "vram_b1_fp16_gb": 8.0, "vram_offload_gb": 6.0}
+GPU_COMMAND = "python benchmarks/bench_gpu.py --resolutions {res} --out benchmarks/results/gpu_{res}.json"
+
+
+# --- device and environment -----------------------------------------------------------------------
+
+
+def environment(device: torch.device) -> dict[str, Any]:
+    """Device name and library versions for the JSON record."""
+    import diffusers
+
+    info: dict[str, Any] = {
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
+        "torch": torch.__version__,
+        "diffusers": diffusers.__version__,
+        "python": platform.python_version(),
+        "cpu_count": __import__("os").cpu_count(),
+        "xformers": _xformers_version(),
+    }
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        info["total_vram_gb"] = round(props.total_memory / 2**30, 1)
+        info["cuda"] = torch.version.cuda
+    return info
+
+
+def _xformers_version() -> str | None:
+    try:
+        import xformers
+
+        return xformers.__version__
+    except ImportError:
+        return None
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_peak_tflops(device: torch.device, dtype: torch.dtype, n: int, seconds: float = 1.0) -> float:
+    """Dense (n x n) @ (n x n) rate in TFLOP/s: the practical ceiling the UNet is compared against."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    for _ in range(3):
+        a @ b
+    _sync(device)
+    iters, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for _ in range(10):
+            a @ b
+        iters += 10
+        _sync(device)
+    elapsed = time.perf_counter() - t0
+    return 2 * n**3 * iters / elapsed / 1e12
+
+
+# --- models ----------------------------------------------------------------------------------------
+
+
+def build_colorizer(config, device: str | torch.device = "cpu"):
+    """The full v1.5 SplitColorizer with random weights (eval, no grad)."""
+    from colorframes.models.colorizer import SplitColorizer
+
+    with torch.device(device):
+        model = SplitColorizer(config)
+    return model.eval().requires_grad_(False)
+
+
+def stock_unet_kwargs(config) -> dict[str, Any]:
+    """SD2.1 UNet config (linear proj_in/out as in stabilityai/stable-diffusion-2-1) at our sizes."""
+    kwargs = dict(config.unet_kwargs())
+    kwargs["use_linear_projection"] = True
+    return kwargs
+
+
+def build_stock(config, device: torch.device, dtype: torch.dtype):
+    """A stock StableDiffusionControlNetPipeline (UNet + ControlNet + VAE) with random weights."""
+    from diffusers import AutoencoderKL, ControlNetModel, StableDiffusionControlNetPipeline, UNet2DConditionModel
+
+    from colorframes.pipeline.schedulers import make_scheduler
+
+    unet = UNet2DConditionModel(**stock_unet_kwargs(config))
+    controlnet = ControlNetModel.from_unet(unet, conditioning_channels=3)
+    vae = AutoencoderKL(**config.vae_kwargs())
+    pipe = StableDiffusionControlNetPipeline(
+        vae=vae, text_encoder=None, tokenizer=None, unet=unet, controlnet=controlnet,
+        scheduler=make_scheduler(), safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    )  # fmt: skip
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.to(device, dtype)
+
+
+def make_backend(model, opts, device: torch.device, dtype: torch.dtype):
+    """A DiffusionColorizer around an already built model; resets state a previous config left behind."""
+    from colorframes.backends.diffusion import DiffusionColorizer
+
+    model.__dict__.pop("predict_noise", None)  # a previous --compile run wraps the bound method
+    model.set_attention("sdpa")  # DiffusionColorizer only switches away from sdpa, never back
+    return DiffusionColorizer(opts, model, device=device, dtype=dtype, model_id="random", sha256=None)
+
+
+# --- synthetic shot ----------------------------------------------------------------------------------
+
+
+def synthetic_shot(size: int, batch: int):
+    """A square shot of `batch` frames (black strokes on white) with masks, a reference and its mask."""
+    from colorframes.backends.base import FrameInput, ShotSetup
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:size, 0:size]
+    disk = (((yy - size / 2) ** 2 + (xx - size / 2) ** 2) < (size / 3) ** 2).astype(np.float32)
+    frames = []
+    for i in range(batch):
+        sketch = np.full((size, size, 3), 255, np.uint8)
+        for _ in range(12):
+            r0, c0 = rng.integers(0, size - 8, 2)
+            sketch[r0 : r0 + 2, c0 : c0 + size // 4] = 0
+            sketch[r0 : r0 + size // 4, c0 : c0 + 2] = 0
+        frames.append(FrameInput(number=1001 + i, sketch=sketch, mask=disk))
+    ref = rng.integers(0, 255, (256, 256, 3), dtype=np.uint8)
+    ref_mask = np.zeros((256, 256), np.float32)
+    ref_mask[64:192, 64:192] = 1.0
+    setup = ShotSetup(
+        name="bench", seed=1, frame_size=(size, size), reference=ref, reference_alpha=None, reference_mask=ref_mask
+    )
+    return setup, frames
+
+
+def control_image(size: int, batch: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    _, frames = synthetic_shot(size, batch)
+    x = torch.from_numpy(np.stack([f.sketch for f in frames])).permute(0, 3, 1, 2)  # (B, 3, H, W)
+    return (x.float() / 255.0).to(device, dtype)
+
+
+# --- FLOPs -------------------------------------------------------------------------------------------
+
+
+def count_flops(fn) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def colorizer_flops(config, size: int, steps: int, branches: int = 2) -> dict[str, float]:
+    """FLOPs on the meta device: one UNet forward (all CFG branches of one frame), sketch encode, decode."""
+    from colorframes.pipeline.conditioning import prepare_conditioning
+
+    meta = torch.device("meta")
+    model = build_colorizer(config, meta)
+    h = size // 8
+    cond = prepare_conditioning(
+        model,
+        reference=torch.zeros(1, 3, 256, 256, device=meta),
+        ref_mask=torch.zeros(1, 1, 256, 256, device=meta),
+        fg_lora=True,
+        bg_lora=True,
+    )
+    hints = model.encode_sketch(torch.zeros(1, 3, size, size, device=meta))
+    ctx = cond.context.expand(branches, -1, -1)
+
+    def unet() -> None:
+        model.predict_noise(
+            torch.zeros(branches, 4, h, h, device=meta), torch.full((branches,), 500, device=meta), ctx,
+            [t.expand(branches, -1, -1, -1) for t in hints], torch.zeros(branches, 1, h, h, device=meta),
+            fg_lora=True, bg_lora=True, ts_s=0.05,
+        )  # fmt: skip
+
+    unet_f = count_flops(unet)
+    sketch_f = count_flops(lambda: model.encode_sketch(torch.zeros(1, 3, size, size, device=meta)))
+    decode_f = count_flops(lambda: model.decode_latents(torch.zeros(1, 4, h, h, device=meta)))
+    return {
+        "context_tokens": int(cond.context.shape[1]),
+        "unet_forward_gflops": unet_f / 1e9,  # one call = `branches` x (1 frame)
+        "sketch_encoder_gflops": sketch_f / 1e9,
+        "vae_decode_gflops": decode_f / 1e9,
+        "per_frame_gflops": (steps * unet_f + sketch_f + decode_f) / 1e9,
+    }
+
+
+def stock_flops(config, size: int, steps: int, branches: int = 2) -> dict[str, float]:
+    """FLOPs of the stock pipeline's ControlNet + UNet per step (one frame, CFG branches) and decode."""
+    from diffusers import AutoencoderKL, ControlNetModel, UNet2DConditionModel
+
+    meta = torch.device("meta")
+    with meta:
+        unet = UNet2DConditionModel(**stock_unet_kwargs(config))
+        controlnet = ControlNetModel.from_unet(unet, conditioning_channels=3)
+        vae = AutoencoderKL(**config.vae_kwargs())
+    h = size // 8
+    x = torch.zeros(branches, 4, h, h, device=meta)
+    t = torch.full((branches,), 500, device=meta)
+    emb = torch.zeros(branches, 77, config.context_dim, device=meta)
+    image = torch.zeros(branches, 3, size, size, device=meta)
+
+    def step() -> None:
+        down, mid = controlnet(x, t, encoder_hidden_states=emb, controlnet_cond=image, return_dict=False)
+        unet(x, t, encoder_hidden_states=emb, down_block_additional_residuals=down,
+             mid_block_additional_residual=mid, return_dict=False)  # fmt: skip
+
+    step_f = count_flops(step)
+    decode_f = count_flops(lambda: vae.decode(torch.zeros(1, 4, h, h, device=meta)))
+    return {
+        "step_gflops": step_f / 1e9,
+        "vae_decode_gflops": decode_f / 1e9,
+        "per_frame_gflops": (steps * step_f + decode_f) / 1e9,
+    }
+
+
+# --- timing ------------------------------------------------------------------------------------------
+
+
+def _peak_gb(device: torch.device) -> float | None:
+    return round(torch.cuda.max_memory_allocated(device) / 2**30, 2) if device.type == "cuda" else None
+
+
+def _reset_peak(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def time_calls(fn, batch: int, repeats: int, device: torch.device) -> dict[str, Any]:
+    """First call (warm-up, includes compilation) then `repeats` timed calls; median s/frame."""
+    _sync(device)
+    t0 = time.perf_counter()
+    fn()
+    _sync(device)
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    per_frame = statistics.median(times) / batch
+    return {"s_per_frame": round(per_frame, 4), "fps": round(1.0 / per_frame, 3), "first_call_s": round(first, 2)}
+
+
+def run_ours(model, cfg: dict, args, device: torch.device) -> dict[str, Any]:
+    """One configuration of our backend: setup_shot once, then colorize batches of `batch` frames."""
+    from colorframes.options import RunOptions
+
+    opts = RunOptions(
+        backend="diffusion", mode="fig2fig", num_inference_steps=args.steps, guidance_scale=4.0,
+        sketch_guidance_scale=1.0, resolution=cfg["resolution"], attention=cfg["attention"],
+        batch_size=cfg["batch"], compile=cfg["compile"], offload=cfg["offload"], device=str(device),
+    )  # fmt: skip
+    _reset_peak(device)
+    backend = make_backend(model, opts, device, DTYPES[cfg["dtype"]])
+    setup, frames = synthetic_shot(cfg["resolution"], cfg["batch"])
+    backend.setup_shot(setup)
+    setup_peak = _peak_gb(device)
+    _reset_peak(device)
+    row = time_calls(lambda: backend.colorize(frames), cfg["batch"], args.repeats, device)
+    row["peak_vram_gb"] = _peak_gb(device)
+    row["peak_vram_setup_gb"] = setup_peak
+    row["warnings"] = list(backend.warnings)
+    return row
+
+
+def run_stock(pipe, cfg: dict, args, device: torch.device, config) -> dict[str, Any]:
+    b, size, dtype = cfg["batch"], cfg["resolution"], DTYPES[cfg["dtype"]]
+    embeds = torch.randn(b, 77, config.context_dim, device=device, dtype=dtype)
+    image = control_image(size, b, device, dtype)
+    generator = torch.Generator("cpu").manual_seed(1)
+
+    def call():
+        return pipe(
+            prompt_embeds=embeds, negative_prompt_embeds=torch.zeros_like(embeds), image=image, height=size,
+            width=size, num_inference_steps=args.steps, guidance_scale=4.0, output_type="np", generator=generator,
+        )  # fmt: skip
+
+    _reset_peak(device)
+    row = time_calls(call, b, args.repeats, device)
+    row["peak_vram_gb"] = _peak_gb(device)
+    return row
+
+
+def _attach_rate(row: dict, flops: dict, peak_tflops: float) -> None:
+    achieved = flops["per_frame_gflops"] * row["fps"] / 1e3  # TFLOP/s
+    row["tflops"] = round(achieved, 3)
+    row["pct_of_matmul_peak"] = round(100 * achieved / peak_tflops, 1) if peak_tflops else None
+
+
+def grid(args, has_xformers: bool) -> list[dict]:
+    """Every configuration of our backend, ordered so one compiled shape is reused before the next."""
+    rows = []
+    for res in args.resolutions:
+        for dtype in args.dtypes:
+            for attention in args.attention:
+                for compiled in args.compile_modes:
+                    for batch in args.batch_sizes:
+                        rows.append({"impl": "colorframes", "resolution": res, "batch": batch, "dtype": dtype,
+                                     "attention": attention, "compile": compiled, "offload": False})  # fmt: skip
+        rows.append({"impl": "colorframes", "resolution": res, "batch": 1, "dtype": args.offload_dtype,
+                     "attention": "sdpa", "compile": False, "offload": True})  # fmt: skip
+        if not args.no_stock:
+            for dtype in args.dtypes:
+                for batch in args.batch_sizes:
+                    rows.append({"impl": "stock-controlnet", "resolution": res, "batch": batch, "dtype": dtype,
+                                 "attention": "sdpa", "compile": False, "offload": False})  # fmt: skip
+    for row in rows:
+        if row["attention"] == "xformers" and not has_xformers:
+            row["skipped"] = "xformers is not installed"
+    return rows
+
+
+def run_grid(args, device: torch.device, config, peak_tflops: float, progress) -> tuple[list[dict], dict]:
+    has_xformers = _xformers_version() is not None
+    rows = grid(args, has_xformers)
+    flops = {
+        res: {"colorframes": colorizer_flops(config, res, args.steps), "stock": stock_flops(config, res, args.steps)}
+        for res in args.resolutions
+    }
+    model = build_colorizer(config)
+    stock: dict[str, Any] = {}
+    for row in rows:
+        if "skipped" in row:
+            continue
+        label = " ".join(f"{k}={row[k]}" for k in ("impl", "resolution", "batch", "dtype", "attention", "compile"))
+        progress(f"running {label} offload={row['offload']}")
+        try:
+            if row["impl"] == "colorframes":
+                row.update(run_ours(model, row, args, device))
+            else:
+                if row["dtype"] not in stock:
+                    stock.clear()  # one stock pipeline on the device at a time
+                    if device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    stock[row["dtype"]] = build_stock(config, device, DTYPES[row["dtype"]])
+                row.update(run_stock(stock[row["dtype"]], row, args, device, config))
+            key = "colorframes" if row["impl"] == "colorframes" else "stock"
+            _attach_rate(row, flops[row["resolution"]][key], peak_tflops)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports what fails and goes on
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    return rows, flops
+
+
+# --- summary -----------------------------------------------------------------------------------------
+
+
+def _ok(row: dict) -> bool:
+    return "fps" in row and "error" not in row
+
+
+def _vram(row: dict) -> float:
+    """The run's true peak: the larger of shot setup (reference encoders) and colorize."""
+    return max(row["peak_vram_gb"], row.get("peak_vram_setup_gb") or 0.0)
+
+
+def summarize(rows: list[dict]) -> dict[str, Any]:
+    """Ratios against the stock pipeline and the goal checks."""
+    ours = [r for r in rows if r["impl"] == "colorframes" and not r["offload"] and _ok(r)]
+    stock = {(r["resolution"], r["batch"], r["dtype"]): r for r in rows if r["impl"] != "colorframes" and _ok(r)}
+    ratios = []
+    for res, batch, dtype in sorted(stock):
+        same = [r for r in ours if (r["resolution"], r["batch"], r["dtype"]) == (res, batch, dtype)]
+        eager = [r for r in same if r["attention"] == "sdpa" and not r["compile"]]
+        if not same:
+            continue
+        base = stock[(res, batch, dtype)]["fps"]
+        ratios.append({
+            "resolution": res, "batch": batch, "dtype": dtype, "stock_fps": base,
+            "eager_sdpa_ratio": round(eager[0]["fps"] / base, 2) if eager else None,
+            "best_ratio": round(max(r["fps"] for r in same) / base, 2),
+        })  # fmt: skip
+    b1 = [_vram(r) for r in ours if r["batch"] == 1 and r["dtype"] == "fp16" and r["peak_vram_gb"] is not None]
+    off = [_vram(r) for r in rows if r["offload"] and _ok(r) and r["peak_vram_gb"] is not None]
+    pct = [r["pct_of_matmul_peak"] for r in ours if r.get("pct_of_matmul_peak") is not None]
+    values = {
+        "ratio_vs_stock": max((r["best_ratio"] for r in ratios), default=None),
+        "pct_of_matmul_peak": max(pct, default=None),
+        "vram_b1_fp16_gb": max(b1, default=None),
+        "vram_offload_gb": max(off, default=None),
+    }
+    goals = {}
+    for name, goal in GOALS.items():
+        value = values[name]
+        met = None if value is None else (value >= goal if name in ("ratio_vs_stock", "pct_of_matmul_peak")
+                                          else value <= goal)  # fmt: skip
+        goals[name] = {"value": value, "goal": goal, "met": met}
+    best = max(ours, key=lambda r: r["fps"], default=None)
+    return {"ratios": ratios, "goals": goals, "best": best and {k: best[k] for k in ("resolution", "batch", "dtype",
+            "attention", "compile", "fps", "s_per_frame")}}  # fmt: skip
+
+
+def print_table(rows: list[dict]) -> None:
+    cols = ["impl", "resolution", "batch", "dtype", "attention", "compile", "offload", "fps", "s_per_frame",
+            "peak_vram_gb", "tflops", "pct_of_matmul_peak", "first_call_s"]  # fmt: skip
+    table = [cols] + [[_cell(r.get(c, r.get("error") or r.get("skipped", "") if c == "fps" else "")) for c in cols]
+                      for r in rows]  # fmt: skip
+    widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+    for r in rows:
+        if "error" in r:
+            print(f"  error: {r['impl']} {r['resolution']} b{r['batch']} {r['dtype']}: {r['error']}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)[:40]
+
+
+# --- full-size UNet forward on the CPU ---------------------------------------------------------------
+
+
+def full_size_cpu(size: int = 512) -> dict[str, Any]:
+    """ONE full-size UNet forward (both CFG branches, fig2fig context) at `size` px, fp32, on the CPU."""
+    from colorframes.models.config import ColorizerConfig
+
+    config = ColorizerConfig.full()
+    flops = colorizer_flops(config, size, steps=1)
+    t0 = time.perf_counter()
+    model = build_colorizer(config)
+    build_s = time.perf_counter() - t0
+    h = size // 8
+    context = torch.randn(2, flops["context_tokens"], config.context_dim)
+    with torch.no_grad():
+        hints = [t.expand(2, -1, -1, -1) for t in model.encode_sketch(torch.zeros(1, 3, size, size))]
+        t0 = time.perf_counter()
+        out = model.predict_noise(
+            torch.randn(2, 4, h, h), torch.full((2,), 500), context, hints, torch.ones(2, 1, h, h),
+            fg_lora=True, bg_lora=True, ts_s=0.05,
+        )  # fmt: skip
+        seconds = time.perf_counter() - t0
+    assert out.shape == (2, 4, h, h) and torch.isfinite(out).all()
+    unet_params = sum(p.numel() for p in model.unet.parameters())
+    return {
+        "resolution": size, "dtype": "fp32", "batch": 2, "what": "one UNet forward, cond + uncond_ref branches",
+        "unet_params_m": round(unet_params / 1e6, 1), "context_tokens": flops["context_tokens"],
+        "unet_forward_gflops": round(flops["unet_forward_gflops"], 1), "seconds": round(seconds, 2),
+        "achieved_gflops_per_s": round(flops["unet_forward_gflops"] / seconds, 1),
+        "cpu_fp32_matmul_gflops_per_s": round(1e3 * matmul_peak_tflops(torch.device("cpu"), torch.float32, 1024), 1),
+        "model_build_s": round(build_s, 1), "torch_threads": torch.get_num_threads(),
+        "load_average": list(__import__("os").getloadavg()), "cpu_count": __import__("os").cpu_count(),
+        "estimated_s_per_frame_20_steps": round(20 * seconds, 1),
+    }  # fmt: skip
+
+
+# --- main --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="CPU, tiny config, 64 px, 2 steps (seconds)")
+    parser.add_argument("--full-size-cpu", action="store_true", help="one full-size UNet forward, 512 px fp32 CPU")
+    parser.add_argument("--resolutions", type=int, nargs="+", default=[512, 768])
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--dtypes", nargs="+", default=["fp16", "bf16"], choices=sorted(DTYPES))
+    parser.add_argument("--attention", nargs="+", default=["sdpa", "xformers"], choices=["sdpa", "xformers"])
+    parser.add_argument("--compile-modes", nargs="+", default=["eager", "compile"], choices=["eager", "compile"])
+    parser.add_argument("--offload-dtype", default="fp16", choices=sorted(DTYPES))
+    parser.add_argument("--steps", type=int, default=20, help="num_inference_steps")
+    parser.add_argument("--repeats", type=int, default=2, help="timed calls per configuration (median)")
+    parser.add_argument("--no-stock", action="store_true", help="skip the stock ControlNet pipeline")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (smoke default: 1)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    if args.smoke and args.threads is None:
+        args.threads = 1  # tiny ops: a second intra-op thread only adds sync cost, badly so on a busy box
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.smoke:
+        args.resolutions, args.batch_sizes, args.steps, args.repeats = [64], [1, 2], 2, 1
+        args.dtypes, args.offload_dtype = ["fp32", "bf16"], "fp32"
+        args.compile_modes = ["eager"]
+    args.compile_modes = [m == "compile" for m in args.compile_modes]
+    return args
+
+
+def _load_existing(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = " ".join(["python", "benchmarks/bench_gpu.py", *(sys.argv[1:] if argv is None else argv)])
+    existing = _load_existing(args.out)
+    if args.full_size_cpu:
+        result = full_size_cpu()
+        for key, value in result.items():
+            print(f"{key:32s} {value}")
+        kept = existing if existing.get("benchmark") == "gpu" else {"benchmark": "gpu", "status": "pending"}
+        _write(args.out, {**kept, "full_size_cpu": {**result, "command": command}})
+        return 0
+
+    from colorframes.models.config import ColorizerConfig
+
+    cuda = torch.cuda.is_available()
+    if not args.smoke and not cuda:
+        pending = {
+            "benchmark": "gpu", "status": "pending", "reason": "no CUDA device on the machine that ran this",
+            "commands": [GPU_COMMAND.format(res=r) for r in args.resolutions], "goals": GOALS,
+            "environment": environment(torch.device("cpu")),
+        }  # fmt: skip
+        if "full_size_cpu" in existing:
+            pending["full_size_cpu"] = existing["full_size_cpu"]
+        print("no CUDA device: GPU numbers pending; run on a GPU machine:")
+        for line in pending["commands"]:
+            print(f"  {line}")
+        _write(args.out, pending)
+        return 0
+
+    device = torch.device("cpu" if args.smoke else "cuda")
+    config = ColorizerConfig.tiny() if args.smoke else ColorizerConfig.full()
+    peak_dtype = torch.float32 if device.type == "cpu" else torch.bfloat16
+    peak = matmul_peak_tflops(device, peak_dtype, 256 if args.smoke else 8192, 0.2 if args.smoke else 3.0)
+    rows, flops = run_grid(args, device, config, peak, lambda msg: print(msg, file=sys.stderr, flush=True))
+    print_table(rows)
+    summary = summarize(rows)
+    for name, goal in summary["goals"].items():
+        print(f"goal {name}: {goal['value']} (goal {goal['goal']}, met: {goal['met']})")
+    result = {
+        "benchmark": "gpu", "status": "smoke" if args.smoke else "measured", "smoke": args.smoke,
+        "command": command, "environment": environment(device),
+        "settings": {"steps": args.steps, "guidance_scale": 4.0, "sketch_guidance_scale": 1.0, "mode": "fig2fig",
+                     "repeats": args.repeats, "config": "tiny" if args.smoke else "full", "weights": "random"},
+        "matmul_peak": {"dtype": str(peak_dtype).removeprefix("torch."), "tflops": round(peak, 3)},
+        "flops": {str(k): v for k, v in flops.items()}, "rows": rows, "summary": summary,
+    }  # fmt: skip
+    if "full_size_cpu" in existing:
+        result["full_size_cpu"] = existing["full_size_cpu"]
+    _write(args.out, json.loads(json.dumps(result, default=_json_default)))
+    errors = [r for r in rows if "error" in r]
+    return 1 if args.smoke and errors else 0
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
