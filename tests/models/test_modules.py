@@ -59,3 +59,31 @@ def test_reference_encoder_squashes_any_aspect_to_256_tokens():
     assert wide.shape == (1, 256, 32)
     assert pre.shape == (2, 3, 224, 224)
     torch.testing.assert_close(pre[0, :, 0, 0], (1 - enc.mean.flatten()) / enc.std.flatten())
+
+
+def test_xformers_path_uses_the_bmhk_layout(monkeypatch):
+    """A stand-in xformers (exact SDPA on [B, M, H, K]) must give the SDPA backend's numbers."""
+    import sys
+    import types
+
+    import torch.nn.functional as F
+
+    from colorframes.models.split_attention import attend
+
+    calls = []
+
+    def memory_efficient_attention(q, k, v):
+        calls.append(q.shape)
+        out = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+        return out.transpose(1, 2)
+
+    ops = types.ModuleType("xformers.ops")
+    ops.memory_efficient_attention = memory_efficient_attention
+    package = types.ModuleType("xformers")
+    package.ops = ops
+    monkeypatch.setitem(sys.modules, "xformers", package)
+    monkeypatch.setitem(sys.modules, "xformers.ops", ops)
+    torch.manual_seed(0)
+    q, k, v = torch.randn(2, 10, 24), torch.randn(2, 7, 24), torch.randn(2, 7, 24)
+    torch.testing.assert_close(attend(q, k, v, 3, "xformers"), attend(q, k, v, 3, "sdpa"))
+    assert calls == [(2, 10, 3, 8)]
