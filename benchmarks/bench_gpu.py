@@ -48,13 +48,13 @@ GPU_COMMAND = "python benchmarks/bench_gpu.py --resolutions {res} --out benchmar
 
 def environment(device: torch.device) -> dict[str, Any]:
     """Device name and library versions for the JSON record."""
-    import diffusers
+    from importlib.metadata import version
 
     info: dict[str, Any] = {
         "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
         "torch": torch.__version__,
-        "diffusers": diffusers.__version__,
+        "diffusers": version("diffusers"),
         "python": platform.python_version(),
         "cpu_count": __import__("os").cpu_count(),
         "xformers": _xformers_version(),
@@ -64,6 +64,16 @@ def environment(device: torch.device) -> dict[str, Any]:
         info["total_vram_gb"] = round(props.total_memory / 2**30, 1)
         info["cuda"] = torch.version.cuda
     return info
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def _xformers_version() -> str | None:
@@ -215,10 +225,10 @@ def colorizer_flops(config, size: int, steps: int, branches: int = 2) -> dict[st
     decode_f = count_flops(lambda: model.decode_latents(torch.zeros(1, 4, h, h, device=meta)))
     return {
         "context_tokens": int(cond.context.shape[1]),
-        "unet_forward_gflops": unet_f / 1e9,  # one call = `branches` x (1 frame)
-        "sketch_encoder_gflops": sketch_f / 1e9,
-        "vae_decode_gflops": decode_f / 1e9,
-        "per_frame_gflops": (steps * unet_f + sketch_f + decode_f) / 1e9,
+        "unet_forward_gflops": round(unet_f / 1e9, 3),  # one call = `branches` x (1 frame)
+        "sketch_encoder_gflops": round(sketch_f / 1e9, 3),
+        "vae_decode_gflops": round(decode_f / 1e9, 3),
+        "per_frame_gflops": round((steps * unet_f + sketch_f + decode_f) / 1e9, 3),
     }
 
 
@@ -245,9 +255,9 @@ def stock_flops(config, size: int, steps: int, branches: int = 2) -> dict[str, f
     step_f = count_flops(step)
     decode_f = count_flops(lambda: vae.decode(torch.zeros(1, 4, h, h, device=meta)))
     return {
-        "step_gflops": step_f / 1e9,
-        "vae_decode_gflops": decode_f / 1e9,
-        "per_frame_gflops": (steps * step_f + decode_f) / 1e9,
+        "step_gflops": round(step_f / 1e9, 3),
+        "vae_decode_gflops": round(decode_f / 1e9, 3),
+        "per_frame_gflops": round((steps * step_f + decode_f) / 1e9, 3),
     }
 
 
@@ -427,8 +437,8 @@ def summarize(rows: list[dict]) -> dict[str, Any]:
                                           else value <= goal)  # fmt: skip
         goals[name] = {"value": value, "goal": goal, "met": met}
     best = max(ours, key=lambda r: r["fps"], default=None)
-    return {"ratios": ratios, "goals": goals, "best": best and {k: best[k] for k in ("resolution", "batch", "dtype",
-            "attention", "compile", "fps", "s_per_frame")}}  # fmt: skip
+    keys = ("resolution", "batch", "dtype", "attention", "compile", "fps", "s_per_frame")
+    return {"ratios": ratios, "goals": goals, "best": best and {k: best.get(k) for k in keys}}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -504,6 +514,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=20, help="num_inference_steps")
     parser.add_argument("--repeats", type=int, default=2, help="timed calls per configuration (median)")
     parser.add_argument("--no-stock", action="store_true", help="skip the stock ControlNet pipeline")
+    parser.add_argument("--no-flops", action="store_true", help="pending record without the meta FLOP count")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (smoke default: 1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
@@ -553,6 +564,19 @@ def main(argv: list[str] | None = None) -> int:
             "commands": [GPU_COMMAND.format(res=r) for r in args.resolutions], "goals": GOALS,
             "environment": environment(torch.device("cpu")),
         }  # fmt: skip
+        if not args.no_flops:  # device-independent: counted on the meta device
+            config = ColorizerConfig.full()
+            pending["flops"] = {
+                str(r): {
+                    "colorframes": colorizer_flops(config, r, args.steps),
+                    "stock": stock_flops(config, r, args.steps),
+                }
+                for r in args.resolutions
+            }
+            for r, f in pending["flops"].items():
+                ratio = f["stock"]["per_frame_gflops"] / f["colorframes"]["per_frame_gflops"]
+                print(f"{r}px: {f['colorframes']['per_frame_gflops']:.0f} GFLOP/frame (stock "
+                      f"{f['stock']['per_frame_gflops']:.0f}, {ratio:.2f}x fewer)")  # fmt: skip
         if "full_size_cpu" in existing:
             pending["full_size_cpu"] = existing["full_size_cpu"]
         print("no CUDA device: GPU numbers pending; run on a GPU machine:")

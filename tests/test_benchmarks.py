@@ -1,0 +1,175 @@
+"""Every script in benchmarks/ runs in its --smoke mode in a fresh interpreter and writes valid JSON (or
+prints its table), so the harness cannot rot. Speed targets live in the scripts, never in these tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+# One intra-op thread: the smoke sizes are tiny, and a second thread only adds sync cost on a busy box.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def run_script(name: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / name), *args],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, f"{name} exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    return proc
+
+
+def load_json(path: Path) -> dict:
+    assert path.is_file(), f"{path} was not written"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{Path(name).stem}", BENCH / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- scripts owned by this harness ---------------------------------------------------------------
+
+
+def test_bench_gpu_smoke_runs_both_pipelines_and_counts_flops(tmp_path):
+    out = tmp_path / "gpu.json"
+    proc = run_script("bench_gpu.py", "--smoke", "--out", str(out), timeout=300)
+    result = load_json(out)
+    assert result["status"] == "smoke" and result["environment"]["torch"]
+    rows = [r for r in result["rows"] if "skipped" not in r]
+    assert not [r for r in rows if "error" in r], rows
+    impls = {r["impl"] for r in rows}
+    assert impls == {"colorframes", "stock-controlnet"}
+    assert {r["dtype"] for r in rows} == {"fp32", "bf16"} and {r["batch"] for r in rows} >= {1, 2}
+    assert any(r["offload"] for r in rows)
+    for r in rows:
+        assert r["fps"] > 0 and r["s_per_frame"] == pytest.approx(1 / r["fps"], rel=0.01)
+        assert r["tflops"] > 0 and r["pct_of_matmul_peak"] > 0
+    flops = result["flops"]["64"]
+    ours, stock = flops["colorframes"], flops["stock"]
+    assert ours["context_tokens"] == 1024  # fig2fig: [tok ‖ bg ‖ tok ‖ bg]
+    assert ours["per_frame_gflops"] == pytest.approx(
+        2 * ours["unet_forward_gflops"] + ours["sketch_encoder_gflops"] + ours["vae_decode_gflops"], abs=0.005
+    )
+    assert stock["per_frame_gflops"] == pytest.approx(2 * stock["step_gflops"] + stock["vae_decode_gflops"], abs=0.005)
+    assert result["matmul_peak"]["tflops"] > 0
+    assert set(result["summary"]["goals"]) == {"ratio_vs_stock", "pct_of_matmul_peak", "vram_b1_fp16_gb",
+                                               "vram_offload_gb"}  # fmt: skip
+    assert result["summary"]["ratios"] and "stock-controlnet" in proc.stdout
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("torch") is not None and __import__("torch").cuda.is_available(),
+    reason="with CUDA the default run measures instead of recording pending",
+)
+def test_bench_gpu_without_cuda_records_pending_and_keeps_the_cpu_result(tmp_path):
+    out = tmp_path / "gpu.json"
+    out.write_text(json.dumps({"benchmark": "gpu", "full_size_cpu": {"seconds": 12.5}}))
+    proc = run_script("bench_gpu.py", "--out", str(out), "--resolutions", "512", "--no-flops")
+    result = load_json(out)
+    assert result["status"] == "pending" and result["full_size_cpu"] == {"seconds": 12.5}
+    assert result["commands"] == [
+        "python benchmarks/bench_gpu.py --resolutions 512 --out benchmarks/results/gpu_512.json"
+    ]
+    assert "pending" in proc.stdout
+
+
+def test_bench_gpu_summary_ratios_and_goals():
+    bench = load_script("bench_gpu.py")
+    base = {"resolution": 512, "attention": "sdpa", "compile": False, "offload": False, "pct_of_matmul_peak": 30.0}
+    rows = [
+        {**base, "impl": "colorframes", "batch": 1, "dtype": "fp16", "fps": 3.0, "peak_vram_gb": 5.0,
+         "peak_vram_setup_gb": 7.5},
+        {**base, "impl": "colorframes", "batch": 1, "dtype": "fp16", "compile": True, "fps": 5.0,
+         "peak_vram_gb": 5.0, "peak_vram_setup_gb": 1.0, "pct_of_matmul_peak": 45.0},
+        {**base, "impl": "colorframes", "batch": 1, "dtype": "fp16", "offload": True, "fps": 2.0,
+         "peak_vram_gb": 6.5, "peak_vram_setup_gb": 2.0},
+        {**base, "impl": "stock-controlnet", "batch": 1, "dtype": "fp16", "fps": 2.0, "peak_vram_gb": 9.0},
+        {**base, "impl": "colorframes", "batch": 4, "dtype": "fp16", "error": "OutOfMemoryError: x"},
+    ]  # fmt: skip
+    summary = bench.summarize(rows)
+    assert summary["ratios"] == [
+        {"resolution": 512, "batch": 1, "dtype": "fp16", "stock_fps": 2.0, "eager_sdpa_ratio": 1.5, "best_ratio": 2.5}
+    ]
+    goals = summary["goals"]
+    assert goals["ratio_vs_stock"] == {"value": 2.5, "goal": 2.0, "met": True}
+    assert goals["pct_of_matmul_peak"]["value"] == 45.0 and goals["pct_of_matmul_peak"]["met"] is True
+    assert goals["vram_b1_fp16_gb"] == {"value": 7.5, "goal": 8.0, "met": True}  # setup peak counts
+    assert goals["vram_offload_gb"] == {"value": 6.5, "goal": 6.0, "met": False}
+    assert summary["best"]["compile"] is True and summary["best"]["fps"] == 5.0
+
+
+def test_bench_cpu_smoke_measures_floor_and_flat_rss(tmp_path):
+    out = tmp_path / "cpu.json"
+    proc = run_script("bench_cpu.py", "--smoke", "--out", str(out), timeout=180)
+    result = load_json(out)
+    speed, rss = result["speed"], result["rss"]
+    assert speed["end_to_end"]["exit_code"] == 0 and speed["end_to_end"]["frames"] == 3
+    assert speed["png_floor"]["frames"] == 3 and speed["png_floor"]["fps"] > 0
+    assert speed["fraction_of_floor"] == pytest.approx(
+        speed["end_to_end"]["fps"] / speed["png_floor"]["fps"], rel=0.02
+    )
+    assert rss["short"]["frames"] == 6 and rss["long"]["frames"] == 18
+    assert rss["short"]["maxrss_mb"] > 10 and rss["flat"] is True
+    assert "PNG read+write floor" in proc.stdout
+
+
+# --- scripts written by the other areas -----------------------------------------------------------
+
+
+def test_bench_flat_smoke(tmp_path):
+    out = tmp_path / "flat.json"
+    run_script("bench_flat.py", "--smoke", "--out", str(out))
+    result = load_json(out)
+    assert result["smoke"] is True and result["speed"]["fps"] > 0 and result["accuracy"]
+
+
+def test_bench_masks_smoke(tmp_path):
+    out = tmp_path / "masks.json"
+    run_script("bench_masks.py", "--smoke", "--output", str(out))
+    assert load_json(out)["mode"] == "smoke"
+
+
+def test_compose_bench_smoke(tmp_path):
+    out = tmp_path / "compose.json"
+    run_script("compose_bench.py", "--smoke", "--output", str(out))
+    assert load_json(out)["smoke"] is True
+
+
+def test_review_long_shot_smoke_prints_its_table(tmp_path):
+    # --smoke prints the table and writes no JSON (by design of that script).
+    proc = run_script("review_long_shot.py", "--smoke", "--output", str(tmp_path / "review.json"))
+    assert "cold_ms_per_frame" in proc.stdout and "thumbs_reused_warm" in proc.stdout
+    assert not (tmp_path / "review.json").exists()
+
+
+def test_bench_consistency_smoke_cpu_backends(tmp_path):
+    # tiny-random rows are left out: 12 api.run calls at 2 steps take minutes on 2 busy cores.
+    out = tmp_path / "consistency.json"
+    run_script("bench_consistency.py", "--smoke", "--backends", "flat,noisy-gt", "--output", str(out))
+    result = load_json(out)
+    assert result["smoke"] is True
+    assert {r["backend"] for r in result["rows"]} == {"flat", "noisy-gt"}
+    assert all("tc" in r for r in result["rows"] if "error" not in r)
+
+
+def test_every_benchmark_script_is_covered():
+    covered = {"bench_gpu.py", "bench_cpu.py", "bench_flat.py", "bench_masks.py", "compose_bench.py",
+               "review_long_shot.py", "bench_consistency.py"}  # fmt: skip
+    scripts = {p.name for p in BENCH.glob("*.py")}
+    assert scripts <= covered, f"benchmark scripts without a smoke test: {sorted(scripts - covered)}"
