@@ -49,7 +49,8 @@ class DiffusionColorizer:
         if opts.offload and not self.offload:
             self.warnings.append("--offload only applies on a CUDA device; ignored")
 
-        model.set_precision(dtype, vae_dtype=torch.float32)  # VAE decodes in fp32
+        if {p.dtype for p in model.parameters()} != {torch.float32} or dtype != torch.float32:
+            model.set_precision(dtype, vae_dtype=torch.float32)  # VAE decodes in fp32
         self._set_attention(model, opts.attention)
         model.to(device)
         self.model = model
