@@ -76,8 +76,6 @@ class DiffusionColorizer:
     # --- setup ----------------------------------------------------------------------------------
 
     def _set_attention(self, model: Any, attention: str) -> None:
-        if attention == "sdpa":
-            return
         try:
             model.set_attention(attention)
         except ImportError:
