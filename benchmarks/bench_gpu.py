@@ -300,6 +300,8 @@ def run_ours(model, cfg: dict, args, device: torch.device) -> dict[str, Any]:
         sketch_guidance_scale=1.0, resolution=cfg["resolution"], attention=cfg["attention"],
         batch_size=cfg["batch"], compile=cfg["compile"], offload=cfg["offload"], device=str(device),
     )  # fmt: skip
+    if cfg["compile"]:
+        torch._dynamo.reset()  # each shape compiles afresh; a full dynamo cache would fall back to eager
     _reset_peak(device)
     backend = make_backend(model, opts, device, DTYPES[cfg["dtype"]])
     setup, frames = synthetic_shot(cfg["resolution"], cfg["batch"])

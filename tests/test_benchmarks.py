@@ -173,3 +173,27 @@ def test_every_benchmark_script_is_covered():
                "review_long_shot.py", "bench_consistency.py"}  # fmt: skip
     scripts = {p.name for p in BENCH.glob("*.py")}
     assert scripts <= covered, f"benchmark scripts without a smoke test: {sorted(scripts - covered)}"
+
+
+@pytest.mark.slow
+def test_bench_consistency_smoke_all_backends(tmp_path):
+    # Includes tiny-random: about 50 s with one thread on an idle 2-core box.
+    out = tmp_path / "consistency.json"
+    run_script("bench_consistency.py", "--smoke", "--output", str(out), timeout=900)
+    rows = load_json(out)["rows"]
+    assert {r["consistency"] for r in rows if r["backend"] == "tiny-random"} == {"seed", "latent", "anchor"}
+
+
+@pytest.mark.gpu
+def test_bench_gpu_cuda_slice_measures_vram(tmp_path):
+    # The real CUDA path at full size, cut to one small configuration per side.
+    out = tmp_path / "gpu.json"
+    run_script("bench_gpu.py", "--resolutions", "256", "--batch-sizes", "1", "--dtypes", "fp16",
+               "--attention", "sdpa", "--compile-modes", "eager", "--steps", "2", "--repeats", "1",
+               "--out", str(out), timeout=900)  # fmt: skip
+    result = load_json(out)
+    assert result["status"] == "measured" and "cuda" in result["environment"]["device"]
+    rows = [r for r in result["rows"] if "skipped" not in r]
+    assert not [r for r in rows if "error" in r], rows
+    assert all(r["peak_vram_gb"] > 0 for r in rows)
+    assert result["summary"]["goals"]["vram_b1_fp16_gb"]["value"] is not None
