@@ -49,8 +49,10 @@ class DiffusionColorizer:
         if opts.offload and not self.offload:
             self.warnings.append("--offload only applies on a CUDA device; ignored")
 
+        # The VAE decodes in fp32 unless asked to follow the UNet (proposed option `vae_dtype`: fp32|same).
+        vae_dtype = dtype if getattr(opts, "vae_dtype", "fp32") == "same" else torch.float32
         if {p.dtype for p in model.parameters()} != {torch.float32} or dtype != torch.float32:
-            model.set_precision(dtype, vae_dtype=torch.float32)  # VAE decodes in fp32
+            model.set_precision(dtype, vae_dtype=vae_dtype)
         self._set_attention(model, opts.attention)
         model.to(device)
         self.model = model
@@ -63,7 +65,7 @@ class DiffusionColorizer:
         self.pipeline = ColorizePipeline(
             model,
             scheduler,
-            vae_dtype=torch.float32,
+            vae_dtype=vae_dtype,
             vae_slicing=opts.vae_slicing,
             frame_chunk=1 if device.type == "cpu" else None,
         )
@@ -153,7 +155,11 @@ class DiffusionColorizer:
         self.shot = shot
         size = shot.frame_size if min(shot.frame_size) > 0 else None
         self._canvas = working_size(size, opts.resolution) if size else None
-        self._noise = shot_noise(shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8)) if size else None
+        self._noise = None
+        if self._canvas is not None:
+            self._noise = shot_noise(shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
+            if opts.sketch_guidance_scale != 1.0:  # sketch-null hints: once per shot
+                self.pipeline.null_hints(self._canvas, opts.sketch_strength)
 
     # --- frames ---------------------------------------------------------------------------------
 

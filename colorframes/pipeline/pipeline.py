@@ -85,6 +85,7 @@ class ColorizePipeline:
         hints = self.model.encode_sketch(sketch.to(self.device, self.dtype))
         return [h * strength for h in hints] if strength != 1.0 else list(hints)
 
+    @torch.no_grad()
     def null_hints(self, canvas_hw: tuple[int, int], strength: float) -> list[torch.Tensor]:
         """Hints of the all -1 sketch (sketch-null), computed once per canvas size at batch 1."""
         key = (tuple(canvas_hw), strength, self.device, self.dtype)
