@@ -54,7 +54,8 @@ def test_bench_gpu_smoke_runs_both_pipelines_and_counts_flops(tmp_path):
     rows = [r for r in result["rows"] if "skipped" not in r]
     assert not [r for r in rows if "error" in r], rows
     impls = {r["impl"] for r in rows}
-    assert impls == {"colorframes", "stock-controlnet"}
+    assert impls == {"colorframes", "colorframes-runner", "stock-controlnet"}
+    assert [r["frames"] for r in rows if r["impl"] == "colorframes-runner"] == [3, 6]  # 3 batches of 1 and 2
     assert {r["dtype"] for r in rows} == {"fp32", "bf16"} and {r["batch"] for r in rows} >= {1, 2}
     assert any(r["offload"] for r in rows)
     for r in rows:
@@ -69,7 +70,8 @@ def test_bench_gpu_smoke_runs_both_pipelines_and_counts_flops(tmp_path):
     assert stock["per_frame_gflops"] == pytest.approx(2 * stock["step_gflops"] + stock["vae_decode_gflops"], abs=0.005)
     assert result["matmul_peak"]["tflops"] > 0
     assert set(result["summary"]["goals"]) == {"ratio_vs_stock", "pct_of_matmul_peak", "vram_b1_fp16_gb",
-                                               "vram_offload_gb"}  # fmt: skip
+                                               "vram_offload_gb", "runner_efficiency"}  # fmt: skip
+    assert {(r["batch"], r["dtype"]) for r in result["summary"]["runner"]} == {(1, "fp32"), (2, "fp32")}
     assert result["summary"]["ratios"] and "stock-controlnet" in proc.stdout
 
 
@@ -101,6 +103,7 @@ def test_bench_gpu_summary_ratios_and_goals():
          "peak_vram_gb": 6.5, "peak_vram_setup_gb": 2.0},
         {**base, "impl": "stock-controlnet", "batch": 1, "dtype": "fp16", "fps": 2.0, "peak_vram_gb": 9.0},
         {**base, "impl": "colorframes", "batch": 4, "dtype": "fp16", "error": "OutOfMemoryError: x"},
+        {**base, "impl": "colorframes-runner", "batch": 1, "dtype": "fp16", "fps": 2.7, "peak_vram_gb": 5.0},
     ]  # fmt: skip
     summary = bench.summarize(rows)
     assert summary["ratios"] == [
@@ -111,6 +114,10 @@ def test_bench_gpu_summary_ratios_and_goals():
     assert goals["pct_of_matmul_peak"]["value"] == 45.0 and goals["pct_of_matmul_peak"]["met"] is True
     assert goals["vram_b1_fp16_gb"] == {"value": 7.5, "goal": 8.0, "met": True}  # setup peak counts
     assert goals["vram_offload_gb"] == {"value": 6.5, "goal": 6.0, "met": False}
+    assert summary["runner"] == [
+        {"resolution": 512, "batch": 1, "dtype": "fp16", "runner_fps": 2.7, "colorize_fps": 3.0, "efficiency": 0.9}
+    ]
+    assert goals["runner_efficiency"] == {"value": 0.9, "goal": 0.95, "met": False}
     assert summary["best"]["compile"] is True and summary["best"]["fps"] == 5.0
 
 
