@@ -53,9 +53,10 @@ def make_colorizer(mode: str, frames: list[dict], sheet: np.ndarray, first: int)
         if mode == "keyframes-2":
             keyframes[first + len(frames) - 1] = frames[-1]["color"]
     colorizer = FlatColorizer(gap_radius=2, sketch_loader=lambda n: frames[n - first]["sketch"])
+    with_sheet = mode in ("sheet", "keyframe", "keyframes-2")  # the production setup: a sheet is always at hand
     colorizer.setup_shot(
         ShotSetup(
-            name="bench", seed=0, frame_size=(h, w), reference=sheet if mode == "sheet" else None,
+            name="bench", seed=0, frame_size=(h, w), reference=sheet if with_sheet else None,
             reference_alpha=None, reference_mask=None, keyframes=keyframes, first_frame=first,
         )
     )  # fmt: skip

@@ -17,6 +17,7 @@ from .regions import Regions
 
 # Descriptor cost weights (position is in figure heights, size in log-area, shape in figure heights).
 W_POS, W_SIZE, W_SHAPE, W_ADJ = 4.0, 0.6, 3.0, 1.2
+W_FORM = 1.0  # scale-free form (compactness, elongation); tells round from band-shaped regions
 SECOND_USE_PENALTY = 0.35  # cost of reusing a sheet region for a second frame region (split regions)
 
 
@@ -89,27 +90,31 @@ def vote_colors(
 
 
 def descriptors(regions: Regions) -> np.ndarray:
-    """(N+1, 6) features normalised by the figure: x, y (figure heights from the bbox top-centre),
-    log area, two spread axes and orientation-sensitive cross term."""
+    """(N+1, 9) features normalised by the figure: x, y (figure heights from the bbox top-centre),
+    log area, two spread axes and orientation-sensitive cross term; then scale-free form: log compactness
+    and the elongation vector (e cos 2θ, e sin 2θ), which tell a round hand from a band-shaped belt."""
     x0, y0, x1, y1 = regions.figure_bbox
     fh = max(y1 - y0, 1.0)
     cx = (x0 + x1) / 2
     pos = np.stack([(regions.centroid[:, 0] - cx) / fh, (regions.centroid[:, 1] - y0) / fh], axis=1)
-    size = np.log(np.maximum(regions.area, 1.0) / (fh * fh))[:, None]
-    sxx, syy, sxy = regions.spread.T
-    shape = np.stack(
-        [np.sqrt(np.maximum(sxx, 0)) / fh, np.sqrt(np.maximum(syy, 0)) / fh, np.sign(sxy) * np.sqrt(np.abs(sxy)) / fh],
-        axis=1,
-    )
-    return np.concatenate([pos, size, shape], axis=1)
+    area = np.maximum(regions.area, 1.0)
+    size = np.log(area / (fh * fh))[:, None]
+    sxx, syy, sxy = np.maximum(regions.spread[:, 0], 0), np.maximum(regions.spread[:, 1], 0), regions.spread[:, 2]
+    shape = np.stack([np.sqrt(sxx) / fh, np.sqrt(syy) / fh, np.sign(sxy) * np.sqrt(np.abs(sxy)) / fh], axis=1)
+    # Normalised central moments: (sxx + syy) / area is 1/(2π) for a disc and grows for irregular forms.
+    trace = np.maximum(sxx + syy, 1e-9)
+    compact = np.log(np.maximum(trace / area * 2 * np.pi, 1e-3))
+    ex, ey = (sxx - syy) / trace, 2 * sxy / trace  # elongation vector, |e| < 1
+    return np.concatenate([pos, size, shape, np.stack([compact, ex, ey], axis=1)], axis=1)
 
 
 def descriptor_cost(dst: np.ndarray, src: np.ndarray) -> np.ndarray:
     """(n_dst, n_src) matching cost from descriptors of the two region sets."""
     pos = np.linalg.norm(dst[:, None, :2] - src[None, :, :2], axis=2)
     size = np.abs(dst[:, None, 2] - src[None, :, 2])
-    shape = np.abs(dst[:, None, 3:] - src[None, :, 3:]).sum(axis=2)
-    return W_POS * pos + W_SIZE * size + W_SHAPE * shape
+    shape = np.abs(dst[:, None, 3:6] - src[None, :, 3:6]).sum(axis=2)
+    form = np.abs(dst[:, None, 6] - src[None, :, 6]) + np.linalg.norm(dst[:, None, 7:9] - src[None, :, 7:9], axis=2)
+    return W_POS * pos + W_SIZE * size + W_SHAPE * shape + W_FORM * form
 
 
 def adjacency_matrix(pairs: np.ndarray, n: int) -> np.ndarray:
@@ -129,6 +134,8 @@ def match_global(
     src_ids: np.ndarray,
     src_adj: np.ndarray,
     iterations: int = 3,
+    extra: np.ndarray | None = None,
+    return_cost: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each dst region in `dst_ids` to a src region in `src_ids` (global, adjacency-refined).
 
@@ -138,6 +145,8 @@ def match_global(
     if dst_ids.size == 0 or src_ids.size == 0:
         return np.zeros(dst_ids.size, np.int64), np.zeros(dst_ids.size)
     base = descriptor_cost(descriptors(dst)[dst_ids], descriptors(src)[src_ids])  # (nd, ns)
+    if extra is not None:
+        base = base + extra
     nd, ns = base.shape
     a_d = dst_adj[np.ix_(dst_ids, dst_ids)]  # (nd, nd)
     a_s = src_adj[np.ix_(src_ids, src_ids)] + np.eye(ns)  # (ns, ns) neighbour-or-self
@@ -153,6 +162,8 @@ def match_global(
         support = (a_d @ onehot @ a_s) / deg  # (nd, ns) fraction of neighbours consistent with each choice
         cost = base + W_ADJ * (1.0 - support)
     picked = cost[np.arange(nd), choice]
+    if return_cost:
+        return src_ids[choice], picked
     second = np.partition(cost, 1, axis=1)[:, 1] if ns > 1 else picked + 1.0
     margin = np.clip(second - picked, 0, None)
     conf = np.exp(-picked) * (1.0 - np.exp(-4.0 * margin))

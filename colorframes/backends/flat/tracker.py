@@ -31,6 +31,8 @@ from .regions import Regions, adjacency, segment_regions
 CARRY_MIN = 0.55  # a carried colour with less confidence than this asks the anchor again
 LOW_CONFIDENCE = 0.5  # regions below this go to the report
 CACHE_FRAMES = 8
+W_OVERLAP = 2.0  # matching cost of a region its match does not cover at all (after the global shift)
+MATCH_TRUST = 3.0  # assignments cheaper than this beat the overlap vote
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
 NEUTRAL = [
@@ -229,15 +231,11 @@ class ShotTracker:
         source = np.zeros(n + 1, np.int64)
         warnings: list[str] = []
         if prev is not None and prev.regions.shape == regions.shape:
-            shift = estimate_shift(prev.regions.line_mask, regions.line_mask)
-            counts = overlap_counts(prev.regions.labels, prev.regions.count, regions.labels, n, shift)
-            m = vote_colors(counts, prev.color, prev.confidence, regions.area, len(self.palette.rgb))
-            color, conf = m.color, m.confidence
+            color, conf, picked = self._correspond(regions, prev.regions, prev.color, prev.confidence)
             source[:] = SOURCE_NAMES.index("tracked")
             # A hint keeps its "hint" label as long as its region is carried confidently.
-            carried_hint = self._carried_source(counts, prev, "hint")
-            source[carried_hint & (conf >= CARRY_MIN)] = SOURCE_NAMES.index("hint")
-            self._match_shapes(regions, prev, color, conf, source)
+            hinted = (picked > 0) & (prev.source[picked] == SOURCE_NAMES.index("hint")) & (conf >= CARRY_MIN)
+            source[hinted] = SOURCE_NAMES.index("hint")
         weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
         if weak.size or prev is None:
             a_color, a_conf, a_source = self._from_anchor(number, regions, warnings)
@@ -253,28 +251,44 @@ class ShotTracker:
             color[missing], conf[missing], source[missing] = neutral[missing], 0.0, 0
         return FrameState(number, regions, color, conf, source, warnings)
 
-    def _match_shapes(
-        self, regions: Regions, prev: FrameState, color: np.ndarray, conf: np.ndarray, source: np.ndarray
-    ) -> None:
-        """Regions that moved too far to overlap (a swinging hand) take the previous frame's colour of
-        the region they match by shape, position and adjacency (global assignment); in place."""
-        bg, prev_bg = _background(regions), _background(prev.regions)
-        weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
-        weak = weak[weak != bg]
-        if weak.size == 0 or prev.regions.count < 2:
-            return
-        adj = self._adjacency(regions)
-        prev_adj = self._adjacency(prev.regions)
-        dst_ids = np.array([i for i in range(1, regions.count + 1) if i != bg], np.int64)
-        src_ids = np.array([i for i in range(1, prev.regions.count + 1) if i != prev_bg], np.int64)
-        picked, p_conf = match_global(regions, dst_ids, adj, prev.regions, src_ids, prev_adj)
-        is_weak = np.zeros(regions.count + 1, bool)
-        is_weak[weak] = True
-        for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
-            c = min(float(c), float(prev.confidence[i]))
-            if is_weak[j] and c > conf[j]:
-                color[j], conf[j] = prev.color[i], c
-                source[j] = SOURCE_NAMES.index("hint" if prev.source[i] == SOURCE_NAMES.index("hint") else "tracked")
+    def _correspond(
+        self, regions: Regions, src: Regions, src_color: np.ndarray, src_conf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Colours carried from a nearby drawing of the same shot: (color, confidence, src region) per region.
+
+        Two cues: the overlap vote after removing the global motion (robust to regions splitting and
+        merging) and a global assignment by overlap, form, size, position and adjacency (right when a part
+        moves about its own size per frame: a hand swinging over the belt would swap colours with it by
+        overlap alone). A cheap assignment wins; otherwise the vote stands.
+        """
+        n = regions.count
+        shift = estimate_shift(src.line_mask, regions.line_mask)
+        counts = overlap_counts(src.labels, src.count, regions.labels, n, shift)  # (M+1, N+1)
+        vote = vote_colors(counts, src_color, src_conf, regions.area, len(self.palette.rgb))
+        color, conf = vote.color, vote.confidence
+        picked = np.zeros(n + 1, np.int64)  # (N+1,) src region of biggest overlap, 0 = none
+        if src.count:
+            picked = np.argmax(counts[1:], axis=0) + 1
+            picked[counts[1:].sum(axis=0) == 0] = 0
+        bg, src_bg = _background(regions), _background(src)
+        dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
+        src_ids = np.array([i for i in range(1, src.count + 1) if i != src_bg and src_color[i] >= 0], np.int64)
+        if dst_ids.size == 0 or src_ids.size == 0:
+            return color, conf, picked
+        cover = counts[np.ix_(src_ids, dst_ids)].T / np.maximum(regions.area[dst_ids, None], 1.0)  # (nd, ns)
+        extra = W_OVERLAP * (1.0 - np.clip(cover, 0.0, 1.0))
+        match, cost = match_global(
+            regions, dst_ids, self._adjacency(regions), src, src_ids, self._adjacency(src), extra=extra,
+            return_cost=True,
+        )  # fmt: skip
+        trusted = cost < MATCH_TRUST
+        j, i = dst_ids[trusted], match[trusted]
+        m_conf = src_conf[i] * np.clip(1.0 - 0.5 * cost[trusted] / MATCH_TRUST, 0.0, 1.0)
+        agree = color[j] == src_color[i]
+        conf[j] = np.where(agree, np.maximum(conf[j], m_conf), m_conf)
+        color[j] = src_color[i]
+        picked[j] = i
+        return color, conf, picked
 
     def _adjacency(self, regions: Regions) -> np.ndarray:
         cached = getattr(regions, "_adj", None)
@@ -282,12 +296,6 @@ class ShotTracker:
             cached = adjacency_matrix(adjacency(regions.labels), regions.count)
             regions._adj = cached  # type: ignore[attr-defined]
         return cached
-
-    def _carried_source(self, counts: np.ndarray, prev: FrameState, name: str) -> np.ndarray:
-        """(N+1,) bool: target regions whose biggest overlap is a source region labelled `name`."""
-        best = np.argmax(counts[1:], axis=0) + 1
-        has = counts[1:].sum(axis=0) > 0
-        return has & (prev.source[best] == SOURCE_NAMES.index(name))
 
     def _from_anchor(
         self, number: int, regions: Regions, warnings: list[str]
@@ -301,15 +309,11 @@ class ShotTracker:
         bg = _background(regions)
         if k is not None:
             anchor = self._scaled(self.keyframes[k], regions.shape)
-            src = anchor.ref.regions
-            shift = estimate_shift(src.line_mask, regions.line_mask)
-            counts = overlap_counts(src.labels, src.count, regions.labels, n, shift)
-            m = vote_colors(counts, anchor.color, np.ones(src.count + 1), regions.area, len(self.palette.rgb))
-            color, conf = m.color, m.confidence
+            ones = np.ones(anchor.ref.regions.count + 1)
+            color, conf, _ = self._correspond(regions, anchor.ref.regions, anchor.color, ones)
             source[:] = SOURCE_NAMES.index("keyframe")
-        shape_refs = [self._scaled(self.keyframes[k], regions.shape)] if k is not None else []
-        if self.sheet is not None:
-            shape_refs.append(self.sheet)
+        # Regions the keyframe cannot explain (a mouth opening mid-shot) are matched to the sheet.
+        shape_refs = [self.sheet] if self.sheet is not None else []
         for shape_ref in shape_refs:
             weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
             weak = weak[weak != bg]
@@ -325,8 +329,8 @@ class ShotTracker:
             for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
                 if is_weak[j] and (c > conf[j] or color[j] < 0):
                     color[j], conf[j] = shape_ref.color[i], c
-                    source[j] = SOURCE_NAMES.index("sheet" if shape_ref is self.sheet else "keyframe")
-        shape_ref = shape_refs[-1] if shape_refs else None
+                    source[j] = SOURCE_NAMES.index("sheet")
+        shape_ref = self.sheet if self.sheet is not None else (self.keyframes[k] if k is not None else None)
         if bg and (k is None or conf[bg] < CARRY_MIN):
             color[bg], conf[bg], source[bg] = self._paper_for(shape_ref), 1.0, SOURCE_NAMES.index("paper")
         return color, conf, source
