@@ -128,3 +128,17 @@ def test_convert_round_trip_gives_the_same_eps(tmp_path, single_thread):
     assert torch.equal(want, got)
     again = _invoke("convert", str(src), str(dst))  # refuses to overwrite a non-empty folder
     assert again.exit_code == 2 and "not empty" in again.output
+
+
+def test_official_file_needs_the_separate_clip_weights(home):
+    import torch
+    from safetensors.torch import save_file
+
+    full = home / "full.safetensors"
+    save_file({"model.diffusion_model.input_blocks.0.0.weight": torch.zeros(320, 4, 3, 3)}, str(full))
+    tiny = home / "tiny.safetensors"
+    save_file({"model.diffusion_model.input_blocks.0.0.weight": torch.zeros(32, 4, 3, 3)}, str(tiny))
+    assert registry.official_config(full).unet_channels[0] == 320
+    assert registry.official_config(tiny).unet_channels[0] == 32
+    with pytest.raises(ModelUnavailableError, match="colorframes models pull clip-vit-h-14"):
+        registry.load_official_file(full)  # released files carry no CLIP tower
