@@ -278,9 +278,11 @@ def create_colorizer(opts: RunOptions) -> DiffusionColorizer:
     )
 
     warnings: list[str] = []
-    device = resolve_device(opts.device)
+    tiny = opts.backend == "tiny-random" or opts.model == "tiny-random"
+    # tiny-random is the CPU smoke/test model: `auto` stays on the CPU so its pixels match everywhere.
+    device = resolve_device("cpu" if tiny and opts.device == "auto" else opts.device)
     dtype = resolve_dtype(opts.dtype, device, warnings)
-    if opts.backend == "tiny-random" or opts.model == "tiny-random":
+    if tiny:
         model = build_tiny_random()
         sha = state_dict_sha256(model)
         model_id = "tiny-random"
