@@ -615,6 +615,8 @@ def _render(backend, plan, frames, setup, options, masks, stages, summary, recor
                 continue
             for message in result.extras.get("warnings", []):
                 counter.emit({"event": "warning", "message": f"{plan.shot.name} frame {frame.number}: {message}"})
+            if result.image.dtype == np.uint8 and (cels is not None or stages.background or stages.process):
+                result.image = result.image.astype(np.float32) / 255.0  # stages work in float
             if cels is not None:
                 try:
                     result.image = cels.apply(result.image, item.sketch, frame.number)

@@ -3,7 +3,7 @@
 A backend is set up once per shot (reference, masks, seed: the per-shot work happens here, once) and
 then colorizes batches of frames. Frames arrive as uint8 RGB line art (black lines on white paper,
 transparency already composited onto paper) with their float foreground masks; results go back as
-float32 RGB in [0, 1], same height and width as the input frame.
+float32 RGB in [0, 1] (or uint8 RGB), same height and width as the input frame.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class FrameInput:
 @dataclass
 class FrameResult:
     number: int
-    image: np.ndarray  # (H, W, 3) float32 RGB in [0, 1]
+    # (H, W, 3) float32 RGB in [0, 1], or uint8 RGB when the backend works in 8 bits (saves a conversion)
+    image: np.ndarray
     # Optional extras a backend may report (confidence report, intermediates for process export).
     extras: dict = field(default_factory=dict)
 
