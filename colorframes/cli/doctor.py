@@ -84,10 +84,10 @@ def doctor(
     except ImportError:
         registry = None
     if registry is not None:
-        info["cache"] = str(registry.cache_dir())
+        info["cache"] = str(registry.home() or "Hugging Face cache (set COLORFRAMES_HOME to choose a folder)")
         needed = []
         if opts.backend == "diffusion":
-            needed += [opts.model, "open-clip-vit-h-14"]
+            needed += [opts.model, "clip-vit-h-14"]
         if opts.mask_model not in ("auto", "classical"):
             needed.append(opts.mask_model)
         for name in needed:
