@@ -29,26 +29,59 @@ class Match:
     confidence: np.ndarray  # (N+1,) float64
 
 
-def estimate_shift(src_lines: np.ndarray, dst_lines: np.ndarray, scale: int = 4) -> tuple[int, int]:
-    """Global translation (dx, dy) that moves the source drawing onto the target (phase correlation)."""
+def line_thumbnail(lines: np.ndarray, scale: int = 4) -> np.ndarray:
+    """(H/scale, W/scale) float32 blurred line density: what phase correlation compares."""
+    import cv2
+
+    h, w = lines.shape
+    size = (max(8, w // scale), max(8, h // scale))
+    ink = lines.view(np.uint8) * np.uint8(255)  # (H, W) uint8: resizing 0/1 would round the density away
+    small = cv2.resize(ink, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.GaussianBlur(small, (0, 0), 2)
+
+
+def estimate_shift(
+    src_lines: np.ndarray,
+    dst_lines: np.ndarray,
+    scale: int = 4,
+    src_thumb: np.ndarray | None = None,
+    dst_thumb: np.ndarray | None = None,
+) -> tuple[int, int]:
+    """Global translation (dx, dy) that moves the source drawing onto the target (phase correlation).
+
+    Thumbnails from `line_thumbnail` may be passed in (cached per drawing)."""
     import cv2
 
     h, w = dst_lines.shape
-    if src_lines.shape != dst_lines.shape or not src_lines.any() or not dst_lines.any():
+    if src_lines.shape != dst_lines.shape or h < 2 or w < 2:
         return 0, 0
-    size = (max(8, w // scale), max(8, h // scale))
-    a = cv2.GaussianBlur(cv2.resize(src_lines.astype(np.float32), size, interpolation=cv2.INTER_AREA), (0, 0), 2)
-    b = cv2.GaussianBlur(cv2.resize(dst_lines.astype(np.float32), size, interpolation=cv2.INTER_AREA), (0, 0), 2)
+    a = line_thumbnail(src_lines, scale) if src_thumb is None else src_thumb
+    b = line_thumbnail(dst_lines, scale) if dst_thumb is None else dst_thumb
+    if not a.any() or not b.any():
+        return 0, 0
     (dx, dy), response = cv2.phaseCorrelate(a, b)
     if not np.isfinite(dx) or response < 0.02:
         return 0, 0
-    return int(round(dx * w / size[0])), int(round(dy * h / size[1]))
+    return int(round(dx * w / a.shape[1])), int(round(dy * h / a.shape[0]))
 
 
 def overlap_counts(
-    src: np.ndarray, n_src: int, dst: np.ndarray, n_dst: int, shift: tuple[int, int], step: int = 2
+    src: np.ndarray,
+    n_src: int,
+    dst: np.ndarray,
+    n_dst: int,
+    shift: tuple[int, int],
+    step: int = 2,
+    src_box: tuple[int, int, int, int] | None = None,
+    src_outside: int = 0,
+    dst_box: tuple[int, int, int, int] | None = None,
+    dst_outside: int = 0,
 ) -> np.ndarray:
-    """(n_src+1, n_dst+1) pixel overlaps of src regions moved by `shift` with dst regions (subsampled)."""
+    """(n_src+1, n_dst+1) pixel overlaps of src regions moved by `shift` with dst regions (subsampled).
+
+    With boxes (y0, y1, x0, x1) outside which each map is one region, only their union is looked at
+    and the rest is added to the (src_outside, dst_outside) pair.
+    """  # fmt: skip
     dx, dy = shift
     h, w = dst.shape
     # dst pixel (y, x) sees src pixel (y - dy, x - dx).
@@ -57,11 +90,25 @@ def overlap_counts(
     counts = np.zeros((n_src + 1, n_dst + 1), np.float64)
     if y1 <= y0 or x1 <= x0 or src.shape != dst.shape:
         return counts
+    full = (y1 - y0) * (x1 - x0)
+    if src_box is not None and dst_box is not None:
+        # Union of the dst box and the shifted src box, clipped to the valid window, on the step grid.
+        uy0 = max(y0, min(dst_box[0], src_box[0] + dy))
+        uy1 = min(y1, max(dst_box[1], src_box[1] + dy))
+        ux0 = max(x0, min(dst_box[2], src_box[2] + dx))
+        ux1 = min(x1, max(dst_box[3], src_box[3] + dx))
+        uy0 += (uy0 - y0) % step and step - (uy0 - y0) % step  # stay on the full window's grid
+        ux0 += (ux0 - x0) % step and step - (ux0 - x0) % step
+        if uy1 > uy0 and ux1 > ux0:
+            y0, y1, x0, x1 = uy0, uy1, ux0, ux1
     d = dst[y0:y1:step, x0:x1:step].astype(np.int64)
     s = src[y0 - dy : y1 - dy : step, x0 - dx : x1 - dx : step].astype(np.int64)
     code = s * (n_dst + 1) + d
     counts.ravel()[:] = np.bincount(code.ravel(), minlength=(n_src + 1) * (n_dst + 1))
     counts *= step * step
+    rest = full - counts.sum()
+    if rest > 0 and src_box is not None and dst_box is not None:
+        counts[src_outside, dst_outside] += rest
     return counts
 
 

@@ -7,12 +7,41 @@ import numpy as np
 from .tracker import SOURCE_NAMES, FrameState
 
 
-def paint(labels: np.ndarray, region_colors: np.ndarray, sketch: np.ndarray, line_mask: np.ndarray) -> np.ndarray:
-    """(H, W, 3) float32 in [0, 1]: each region its colour, line pixels exactly the input line art."""
-    flat = region_colors[labels]  # (H, W, 3) uint8
-    np.copyto(flat, sketch, where=line_mask[..., None])
-    out = flat.astype(np.float32)
-    out *= np.float32(1.0 / 255.0)
+def paint(
+    labels: np.ndarray,
+    region_colors: np.ndarray,
+    sketch: np.ndarray,
+    line_mask: np.ndarray,
+    box: tuple[int, int, int, int] | None = None,
+    outside: int = 0,
+    as_uint8: bool = False,
+) -> np.ndarray:
+    """Each region its colour, line pixels exactly the input line art: (H, W, 3) float32 in [0, 1], or
+    uint8 with `as_uint8` (what an 8-bit PNG writer wants: no float round trip).
+
+    With `box` (y0, y1, x0, x1) only the box is looked up per pixel; the rest is region `outside`.
+    Colours are looked up as packed uint32 (one `take` instead of a 3-channel fancy index: ~7x faster).
+    """
+    import cv2
+
+    rgb = region_colors.astype(np.uint32)
+    packed = rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16)  # (N+1,) little-endian RGBA, A = 0
+    h, w = labels.shape
+    if box is None:
+        rgba = np.take(packed, labels)  # (H, W) uint32
+    else:
+        y0, y1, x0, x1 = box
+        rgba = np.full((h, w), packed[outside], np.uint32)
+        rgba[y0:y1, x0:x1] = np.take(packed, labels[y0:y1, x0:x1])
+    flat = cv2.cvtColor(rgba.view(np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)  # (H, W, 3) uint8
+    if box is None:
+        np.copyto(flat, sketch, where=line_mask[..., None])
+    else:
+        np.copyto(flat[y0:y1, x0:x1], sketch[y0:y1, x0:x1], where=line_mask[y0:y1, x0:x1, None])
+    if as_uint8:
+        return flat
+    out = np.empty(flat.shape, np.float32)
+    np.multiply(flat, np.float32(1.0 / 255.0), out=out, casting="unsafe")
     return out
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .hints import Hint
-from .matching import adjacency_matrix, estimate_shift, match_global, overlap_counts, vote_colors
+from .matching import adjacency_matrix, estimate_shift, line_thumbnail, match_global, overlap_counts, vote_colors
 from .reference import ColorRegions, segment_colored
 from .regions import Regions, adjacency, segment_regions
 
@@ -262,8 +262,18 @@ class ShotTracker:
         overlap alone). A cheap assignment wins; otherwise the vote stands.
         """
         n = regions.count
-        shift = estimate_shift(src.line_mask, regions.line_mask)
-        counts = overlap_counts(src.labels, src.count, regions.labels, n, shift)  # (M+1, N+1)
+        shift = estimate_shift(src.line_mask, regions.line_mask, src_thumb=_thumb(src), dst_thumb=_thumb(regions))
+        counts = overlap_counts(
+            src.labels,
+            src.count,
+            regions.labels,
+            n,
+            shift,
+            src_box=src.box,
+            src_outside=src.outside,
+            dst_box=regions.box,
+            dst_outside=regions.outside,
+        )  # (M+1, N+1) fmt: skip
         vote = vote_colors(counts, src_color, src_conf, regions.area, len(self.palette.rgb))
         color, conf = vote.color, vote.confidence
         picked = np.zeros(n + 1, np.int64)  # (N+1,) src region of biggest overlap, 0 = none
@@ -293,7 +303,7 @@ class ShotTracker:
     def _adjacency(self, regions: Regions) -> np.ndarray:
         cached = getattr(regions, "_adj", None)
         if cached is None:
-            cached = adjacency_matrix(adjacency(regions.labels), regions.count)
+            cached = adjacency_matrix(adjacency(regions.labels, box=regions.box), regions.count)
             regions._adj = cached  # type: ignore[attr-defined]
         return cached
 
@@ -376,6 +386,15 @@ class ShotTracker:
             state.color[rid] = self.palette.index(hint.rgb)
             state.confidence[rid] = 1.0
             state.source[rid] = SOURCE_NAMES.index("hint")
+
+
+def _thumb(regions: Regions) -> np.ndarray:
+    """The drawing's line thumbnail for phase correlation, cached on the Regions object."""
+    thumb = getattr(regions, "_thumb", None)
+    if thumb is None:
+        thumb = line_thumbnail(regions.line_mask)
+        regions._thumb = thumb  # type: ignore[attr-defined]
+    return thumb
 
 
 def _background(regions: Regions) -> int:
