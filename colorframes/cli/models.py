@@ -38,9 +38,7 @@ def list_cmd(
         row["present"] = True if e.builtin else not registry.missing_files(e.name)
         rows.append(row)
     if as_json:
-        typer.echo(
-            json.dumps({"home": str(registry.home() or "huggingface-cache"), "models": rows}, indent=1)
-        )
+        typer.echo(json.dumps({"home": str(registry.home() or "huggingface-cache"), "models": rows}, indent=1))
         return
     for row in rows:
         state = "present" if row["present"] else "missing"
