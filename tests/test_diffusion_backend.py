@@ -169,3 +169,22 @@ def test_cli_tiny_random_end_to_end_png_mp4_and_shard_invariant(cli, shot_factor
         code, _, err = cli("run", shot, "-r", sheet, *common, "-o", sharded, "--shard", f"{k}/3", "--batch-size", "3")
         assert code == 0, err
     assert outputs(sharded) == files  # bit-identical PNGs whatever the shard / batch size
+
+
+def test_latent_consistency_chains_adjacent_frames_deterministically(backends):
+    from colorframes.backends.diffusion import create_colorizer
+
+    seed_mode = backends["bg2fig"]
+    chained = create_colorizer(_opts(mode="bg2fig", consistency="latent", latent_strength=0.5))
+    frames = _frames(3)
+    together = _run(chained, frames)
+    chained.setup_shot(_shot())
+    one_by_one = [chained.colorize([f])[0] for f in frames]
+    plain = _run(seed_mode, frames)
+    assert "chained_from" not in together[0].extras and together[1].extras["chained_from"] == 1001
+    assert np.array_equal(together[0].image, plain[0].image)  # a chain starts from the shot noise
+    assert not np.allclose(together[1].image, plain[1].image)
+    for x, y in zip(together, one_by_one, strict=True):
+        assert np.array_equal(x.image, y.image)  # batch size does not matter
+    gap = _run(chained, [frames[0], frames[2]])  # 1001 then 1003: no chain across a gap
+    assert "chained_from" not in gap[1].extras and np.array_equal(gap[1].image, plain[2].image)

@@ -74,6 +74,7 @@ class DiffusionColorizer:
         self._noise = None
         self._canvas: tuple[int, int] | None = None
         self._warned_mask = False
+        self._chain = None  # --consistency latent: the last rendered frame of this worker
 
     # --- setup ----------------------------------------------------------------------------------
 
@@ -153,6 +154,9 @@ class DiffusionColorizer:
         self._park(encoders, "cpu")
         self._park(("vae",), self.device)
         self.shot = shot
+        self._chain = None
+        if opts.consistency == "anchor":
+            self.warnings.append("--consistency anchor is not implemented by the diffusion backend; using seed")
         size = shot.frame_size if min(shot.frame_size) > 0 else None
         self._canvas = working_size(size, opts.resolution) if size else None
         self._noise = None
@@ -177,7 +181,8 @@ class DiffusionColorizer:
         """
         if self.shot is None or self._conditioning is None:
             raise InputError("setup_shot must run before colorize")
-        results: list[FrameResult] = []
+        if self.opts.consistency == "latent" and init_latents is None:
+            return [self._colorize_chained(f) for f in frames]  # sequential: each needs the last
         groups: dict[tuple[int, int], list[FrameInput]] = {}
         for frame in frames:
             groups.setdefault(frame.sketch.shape[:2], []).append(frame)
@@ -185,8 +190,25 @@ class DiffusionColorizer:
         for size, group in groups.items():
             for result in self._colorize_group(size, group, init_latents, strength):
                 by_number[result.number] = result
-        results = [by_number[f.number] for f in frames]
-        return results
+        return [by_number[f.number] for f in frames]
+
+    def _colorize_chained(self, frame: FrameInput) -> FrameResult:
+        """--consistency latent: start from the previous frame's warped latent when it is adjacent."""
+        from ..pipeline.latent_chain import ChainLink, sketch_gray, warp_latent
+        from ..pipeline.preprocess import letterbox, sketch_to_tensor, working_size
+
+        size = frame.sketch.shape[:2]
+        canvas = self._canvas or working_size(size, self.opts.resolution)
+        gray = sketch_gray(sketch_to_tensor([frame.sketch], letterbox(size, canvas))[0])
+        link = self._chain
+        if link is not None and link.number == frame.number - 1 and link.sketch_gray.shape == gray.shape:
+            init = warp_latent(link, gray)  # (1, 4, h, w)
+            (result,) = self._colorize_group(size, [frame], init, self.opts.latent_strength)
+            result.extras["chained_from"] = link.number
+        else:
+            (result,) = self._colorize_group(size, [frame], None, 1.0)
+        self._chain = ChainLink(frame.number, gray, result.extras["latent"].float())
+        return result
 
     def _colorize_group(self, size, group, init_latents, strength) -> list[FrameResult]:
         import torch
