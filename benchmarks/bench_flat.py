@@ -71,15 +71,43 @@ def accuracy_run(mx, mode: str, frames: list[dict], sheet: np.ndarray) -> dict:
     for i, frame in enumerate(frames):
         sketch = frame["sketch"]
         result = colorizer.colorize([FrameInput(first + i, sketch, np.ones(sketch.shape[:2], np.float32))])[0]
-        pred = np.rint(result.image * 255).astype(np.uint8)
+        image = result.image
+        pred = image if image.dtype == np.uint8 else np.rint(image * 255).astype(np.uint8)
         score = segment_accuracy(pred, frame["labels"], palette, min_pixels=10)
         accs.append(score["acc"])
         pix.append(score["pix_acc"])
     return {"acc": float(np.mean(accs)), "pix_acc": float(np.mean(pix)), "acc_min": float(np.min(accs))}
 
 
+def _pipeline(paths: list[Path], out: Path, work) -> tuple[float, float]:
+    """The runner's shape: a reader thread prefetching, `work` in this thread, 2 writer threads encoding
+    PNGs (colorframes.io.images, compression 1, atomic). Returns (frames/s wall, CPU ms per frame)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from colorframes.io.images import read_image, write_png_atomic
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=2) as writers:
+        loads = [reader.submit(read_image, p) for p in paths[:2]]
+        writes = []
+        for i, path in enumerate(paths):
+            rgb = loads[i].result().rgb
+            if i + 2 < len(paths):
+                loads.append(reader.submit(read_image, paths[i + 2]))
+            writes.append(writers.submit(write_png_atomic, out / path.name, work(i, rgb), 8))
+        for future in writes:
+            future.result()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return len(paths) / wall, 1000.0 * cpu / len(paths)
+
+
 def speed_run(mx, frames: list[dict], folder: Path) -> dict:
-    """Frames/s: read PNG → colorize (keyframe mode) → write PNG; and the bare read+write floor."""
+    """Frames/s end to end (read PNG → colorize (keyframe mode) → write PNG, threaded as the runner does)
+    next to the same pipeline without colorizing (the PNG read+write floor), plus a per-stage CPU profile
+    (thread CPU time, so other jobs on the machine do not inflate it)."""
+    from colorframes.backends.flat.regions import segment_regions
+    from colorframes.io.images import encode_png, read_image
+
     first = mx.FIRST_FRAME
     src = folder / "in"
     out = folder / "out"
@@ -90,35 +118,45 @@ def speed_run(mx, frames: list[dict], folder: Path) -> dict:
         path = src / f"s.{first + i}.png"
         cv2.imwrite(str(path), cv2.cvtColor(frame["sketch"], cv2.COLOR_RGB2BGR))
         paths.append(path)
-
-    def read(path: Path) -> np.ndarray:
-        return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-    def write(path: Path, rgb: np.ndarray) -> None:
-        cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-
-    t0 = time.perf_counter()
-    for path in paths:
-        write(out / path.name, read(path))
-    floor = len(paths) / (time.perf_counter() - t0)
-
     h, w = frames[0]["sketch"].shape[:2]
-    # The runner's loader reads line art from disk; it is only called for frames not seen yet.
-    colorizer = FlatColorizer(gap_radius=2, lines_layer=False, sketch_loader=lambda n: read(paths[n - first]))
-    colorizer.setup_shot(
-        ShotSetup(
-            name="bench", seed=0, frame_size=(h, w), reference=None, reference_alpha=None, reference_mask=None,
-            keyframes={first: frames[0]["color"]}, first_frame=first,
-        )
-    )  # fmt: skip
-    mask = np.ones((h, w), np.float32)
-    t0 = time.perf_counter()
+
+    def colorizer() -> FlatColorizer:
+        # The runner's loader reads line art from disk; it is only called for frames not seen yet.
+        c = FlatColorizer(gap_radius=2, uint8_output=True, sketch_loader=lambda n: read_image(paths[n - first]).rgb)
+        c.setup_shot(
+            ShotSetup(
+                name="bench", seed=0, frame_size=(h, w), reference=None, reference_alpha=None, reference_mask=None,
+                keyframes={first: frames[0]["color"]}, first_frame=first,
+            )
+        )  # fmt: skip
+        return c
+
+    floor, floor_cpu = _pipeline(paths, out, lambda i, rgb: rgb)
+    c = colorizer()
+    fps, cpu = _pipeline(paths, out, lambda i, rgb: c.colorize([FrameInput(first + i, rgb, None)])[0].image)
+    # Per-stage thread CPU time, serial, in a fresh colorizer.
+    stages = {"read": 0.0, "segment": 0.0, "colorize": 0.0, "encode": 0.0}
+    c = colorizer()
     for i, path in enumerate(paths):
-        sketch = read(path)
-        result = colorizer.colorize([FrameInput(first + i, sketch, mask)])[0]
-        write(out / path.name, np.clip(result.image * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    fps = len(paths) / (time.perf_counter() - t0)
-    return {"fps": fps, "png_floor_fps": floor}
+        t0 = time.thread_time()
+        rgb = read_image(path).rgb
+        t1 = time.thread_time()
+        segment_regions(rgb, 2)
+        t2 = time.thread_time()
+        image = c.colorize([FrameInput(first + i, rgb, None)])[0].image
+        t3 = time.thread_time()
+        encode_png(image)
+        t4 = time.thread_time()
+        for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            stages[key] += 1000.0 * dt / len(paths)
+    stages["assign+paint"] = stages["colorize"] - stages["segment"]
+    return {
+        "fps": fps,
+        "png_floor_fps": floor,
+        "cpu_ms_per_frame": cpu,
+        "floor_cpu_ms_per_frame": floor_cpu,
+        "stage_cpu_ms": {k: round(v, 1) for k, v in stages.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in sizes:
         frames = render_shot(mx, size, n_frames)
-        for mode in ("keyframe", "keyframes-2", "sheet"):
+        for mode in ("keyframe", "keyframes-2", "keyframe-only", "sheet"):
             score = accuracy_run(mx, mode, frames, sheet)
             rows.append({"size": f"{size[0]}x{size[1]}", "mode": mode, "frames": n_frames, **score})
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['size']:>10} {r['mode']:>12} {r['acc']:7.3f} {r['pix_acc']:8.3f} {r['acc_min']:8.3f}")
     print(
         f"end-to-end {speed_size[0]}x{speed_size[1]}: {speed['fps']:.2f} frames/s "
-        f"(PNG read+write floor {speed['png_floor_fps']:.2f} frames/s)"
+        f"(PNG read+write floor {speed['png_floor_fps']:.2f} frames/s); CPU {speed['cpu_ms_per_frame']:.0f} ms/frame "
+        f"(floor {speed['floor_cpu_ms_per_frame']:.0f}); stage CPU ms: {speed['stage_cpu_ms']}"
     )
     result = {
         "benchmark": "flat",

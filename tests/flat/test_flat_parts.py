@@ -93,3 +93,22 @@ def test_benchmark_smoke(tmp_path):
     assert data["smoke"] and {r["mode"] for r in data["accuracy"]} == {"keyframe", "keyframes-2", "sheet"}
     assert data["speed"]["fps"] > 0 and data["speed"]["png_floor_fps"] > 0
     assert "frames/s" in proc.stdout
+
+
+def test_form_descriptors_tell_a_disc_from_a_band():
+    from colorframes.backends.flat.matching import descriptor_cost, descriptors
+    from colorframes.backends.flat.regions import segment_regions
+
+    img = np.full((200, 300, 3), 255, np.uint8)
+    cv2.circle(img, (60, 100), 28, (0, 0, 0), 2)  # a hand
+    cv2.rectangle(img, (120, 90), (250, 112), (0, 0, 0), 2)  # a belt of about the same area
+    cv2.circle(img, (200, 40), 26, (0, 0, 0), 2)  # another disc, elsewhere
+    r = segment_regions(img, 1)
+    disc, band, disc2 = (int(r.labels[y, x]) for x, y in ((60, 100), (185, 101), (200, 40)))
+    d = descriptors(r)
+    assert abs(d[disc, 7]) < 0.1 and abs(d[disc, 6]) < 0.1  # round: no elongation, disc compactness
+    assert d[band, 7] > 0.6  # horizontal band: elongated along x
+    form = lambda a, b: abs(d[a, 6] - d[b, 6]) + np.linalg.norm(d[a, 7:9] - d[b, 7:9])  # noqa: E731
+    assert form(disc, band) > 0.5 > 0.15 > form(disc, disc2)  # scale-free: the two discs agree
+    cost = descriptor_cost(d[[disc]], d[[band, disc2]])[0]
+    assert np.all(np.isfinite(cost)) and cost.shape == (2,)

@@ -1,0 +1,93 @@
+"""The fast paths of the flat backend give the same answers as the plain ones: box-cropped segmentation,
+box-limited overlap counts, packed-colour painting and uint8 output."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from flat_helpers import frame, shot
+
+from colorframes.backends.flat import FlatColorizer, create_colorizer, uint8_safe
+from colorframes.backends.flat.matching import overlap_counts
+from colorframes.backends.flat.regions import fill_regions, line_masks, region_stats, segment_regions
+from colorframes.backends.flat.render import paint
+from colorframes.options import RunOptions
+
+
+def _drawing(size=(140, 220), at=(60, 30)) -> np.ndarray:
+    """A small figure (nested shapes, a thin strip, a gap) placed at `at` (x, y) on white paper."""
+    img = np.full((*size, 3), 255, np.uint8)
+    x, y = at
+    cv2.rectangle(img, (x, y), (x + 70, y + 80), (0, 0, 0), 2, cv2.LINE_AA)
+    cv2.circle(img, (x + 35, y + 30), 15, (0, 0, 0), 2, cv2.LINE_AA)
+    cv2.line(img, (x, y + 55), (x + 70, y + 55), (0, 72, 255), 2)
+    cv2.line(img, (x, y + 59), (x + 70, y + 59), (0, 0, 0), 2)
+    img[y + 20 : y + 23, x + 68 : x + 73] = 255  # a 3-px gap in the right edge
+    return img
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    pairs = np.unique(a.astype(np.int64) * (int(b.max()) + 1) + b)
+    return pairs.size == np.unique(a).size == np.unique(b).size
+
+
+@pytest.mark.parametrize("at", [(60, 30), (0, 0), (150, 59)])  # middle, touching the top-left, bottom-right
+@pytest.mark.parametrize("gap_radius", [0, 2])
+def test_cropped_segmentation_equals_whole_frame(at, gap_radius):
+    sketch = _drawing(at=at)
+    fast = segment_regions(sketch, gap_radius)
+    lines, _, _ = line_masks(sketch)
+    labels, n = fill_regions(lines, gap_radius)
+    whole = region_stats(labels, lines, n)
+    assert fast.count == whole.count and fast.labels.shape == whole.labels.shape
+    assert _same_partition(fast.labels, whole.labels)
+    assert np.array_equal(fast.labels == 0, lines)
+    order = np.argsort(fast.area[1:]), np.argsort(whole.area[1:])
+    assert np.array_equal(fast.area[1:][order[0]], whole.area[1:][order[1]])  # areas exact
+    paper_fast, paper_whole = int(fast.labels[-1, 0]), int(whole.labels[-1, 0])
+    assert fast.border[paper_fast] and whole.border[paper_whole]
+    assert np.allclose(fast.centroid[paper_fast], whole.centroid[paper_whole], atol=1.0)
+    assert np.allclose(np.sqrt(fast.spread[paper_fast, :2]), np.sqrt(whole.spread[paper_whole, :2]), atol=1.0)
+
+
+def test_overlap_counts_with_boxes_equal_plain_counts():
+    a = segment_regions(_drawing(at=(40, 30)), 2)
+    b = segment_regions(_drawing(at=(52, 34)), 2)
+    assert a.box is not None and b.box is not None
+    for shift in [(12, 4), (0, 0), (-5, 3)]:
+        plain = overlap_counts(a.labels, a.count, b.labels, b.count, shift)
+        boxed = overlap_counts(
+            a.labels, a.count, b.labels, b.count, shift, src_box=a.box, src_outside=a.outside,
+            dst_box=b.box, dst_outside=b.outside,
+        )  # fmt: skip
+        # Same counts up to the subsampling grid (the paper-paper pair is filled in from the window size).
+        assert np.allclose(boxed, plain, rtol=0.03, atol=8), shift
+        assert boxed[a.outside, b.outside] > 0.9 * plain[a.outside, b.outside]
+
+
+def test_paint_paths_agree_and_restore_lines():
+    sketch = _drawing()
+    r = segment_regions(sketch, 2)
+    colors = np.random.default_rng(0).integers(0, 256, (r.count + 1, 3)).astype(np.uint8)
+    plain = paint(r.labels, colors, sketch, r.line_mask, as_uint8=True)
+    boxed = paint(r.labels, colors, sketch, r.line_mask, r.box, r.outside, as_uint8=True)
+    assert np.array_equal(plain, boxed) and plain.dtype == np.uint8
+    assert np.array_equal(plain[r.line_mask], sketch[r.line_mask])
+    assert np.array_equal(plain[~r.line_mask], colors[r.labels][~r.line_mask])
+    as_float = paint(r.labels, colors, sketch, r.line_mask, r.box, r.outside)
+    assert as_float.dtype == np.float32
+    assert np.array_equal(np.rint(as_float * 255).astype(np.uint8), plain)
+
+
+def test_uint8_output_only_when_nothing_downstream_needs_floats(walk):
+    assert uint8_safe(RunOptions()) and create_colorizer(RunOptions()).uint8_output
+    for risky in ({"flatten": True}, {"keep_lines": True}, {"alpha": True}, {"background": "plate.png"}):
+        assert not uint8_safe(RunOptions(**risky)), risky
+    outs = []
+    for u8 in (False, True):
+        c = FlatColorizer(gap_radius=2, uint8_output=u8)
+        c.setup_shot(shot((540, 960), keyframes={1001: walk[0]["color"]}, first_frame=1001))
+        outs.append(c.colorize([frame(1002, walk[1]["sketch"])])[0].image)
+    assert outs[0].dtype == np.float32 and outs[1].dtype == np.uint8
+    assert np.array_equal(np.rint(outs[0] * 255).astype(np.uint8), outs[1])
