@@ -68,6 +68,8 @@ class RunOptions:
     compile: bool = False
     offload: bool = False
     vae_slicing: bool = True
+    # VAE decode precision: fp32 (the official app's default) or same (follow --dtype).
+    vae_dtype: str = "fp32"
     # --- consistency -------------------------------------------------------------------------
     seed: int | None = None
     consistency: str = "seed"
@@ -134,6 +136,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "consistency": CONSISTENCY,
     "scheduler": SCHEDULERS,
     "background_fit": ("error", "pad"),
+    "vae_dtype": ("fp32", "same"),
 }
 
 FIELD_NAMES = tuple(f.name for f in fields(RunOptions))

@@ -109,6 +109,9 @@ def run(
     vae_slicing: Annotated[
         bool | None, _opt("--vae-slicing/--no-vae-slicing", help="Decode one frame at a time.", panel=PERF)
     ] = None,
+    vae_dtype: Annotated[
+        str | None, _opt("--vae-dtype", help="VAE decode precision: fp32 | same (as --dtype).", panel=PERF)
+    ] = None,
     # consistency
     seed: Annotated[
         int | None, _opt("--seed", help="Shot seed (default: derived from the shot name).", panel=CONS)
