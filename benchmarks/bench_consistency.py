@@ -17,7 +17,6 @@ Prints a table and writes benchmarks/results/bench_consistency.json (or --output
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import platform
 import sys
@@ -34,15 +33,10 @@ from colorframes.metrics import evaluate
 from colorframes.options import CONSISTENCY, RunOptions
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import load_make_example  # noqa: E402
+
 METRICS = ["warping_error", "tc", "line_fidelity", "seg_acc", "seg_pix_acc"]
-
-
-def load_make_example():
-    spec = importlib.util.spec_from_file_location("make_example", ROOT / "examples" / "make_example.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_example"] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
 
 
 def noisy_take(shot: dict, out: Path) -> Path:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import json
 import os
 import platform
@@ -29,16 +28,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import load_make_example  # noqa: E402
+
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "cpu.json"
 RSS_GROWTH_GOAL = 1.10  # peak RSS of the long shot / the short shot
-
-
-def load_make_example():
-    spec = importlib.util.spec_from_file_location("make_example", ROOT / "examples" / "make_example.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_example"] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_shot(folder: Path, n_frames: int, size: tuple[int, int], distinct: int | None = None) -> Path:

@@ -15,7 +15,6 @@ benchmarks/results/masks.json (or --output).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -30,16 +29,11 @@ from colorframes.masks.reference import classical_reference_mask, dilate_max
 from colorframes.masks.util import iou
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import load_make_example  # noqa: E402
+
 TARGET_IOU = 0.95
 TARGET_FPS = 20.0
-
-
-def load_make_example():
-    spec = importlib.util.spec_from_file_location("make_example", ROOT / "examples" / "make_example.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_example"] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
 
 
 def cut_gaps(sketch: np.ndarray, truth: np.ndarray, rng: np.random.Generator, n: int, radius: int) -> np.ndarray:

@@ -8,7 +8,7 @@ Heavy imports (cv2, imageio_ffmpeg) happen inside functions.
 from .harmonize import Harmonized, RegionRefiner, harmonize
 from .plates import PlateSource
 from .process import process_frames
-from .process_export import write_png_atomic, write_process_mp4, write_process_png
+from .process_export import write_process_mp4, write_process_png
 from .stage import BackgroundStage, ProcessStage
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "RegionRefiner",
     "harmonize",
     "process_frames",
-    "write_png_atomic",
     "write_process_mp4",
     "write_process_png",
 ]

@@ -31,8 +31,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import FrameError
+from ..metrics.color import lab_to_srgb, srgb_to_lab
 from .edges import dilate, guided_filter, line_weight, sketch_grey
-from .lab import lab_to_rgb, rgb_to_lab
 
 REGIONS = ("band", "plate")
 MIN_PIXELS = 16  # fewer figure / band pixels than this: statistics are meaningless, skip or fall back
@@ -67,7 +67,7 @@ def default_band(size: tuple[int, int]) -> int:
 def lab_stats(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel Lab mean and std (3,) of RGB pixels (N, 3); large sets use an even subsample."""
     step = max(1, len(rgb) // STATS_SAMPLE)
-    lab = rgb_to_lab(rgb[::step])  # (n, 3)
+    lab = srgb_to_lab(rgb[::step])  # (n, 3)
     return lab.mean(axis=0), lab.std(axis=0)
 
 
@@ -117,10 +117,10 @@ def transfer_statistics(
     scale = np.clip(target_std / np.maximum(std, 1e-6), 1.0 / max_std_ratio, max_std_ratio)  # (3,)
     moving = weight > 0.0
     out = figure.astype(np.float32, copy=True)
-    lab = rgb_to_lab(figure[moving])  # (N, 3) float64
+    lab = srgb_to_lab(figure[moving])  # (N, 3) float64
     moved = (lab - mean) * scale + target_mean
     lab += weight[moving][:, None] * (moved - lab)
-    out[moving] = np.clip(lab_to_rgb(lab), 0.0, 1.0)
+    out[moving] = lab_to_srgb(lab)
     return out, {"figure_mean": mean.tolist(), "figure_std": std.tolist(), "scale": scale.tolist()}
 
 

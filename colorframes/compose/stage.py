@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from ..io.images import write_png_atomic
 from .harmonize import Harmonized, RegionRefiner, harmonize
 from .plates import PlateSource
 from .process import process_frames
-from .process_export import write_png_atomic, write_process_mp4, write_process_png
+from .process_export import write_process_mp4, write_process_png
 
 LAYERS_DIR = "layers"
 PROCESS_DIR = "process"
@@ -65,7 +66,10 @@ class BackgroundStage:
     @staticmethod
     def write_layer(result: Harmonized, shot_dir: str | os.PathLike, stem: str, bit_depth: int = 8) -> Path:
         """Write the RGBA figure layer to `shot_dir/layers/<stem>.png`."""
-        return write_png_atomic(result.layer, Path(shot_dir) / LAYERS_DIR / f"{stem}.png", bit_depth)
+        path = Path(shot_dir) / LAYERS_DIR / f"{stem}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_png_atomic(path, result.layer, bit_depth)
+        return path
 
 
 @dataclass

@@ -98,7 +98,7 @@ def write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float, crf: int = 1
                     codec="libx264",
                     pix_fmt_in="rgb24",
                     pix_fmt_out="yuv420p",
-                    output_params=["-crf", str(crf), "-f", "mp4"],
+                    output_params=["-crf", str(crf), "-movflags", "+faststart", "-f", "mp4"],
                     macro_block_size=1,  # never let imageio rescale
                     ffmpeg_log_level="error",
                 )

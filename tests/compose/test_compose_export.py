@@ -4,13 +4,10 @@ import numpy as np
 import pytest
 
 from colorframes.compose.process import process_frames
-from colorframes.compose.process_export import (
-    pad_even,
-    write_png_atomic,
-    write_process_mp4,
-    write_process_png,
-)
+from colorframes.compose.process_export import write_process_mp4, write_process_png
 from colorframes.errors import FrameError
+from colorframes.io.images import write_png_atomic
+from colorframes.io.video import even_pad
 
 
 def ramp(n: int, size=(31, 33)) -> list[np.ndarray]:
@@ -45,7 +42,8 @@ def test_rgba_layer_png_keeps_straight_alpha(tmp_path):
     layer = np.zeros((4, 6, 4), np.float32)
     layer[..., 0] = 1.0
     layer[..., 3] = np.linspace(0, 1, 6)[None, :]
-    path = write_png_atomic(layer, tmp_path / "layers" / "a.png")
+    path = tmp_path / "a.png"
+    write_png_atomic(path, layer)
     back = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     assert back.shape == (4, 6, 4)
     assert np.all(back[..., 2] == 255) and np.all(back[..., 0] == 0)  # red in BGRA
@@ -67,14 +65,14 @@ def test_mp4_round_trip_frame_count_and_even_padding(tmp_path):
 
 def test_mp4_refuses_mixed_sizes_and_leaves_nothing(tmp_path):
     frames = ramp(2) + ramp(1, size=(20, 20))
-    with pytest.raises(FrameError, match="differ in size"):
+    with pytest.raises(FrameError, match="differs from"):
         write_process_mp4(frames, tmp_path / "bad.mp4")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_pad_even_replicates_edges():
     image = np.arange(3 * 5 * 3, dtype=np.float32).reshape(3, 5, 3)
-    padded = pad_even(image)
+    padded = even_pad(image)
     assert padded.shape == (4, 6, 3)
     assert np.array_equal(padded[:3, :5], image)
     assert np.array_equal(padded[3, :5], image[2]) and np.array_equal(padded[:3, 5], image[:, 4])
