@@ -29,6 +29,7 @@ __all__ = [
     "RunOptions",
     "RunSummary",
     "evaluate",
+    "find_shots",
     "inspect",
     "resolve_options",
     "review",
@@ -99,22 +100,32 @@ def inspect(inputs: list[str], reference: str | None = None, options: RunOptions
     return {"shots": shots, "warnings": warnings}
 
 
-def review_shot(shot_dir: str, sketches: str | None = None, callback: Callable[[dict[str, Any]], None] | None = None):
+def review_shot(
+    shot_dir: str,
+    sketches: str | None = None,
+    callback: Callable[[dict[str, Any]], None] | None = None,
+    open: bool = False,
+):
     """Contact sheet + HTML report for one shot output folder (see `colorframes.review.build_review`)."""
     from pathlib import Path
 
     from .review import build_review
 
-    return build_review(Path(shot_dir), sketches, progress=callback)
+    return build_review(Path(shot_dir), sketches, open=open, progress=callback)
+
+
+def find_shots(out: str) -> list:
+    """Every shot folder under `out` holding a `colorframes.json` (InputError when there is none)."""
+    from pathlib import Path
+
+    from .review import find_shots as _find_shots
+
+    return _find_shots(Path(out))
 
 
 def review(out: str, sketches: str | None = None, callback: Callable[[dict[str, Any]], None] | None = None) -> list:
     """Review every shot folder under `out` that holds a `colorframes.json`."""
-    from pathlib import Path
-
-    from .review import find_shots
-
-    return [review_shot(str(shot), sketches, callback) for shot in find_shots(Path(out))]
+    return [review_shot(str(shot), sketches, callback) for shot in find_shots(out)]
 
 
 def segment(

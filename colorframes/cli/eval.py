@@ -84,11 +84,11 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout (inf/nan as null)."),
     ) -> None:
-        from ..metrics import evaluate
+        from ..api import evaluate
 
         wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
         try:
-            result = evaluate(pred, gt, sketch, ref, wanted, line_tolerance=line_tolerance)
+            result = evaluate(pred, gt, sketch, ref, metrics=wanted, line_tolerance=line_tolerance)
         except FrameError as exc:  # an unreadable frame is a bad input here: nothing is written
             fail(InputError(str(exc)))
         except ColorframesError as exc:

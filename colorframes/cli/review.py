@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         Every folder under OUT with a colorframes.json is reviewed. Thumbnails are cached in
         review/thumbs/ and reused while newer than their source.
         """
-        from ..review import build_review, find_shots
+        from ..api import find_shots, review_shot
 
         try:
             shots = find_shots(out)
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
             if sketches is not None:
                 source = sketches / shot_dir.name if (sketches / shot_dir.name).is_dir() else sketches
             try:
-                result = build_review(shot_dir, source, open=open_)
+                result = review_shot(shot_dir, source, open=open_)
             except ColorframesError as exc:
                 err(f"error: {exc}")
                 errors += 1

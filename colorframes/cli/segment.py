@@ -43,8 +43,8 @@ def register(app: typer.Typer) -> None:
         Without mask model weights the classical mask is used (a note says how to get the models);
         asking for a model explicitly whose weights are missing exits 3.
         """
-        from ..masks.segment import segment as run_segment
-        from ..options import resolve_options
+        from ..api import resolve_options
+        from ..api import segment as run_segment
 
         flags = {"mask_model": mask_model, "frames": frames, "start_frame": start_frame, "device": device}
         if threshold is not None and not 0.0 <= threshold <= 1.0:
