@@ -65,15 +65,21 @@ def _run(backend, frames, seed=5):
     return backend.colorize(frames)
 
 
-def test_outputs_are_frame_sized_float_rgb(backends):
+def test_outputs_are_frame_sized_rgb_uint8_for_8_bit_float_for_16_bit(backends):
+    from colorframes.backends.diffusion import create_colorizer
+    from colorframes.io.images import to_uint
+
     backend = backends["fig2fig"]
     assert isinstance(backend, Colorizer)
     results = _run(backend, _frames())
     assert [r.number for r in results] == [1001, 1002, 1003]
     for r in results:
-        assert r.image.shape == (*FRAME, 3) and r.image.dtype == np.float32
-        assert r.image.min() >= 0.0 and r.image.max() <= 1.0 and r.image.std() > 0
+        assert r.image.shape == (*FRAME, 3) and r.image.dtype == np.uint8 and r.image.std() > 0
         assert tuple(r.extras["latent"].shape) == (4, 8, 8)  # canvas 64x64 -> latent 8x8
+    floats = _run(create_colorizer(_opts(mode="fig2fig", bit_depth=16)), _frames())
+    for f, q in zip(floats, results, strict=True):
+        assert f.image.dtype == np.float32 and f.image.min() >= 0.0 and f.image.max() <= 1.0
+        np.testing.assert_array_equal(to_uint(f.image, 8), q.image)  # device quantisation == the PNG writer's
 
 
 def test_same_seed_same_pixels_and_seed_matters(backends):

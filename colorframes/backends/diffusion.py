@@ -1,9 +1,14 @@
 """The diffusion backend: ColorizeDiffusion v1.5 behind the `Colorizer` interface (+ `tiny-random`).
 
 `setup_shot` does every per-shot computation once (reference and background tokens, the mode's context,
-the null context, the shared CPU noise, the sketch-null hints); `colorize` only encodes the frames'
+the null context, the shared CPU noise, the sketch-null hints; the cross-attention K/V follow at the
+first frame), then parks the reference encoders off the GPU; `colorize` only encodes the frames'
 sketches and samples. On the CPU every frame gets its own UNet call (all guidance branches still in one
 call), so a frame's pixels are bit-identical whatever the batch size, shard or worker.
+
+--consistency latent chains frames inside fixed, frame-number-anchored segments (pipeline/latent_chain),
+reading frames outside a worker's shard through `ShotSetup.sketch_loader`, so shards render what a whole
+run does. Anchor attention (pipeline/anchor) is measured by the benchmark only: it did not lower flicker.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ import numpy as np
 from ..errors import FrameError, InputError
 from ..options import RunOptions
 from .base import FrameInput, FrameResult, ShotSetup
+
+# --consistency latent: restart the chain every N frames from the shot's first frame (proposed option
+# `latent_chain`; shards recompute at most N - 1 frames to seed their chains).
+DEFAULT_LATENT_CHAIN = 8
 
 
 class DiffusionColorizer:
@@ -31,10 +40,12 @@ class DiffusionColorizer:
         model_id: str,
         sha256: str | None,
         warnings: list[str] | None = None,
+        anchor_attention: bool = False,
     ) -> None:
         import torch
 
         from ..models.modes import resolve_flags
+        from ..pipeline.acceleration import compiled, use_channels_last
         from ..pipeline.pipeline import ColorizePipeline
         from ..pipeline.schedulers import make_scheduler
 
@@ -53,11 +64,10 @@ class DiffusionColorizer:
         vae_dtype = dtype if getattr(opts, "vae_dtype", "fp32") == "same" else torch.float32
         if {p.dtype for p in model.parameters()} != {torch.float32} or dtype != torch.float32:
             model.set_precision(dtype, vae_dtype=vae_dtype)
-        self._set_attention(model, opts.attention)
+        self._set_attention(model, opts.attention, device)
         model.to(device)
         self.model = model
-        if opts.compile:
-            self._compile(model)
+        channels_last = use_channels_last(model, device)
         prediction = getattr(getattr(model, "config", None), "prediction_type", "epsilon")
         scheduler = make_scheduler(
             opts.scheduler, prediction_type=prediction, karras=opts.karras, warnings=self.warnings
@@ -68,63 +78,64 @@ class DiffusionColorizer:
             vae_dtype=vae_dtype,
             vae_slicing=opts.vae_slicing,
             frame_chunk=1 if device.type == "cpu" else None,
+            channels_last=channels_last,
         )
+        if opts.compile:
+            self.pipeline.predict_noise = compiled(model.predict_noise, device, self.warnings)
+        # 8-bit PNGs: quantise on the device; 16-bit and --alpha outputs stay float.
+        self.uint8_output = opts.bit_depth == 8 and not opts.alpha
+        self.chain_every = int(getattr(opts, "latent_chain", DEFAULT_LATENT_CHAIN))
         self.shot: ShotSetup | None = None
         self._conditioning = None
         self._noise = None
         self._canvas: tuple[int, int] | None = None
         self._warned_mask = False
-        self._chain = None  # --consistency latent: the last rendered frame of this worker
+        self._chain = None  # --consistency latent: LatentChain of the current shot
+        self._anchor = None  # --consistency anchor: (anchor frame number, AnchorInjector, its FrameResult)
+        self._mask_provider = None
+        # Attention injection from the shot's first frame is implemented (pipeline/anchor.py) but did not
+        # lower the warping error on the moving test shot (benchmarks/bench_diffusion.py), so
+        # --consistency anchor falls back to seed unless a caller (the benchmark) asks for it.
+        self.anchor_attention = anchor_attention and opts.consistency == "anchor"
+        if opts.consistency == "anchor" and not anchor_attention:
+            self.warnings.append(
+                "--consistency anchor: attention injection did not lower flicker in our measurements "
+                "(benchmarks/bench_diffusion.py); using seed"
+            )
 
     # --- setup ----------------------------------------------------------------------------------
 
-    def _set_attention(self, model: Any, attention: str) -> None:
+    def _set_attention(self, model: Any, attention: str, device: Any) -> None:
+        """Always sets the kernel (a reused model goes back to sdpa); xformers needs CUDA and the package."""
+        if attention == "xformers" and device.type != "cuda":
+            self.warnings.append("--attention xformers needs a CUDA device; using sdpa")
+            attention = "sdpa"
         try:
             model.set_attention(attention)
         except ImportError:
             self.warnings.append(f"--attention {attention}: xformers is not installed; using sdpa")
-
-    def _compile(self, model: Any) -> None:
-        import torch
-
-        eager = model.predict_noise
-        compiled = torch.compile(eager, dynamic=False)
-        state = {"fn": compiled}
-
-        def predict_noise(*args: Any, **kwargs: Any):
-            try:
-                return state["fn"](*args, **kwargs)
-            except Exception as exc:  # compile backends missing (no C++ toolchain, old GPU, ...)
-                if state["fn"] is eager:
-                    raise
-                self.warnings.append(f"--compile failed ({type(exc).__name__}); running eager")
-                state["fn"] = eager
-                return eager(*args, **kwargs)
-
-        model.predict_noise = predict_noise
+            model.set_attention("sdpa")
 
     def _park(self, names: tuple[str, ...], device: Any) -> None:
         """--offload: move per-stage submodules between the GPU and the CPU."""
-        if not self.offload:
-            return
-        import torch
+        if self.offload:
+            from ..pipeline.acceleration import move
 
-        for name in names:
-            getattr(self.model, name).to(device)
-        if device == "cpu":
-            torch.cuda.empty_cache()
+            move(self.model, names, device)
 
     def setup_shot(self, shot: ShotSetup) -> None:
         """Per-shot work, once: reference/background tokens, the context, the shared noise."""
         import torch
 
+        from ..pipeline.acceleration import move
         from ..pipeline.conditioning import prepare_conditioning
         from ..pipeline.noise import shot_noise
         from ..pipeline.preprocess import image_to_tensor, reference_mask_to_tensor, working_size
 
         opts = self.opts
         encoders = ("image_encoder", "bg_transformer", "thresh_embedder")
-        self._park(encoders, self.device)
+        if self.device.type == "cuda":  # parked on the CPU after the previous shot's setup
+            move(self.model, encoders, self.device)
         self._park(("vae",), "cpu")
         reference = image_to_tensor(shot.reference) if shot.reference is not None else None
         ref_mask = shot.reference_mask if shot.reference_mask is not None else shot.reference_alpha
@@ -151,12 +162,12 @@ class DiffusionColorizer:
             ts_s=opts.sketch_threshold,
             ts_r=opts.ref_threshold,
         )
-        self._park(encoders, "cpu")
+        if self.device.type == "cuda":  # only needed again at the next shot: free their VRAM for the UNet
+            move(self.model, encoders, "cpu")
         self._park(("vae",), self.device)
         self.shot = shot
         self._chain = None
-        if opts.consistency == "anchor":
-            self.warnings.append("--consistency anchor is not implemented by the diffusion backend; using seed")
+        self._anchor = None
         size = shot.frame_size if min(shot.frame_size) > 0 else None
         self._canvas = working_size(size, opts.resolution) if size else None
         self._noise = None
@@ -182,35 +193,93 @@ class DiffusionColorizer:
         if self.shot is None or self._conditioning is None:
             raise InputError("setup_shot must run before colorize")
         if self.opts.consistency == "latent" and init_latents is None:
-            return [self._colorize_chained(f) for f in frames]  # sequential: each needs the last
+            chain = self._latent_chain()
+            return [chain.colorize(f) for f in frames]  # sequential: each needs the last
+        anchor = self._anchor_injector() if self.anchor_attention else None
         groups: dict[tuple[int, int], list[FrameInput]] = {}
-        for frame in frames:
-            groups.setdefault(frame.sketch.shape[:2], []).append(frame)
         by_number = {}
+        for frame in frames:
+            if anchor is not None and frame.number == anchor[0]:
+                by_number[frame.number] = _copy_result(anchor[2])  # the anchor render itself
+            else:
+                groups.setdefault(frame.sketch.shape[:2], []).append(frame)
         for size, group in groups.items():
-            for result in self._colorize_group(size, group, init_latents, strength):
+            injector = anchor[1] if anchor is not None and anchor[3] == size else None
+            for result in self._colorize_group(size, group, init_latents, strength, injector):
                 by_number[result.number] = result
         return [by_number[f.number] for f in frames]
 
-    def _colorize_chained(self, frame: FrameInput) -> FrameResult:
-        """--consistency latent: start from the previous frame's warped latent when it is adjacent."""
-        from ..pipeline.latent_chain import ChainLink, sketch_gray, warp_latent
+    # --- consistency ----------------------------------------------------------------------------
+
+    def _frame_input(self, number: int, sketch: np.ndarray) -> FrameInput:
+        """A frame outside this batch (chain seeding, anchor) with the mask the runner would compute."""
+        return FrameInput(number=number, sketch=sketch, mask=self._mask_for(number, sketch))
+
+    def _mask_for(self, number: int, sketch: np.ndarray) -> np.ndarray | None:
+        if not self.needs_masks:
+            return None
+        loader = getattr(self.shot, "mask_loader", None)  # proposed ShotSetup field
+        if loader is not None:
+            return loader(number)
+        if self._mask_provider is None:  # the runner's provider, rebuilt from the same options
+            from ..masks import create_mask_provider
+
+            self._mask_provider, _ = create_mask_provider(self.opts)
+        return self._mask_provider.sketch_mask(sketch)
+
+    def _sketch_gray(self, sketch: np.ndarray) -> np.ndarray:
+        from ..pipeline.latent_chain import sketch_gray
         from ..pipeline.preprocess import letterbox, sketch_to_tensor, working_size
 
-        size = frame.sketch.shape[:2]
+        size = sketch.shape[:2]
         canvas = self._canvas or working_size(size, self.opts.resolution)
-        gray = sketch_gray(sketch_to_tensor([frame.sketch], letterbox(size, canvas))[0])
-        link = self._chain
-        if link is not None and link.number == frame.number - 1 and link.sketch_gray.shape == gray.shape:
-            init = warp_latent(link, gray)  # (1, 4, h, w)
-            (result,) = self._colorize_group(size, [frame], init, self.opts.latent_strength)
-            result.extras["chained_from"] = link.number
-        else:
-            (result,) = self._colorize_group(size, [frame], None, 1.0)
-        self._chain = ChainLink(frame.number, gray, result.extras["latent"].float())
-        return result
+        return sketch_gray(sketch_to_tensor([sketch], letterbox(size, canvas))[0])
 
-    def _colorize_group(self, size, group, init_latents, strength) -> list[FrameResult]:
+    def _latent_chain(self):
+        """--consistency latent: this shot's chain (segments of `latent_chain` frames from the first)."""
+        from ..pipeline.latent_chain import LatentChain
+
+        if self._chain is None:
+            shot = self.shot
+
+            def render(frame: FrameInput, init: Any, strength: float) -> FrameResult:
+                (result,) = self._colorize_group(frame.sketch.shape[:2], [frame], init, strength)
+                return result
+
+            self._chain = LatentChain(
+                first_frame=shot.first_frame,
+                every=self.chain_every,
+                strength=self.opts.latent_strength,
+                render=render,
+                gray=self._sketch_gray,
+                load=shot.sketch_loader,
+                make_input=self._frame_input,
+            )
+        return self._chain
+
+    def _anchor_injector(self):
+        """Anchor attention: render the shot's first frame once, recording its attn1 K/V per step.
+
+        Returns (anchor number, AnchorInjector, anchor FrameResult, anchor frame size) or None (then
+        frames render as with --consistency seed, announced once)."""
+        from ..pipeline.anchor import AnchorInjector, AnchorRecorder
+
+        if self._anchor is None:
+            shot = self.shot
+            sketch = shot.sketch_loader(shot.first_frame) if shot.sketch_loader is not None else None
+            if sketch is None:
+                self.warnings.append(
+                    f"{shot.name}: --consistency anchor cannot read the first frame {shot.first_frame}; using seed"
+                )
+                self._anchor = False
+            else:
+                recorder = AnchorRecorder()
+                frame = self._frame_input(shot.first_frame, sketch)
+                (result,) = self._colorize_group(sketch.shape[:2], [frame], None, 1.0, recorder)
+                self._anchor = (shot.first_frame, AnchorInjector(recorder.steps), result, sketch.shape[:2])
+        return self._anchor or None
+
+    def _colorize_group(self, size, group, init_latents, strength, anchor=None) -> list[FrameResult]:
         import torch
 
         from ..pipeline.noise import shot_noise
@@ -230,7 +299,7 @@ class DiffusionColorizer:
         for f in group:
             if f.sketch.ndim != 3 or f.sketch.shape[2] != 3 or f.sketch.dtype != np.uint8:
                 raise FrameError(f"frame {f.number}: expected (H, W, 3) uint8 line art, got {f.sketch.shape}")
-        sketch = sketch_to_tensor([f.sketch for f in group], box)  # (B, 3, Hc, Wc)
+        sketch = sketch_to_tensor([f.sketch for f in group], box, self.device)  # (B, 3, Hc, Wc)
         mask = None
         if self.needs_masks:
             masks = []
@@ -242,7 +311,7 @@ class DiffusionColorizer:
                     masks.append(np.ones(size, np.float32))
                 else:
                     masks.append(f.mask)
-            mask = mask_to_latent(masks, box)  # (B, 1, h, w)
+            mask = mask_to_latent(masks, box, self.device)  # (B, 1, h, w)
         try:
             out = self.pipeline(
                 sketch,
@@ -257,6 +326,7 @@ class DiffusionColorizer:
                 init_latents=init_latents,
                 strength=strength,
                 num_intermediates=opts.process,
+                anchor=anchor,
             )
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
@@ -264,7 +334,7 @@ class DiffusionColorizer:
                 f"GPU out of memory at {self._canvas[1]}x{self._canvas[0]} with batch {len(group)}; "
                 "lower --batch-size or --resolution, or use --offload / --dtype fp16"
             ) from None
-        images = tensor_to_frames(out.images, box)
+        images = tensor_to_frames(out.images, box, uint8=self.uint8_output)
         steps = [tensor_to_frames(x, box) for x in out.intermediates]  # per step: B frames
         results = []
         for i, f in enumerate(group):
@@ -285,6 +355,10 @@ class DiffusionColorizer:
             "mode_flags": {"fg_lora": self.fg_lora, "bg_lora": self.bg_lora},
             "scheduler": type(self.pipeline.scheduler).__name__,
         }
+
+
+def _copy_result(result: FrameResult) -> FrameResult:
+    return FrameResult(number=result.number, image=result.image.copy(), extras=dict(result.extras))
 
 
 def create_colorizer(opts: RunOptions) -> DiffusionColorizer:

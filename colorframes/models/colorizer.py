@@ -19,7 +19,13 @@ from .config import ColorizerConfig
 from .modes import layout_context, uses_mask
 from .reference_encoder import ReferenceEncoder
 from .sketch_encoder import SketchEncoder
-from .split_attention import SplitAttentionInputs, level_scale_factors, set_attention_backend
+from .split_attention import (
+    ContextKV,
+    SplitAttentionInputs,
+    SplitCrossAttnProcessor,
+    level_scale_factors,
+    set_attention_backend,
+)
 from .thresh_embedder import ThresholdEmbedder
 from .unet import build_unet, hinted_unet_forward
 
@@ -141,6 +147,24 @@ class SplitColorizer(nn.Module):
         return layout_context(ref_tokens, bg_tokens, e_s, fg_lora=fg_lora, bg_lora=bg_lora)
 
     # --- denoising -------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def context_kv(self, context: torch.Tensor, *, fg_lora: bool, bg_lora: bool) -> ContextKV:
+        """Every attn2's keys/values of a (1, N, C) shot context and of its all-zero null context, once.
+
+        The null entry is None (exactly zero, skipped at run time) when to_k and to_v have no bias: the
+        LoRA deltas have none either, so zero tokens project to exactly zero keys and values."""
+        context = context.to(device=self.device, dtype=self.unet_dtype)
+        null = torch.zeros_like(context)
+        kv, null_kv = {}, {}
+        for name, proc in self.unet.attn_processors.items():
+            if not isinstance(proc, SplitCrossAttnProcessor):
+                continue
+            attn = self.unet.get_submodule(name.rsplit(".", 1)[0])
+            kv[name] = proc.project_context(attn, context, fg_lora=fg_lora, bg_lora=bg_lora)
+            zero = attn.to_k.bias is None and attn.to_v.bias is None
+            null_kv[name] = None if zero else proc.project_context(attn, null, fg_lora=fg_lora, bg_lora=bg_lora)
+        return ContextKV(kv, null_kv, split=uses_mask(fg_lora, bg_lora))
+
     def split_inputs(
         self, mask: torch.Tensor, batch: int, *, fg_lora: bool, bg_lora: bool, ts_s: float
     ) -> SplitAttentionInputs:
@@ -175,10 +199,14 @@ class SplitColorizer(nn.Module):
         fg_lora: bool,
         bg_lora: bool,
         ts_s: float,
+        context_kv: ContextKV | None = None,
+        anchor=None,
     ) -> torch.Tensor:
         """One UNet call: (B, 4, h, w) -> (B, 4, h, w) eps (or v), in `sample`'s dtype.
 
-        mask: latent-resolution (B|1, 1, h, w) soft sketch mask; ignored (may be None) for vanilla."""
+        mask: latent-resolution (B|1, 1, h, w) soft sketch mask; ignored (may be None) for vanilla.
+        context_kv: the shot's precomputed attn2 keys/values (`context_kv()` + the batch's branch layout);
+        then `context` only supplies its shape. anchor: attn1 K/V exchange (--consistency anchor)."""
         dtype = self.unet_dtype
         split = None
         if uses_mask(fg_lora, bg_lora):
@@ -200,7 +228,7 @@ class SplitColorizer(nn.Module):
             timestep,
             context.to(device=self.device, dtype=dtype),
             hints,
-            cross_attention_kwargs={"split": split},
+            cross_attention_kwargs={"split": split, "context_kv": context_kv, "anchor": anchor},
         )
         return out.to(sample.dtype)
 

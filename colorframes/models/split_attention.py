@@ -36,6 +36,28 @@ class SplitAttentionInputs:
     select: dict[float, torch.Tensor]
 
 
+@dataclass
+class ContextKV:
+    """Cross-attention keys/values of one shot's context, per attn2, computed once per shot.
+
+    The context is fixed for a whole shot, so to_k / to_v (+ the fg/bg LoRA deltas) of every attn2 are
+    projected once (batch 1) instead of at every step for every frame and branch. `kv[name]` is (k, v)
+    for plain cross-attention or (k_fg, v_fg, k_bg, v_bg) for split attention, each (1, N', inner).
+    `null_kv[name]` is the same for the all-zero reference-null context, or None when it is exactly zero
+    (no to_k / to_v bias, as in SD2.1): then softmax sees identical zero keys, the output is the mean of
+    zero values, i.e. exactly 0, and attn2 returns to_out's bias for those rows without any attention.
+    `branches` says, per block of the UNet batch (CFG branch order), whether it runs the null context.
+    """
+
+    kv: dict[str, tuple[torch.Tensor, ...]]
+    null_kv: dict[str, tuple[torch.Tensor, ...] | None]
+    split: bool
+    branches: tuple[bool, ...] = (False,)
+
+    def for_branches(self, branches: tuple[bool, ...]) -> ContextKV:
+        return ContextKV(self.kv, self.null_kv, self.split, tuple(branches))
+
+
 def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int, backend: str = "sdpa") -> torch.Tensor:
     """(B, Lq, H*D), (B, Lk, H*D) x2 -> (B, Lq, H*D) multi-head softmax attention, scale 1/sqrt(D)."""
     b, lq, inner = q.shape
@@ -70,10 +92,16 @@ class SplitLoRA(nn.Module):
 
 
 class SelfAttnProcessor:
-    """attn1 processor: plain self-attention that accepts (and ignores) the split kwargs."""
+    """attn1 processor: plain self-attention; accepts (and ignores) the split kwargs.
 
-    def __init__(self, backend: str = "sdpa") -> None:
+    `anchor` (--consistency anchor) is any object with `exchange(name, k, v) -> (k, v)`: it records this
+    layer's keys/values while the anchor frame renders, and appends the anchor's to every other frame's
+    (reference-only style attention injection; see colorframes/pipeline/anchor.py).
+    """
+
+    def __init__(self, backend: str = "sdpa", name: str = "") -> None:
         self.backend = backend
+        self.name = name
 
     def __call__(
         self,
@@ -83,9 +111,14 @@ class SelfAttnProcessor:
         attention_mask: torch.Tensor | None = None,
         temb: torch.Tensor | None = None,
         split: SplitAttentionInputs | None = None,
+        context_kv: ContextKV | None = None,
+        anchor=None,
     ) -> torch.Tensor:
         ctx = hidden_states if encoder_hidden_states is None else encoder_hidden_states
-        out = attend(attn.to_q(hidden_states), attn.to_k(ctx), attn.to_v(ctx), attn.heads, self.backend)
+        k, v = attn.to_k(ctx), attn.to_v(ctx)  # (B, L, inner)
+        if anchor is not None:
+            k, v = anchor.exchange(self.name, k, v)  # (B, L + La, inner) when injecting
+        out = attend(attn.to_q(hidden_states), k, v, attn.heads, self.backend)
         return attn.to_out[1](attn.to_out[0](out))
 
 
@@ -115,16 +148,69 @@ class SplitCrossAttnProcessor(nn.Module):
         )
         self.scale_factor = float(scale_factor)
         self.backend = backend
+        self.name = ""  # the attn_processors key, set by install_processors (ContextKV lookups)
 
     def _project(self, attn, x: torch.Tensor, ctx: torch.Tensor, adapter: str | None, q_base=None):
         """q/k/v through the base projections plus the adapter's low-rank delta (scale 1)."""
         q = attn.to_q(x) if q_base is None else q_base
-        k, v = attn.to_k(ctx), attn.to_v(ctx)
         if adapter is not None:
             q = q + self.to_q.delta(adapter, x)
+        return (q, *self._kv(attn, ctx, adapter))
+
+    def _kv(self, attn, ctx: torch.Tensor, adapter: str | None) -> tuple[torch.Tensor, torch.Tensor]:
+        k, v = attn.to_k(ctx), attn.to_v(ctx)  # (B, N, inner)
+        if adapter is not None:
             k = k + self.to_k.delta(adapter, ctx)
             v = v + self.to_v.delta(adapter, ctx)
-        return q, k, v
+        return k, v
+
+    def project_context(self, attn, ctx: torch.Tensor, *, fg_lora: bool, bg_lora: bool) -> tuple[torch.Tensor, ...]:
+        """(1, N, Cc) context -> the keys/values `__call__` would compute from it (ContextKV entries)."""
+        if not (fg_lora or bg_lora):
+            return self._kv(attn, ctx, None)
+        ctx_fg, ctx_bg = ctx.chunk(2, dim=1)
+        return (*self._kv(attn, ctx_fg, "fg" if fg_lora else None), *self._kv(attn, ctx_bg, "bg" if bg_lora else None))
+
+    def _attend_cached(self, attn, x: torch.Tensor, kv: tuple[torch.Tensor, ...], select, split):
+        """Attention of (R, HW, C) queries against cached (1, N', inner) keys/values -> (R, HW, inner)."""
+        r = x.shape[0]
+        q_base = attn.to_q(x)  # (R, HW, inner)
+        if len(kv) == 2:
+            return attend(q_base, kv[0].expand(r, -1, -1), kv[1].expand(r, -1, -1), attn.heads, self.backend)
+        k_fg, v_fg, k_bg, v_bg = (t.expand(r, -1, -1) for t in kv)
+        q_fg = q_base + self.to_q.delta("fg", x) if split.fg_lora else q_base
+        q_bg = q_base + self.to_q.delta("bg", x) if split.bg_lora else q_base
+        out = attend(
+            torch.cat([q_fg, q_bg]), torch.cat([k_fg, k_bg]), torch.cat([v_fg, v_bg]), attn.heads, self.backend
+        )
+        return torch.where(select, out[:r], out[r:])
+
+    def _cached(self, attn, x: torch.Tensor, split: SplitAttentionInputs | None, cache: ContextKV) -> torch.Tensor:
+        """attn2 from the shot's cached K/V; reference-null blocks cost nothing when their K/V are zero."""
+        n = len(cache.branches)
+        b = x.shape[0] // n
+        select = split.select[self.scale_factor] if cache.split else None  # (n*b | 1, HW, 1)
+        kinds = ((False, cache.kv[self.name]), (True, cache.null_kv[self.name]))
+        out_blocks: list[torch.Tensor | None] = [None] * n
+        for is_null, kv in kinds:
+            idx = [i for i, null in enumerate(cache.branches) if bool(null) == is_null]
+            if not idx:
+                continue
+            if kv is None:  # exactly-zero keys and values: attention output 0 -> to_out(0) = its bias
+                bias = attn.to_out[0].bias
+                shape = (b, x.shape[1], attn.to_out[0].out_features)
+                zero = x.new_zeros(shape) if bias is None else bias.to(x.dtype).expand(shape)
+                for i in idx:
+                    out_blocks[i] = zero
+                continue
+            rows = torch.cat([x[i * b : (i + 1) * b] for i in idx]) if len(idx) < n else x
+            sel = None
+            if select is not None:
+                sel = select if select.shape[0] == 1 else torch.cat([select[i * b : (i + 1) * b] for i in idx])
+            out = attn.to_out[1](attn.to_out[0](self._attend_cached(attn, rows, kv, sel, split)))
+            for j, i in enumerate(idx):
+                out_blocks[i] = out[j * b : (j + 1) * b]
+        return out_blocks[0] if n == 1 else torch.cat(out_blocks)  # (n*b, HW, C)
 
     def __call__(  # noqa: D102 - diffusers processor protocol
         self,
@@ -134,8 +220,12 @@ class SplitCrossAttnProcessor(nn.Module):
         attention_mask: torch.Tensor | None = None,
         temb: torch.Tensor | None = None,
         split: SplitAttentionInputs | None = None,
+        context_kv: ContextKV | None = None,
+        anchor=None,
     ) -> torch.Tensor:
         x = hidden_states  # (B, HW, C)
+        if context_kv is not None:
+            return self._cached(attn, x, split, context_kv)
         ctx = x if encoder_hidden_states is None else encoder_hidden_states  # (B, N, Cc)
         if split is None or not (split.fg_lora or split.bg_lora):
             q, k, v = self._project(attn, x, ctx, None)
@@ -189,8 +279,9 @@ def install_processors(unet, fg_rank: float | int, bg_rank: float | int, backend
                 scale_factor=scales[level],
                 backend=backend,
             )
+            processors[name].name = name
         else:
-            processors[name] = SelfAttnProcessor(backend)
+            processors[name] = SelfAttnProcessor(backend, name)
     unet.set_attn_processor(processors)
 
 

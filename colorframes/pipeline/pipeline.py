@@ -62,13 +62,20 @@ class ColorizePipeline:
         vae_dtype: torch.dtype | None = None,
         vae_slicing: bool = True,
         frame_chunk: int | None = None,
+        cache_context_kv: bool = True,
+        channels_last: bool = False,
     ) -> None:
         self.model = model
         self.scheduler = scheduler if scheduler is not None else make_scheduler()
         self.vae_dtype = vae_dtype
         self.vae_slicing = vae_slicing
         self.frame_chunk = frame_chunk
+        self.cache_context_kv = cache_context_kv and hasattr(model, "context_kv")
+        self.channels_last = channels_last  # UNet / VAE inputs in NHWC (CUDA tensor cores)
+        # The UNet call; the backend swaps in a compiled version without touching the model object.
+        self.predict_noise: Callable[..., torch.Tensor] = model.predict_noise
         self._null_hints: dict[tuple, list[torch.Tensor]] = {}
+        self._kv: tuple[tuple, torch.Tensor, Any] | None = None  # (key, context kept alive, ContextKV)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -94,11 +101,27 @@ class ColorizePipeline:
             self._null_hints = {key: self.encode_sketch(blank, strength)}
         return self._null_hints[key]
 
+    def context_kv(self, cond: ShotConditioning) -> Any | None:
+        """The shot context's attn2 keys/values, projected once per shot (None when caching is off)."""
+        if not self.cache_context_kv:
+            return None
+        key = (id(cond.context), cond.fg_lora, cond.bg_lora, self.device, self.dtype)
+        if self._kv is None or self._kv[0] != key:
+            kv = self.model.context_kv(cond.context, fg_lora=cond.fg_lora, bg_lora=cond.bg_lora)
+            self._kv = (key, cond.context, kv)  # holding the context keeps its id() unique
+        return self._kv[2]
+
+    def _nhwc(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
         """(B, 4, h, w) latents -> (B, 3, H, W) float32 images; per-frame with VAE slicing."""
         vae_dtype = self.vae_dtype or next(self.model.vae.parameters()).dtype
         chunk = 1 if self.vae_slicing or self.frame_chunk == 1 else latents.shape[0]
-        out = [self.model.decode_latents(part.to(self.device, vae_dtype)).float() for part in latents.split(chunk)]
+        out = [
+            self.model.decode_latents(self._nhwc(part.to(self.device, vae_dtype))).float()
+            for part in latents.split(chunk)
+        ]
         return torch.cat(out)  # (B, 3, H, W)
 
     def predicted_x0(self, model_input: torch.Tensor, noise_pred: torch.Tensor, t: torch.Tensor):
@@ -117,6 +140,8 @@ class ColorizePipeline:
         null_hints: list[torch.Tensor],
         mask: torch.Tensor | None,
         guidance: DualGuidance,
+        context_kv: Any | None = None,
+        anchor: Any | None = None,
     ) -> torch.Tensor:
         """One UNet call over [cond, uncond_ref, uncond_sketch] for b frames -> (nb * b, 4, h, w)."""
         b = model_input.shape[0]
@@ -130,21 +155,29 @@ class ColorizePipeline:
                 contexts.append(contexts[0])
                 hint_sets.append([h.expand(b, -1, -1, -1) for h in null_hints])
         n = len(guidance.branches)
-        sample = torch.cat([model_input] * n).to(self.dtype)  # (n*b, 4, h, w)
+        sample = self._nhwc(torch.cat([model_input] * n).to(self.dtype))  # (n*b, 4, h, w)
         batched_hints = [torch.cat(level) for level in zip(*hint_sets, strict=True)]
         batched_mask = torch.cat([mask] * n).to(self.dtype) if mask is not None else None
         timestep = t.to(self.device).expand(n * b)
-        noise_pred = self.model.predict_noise(
+        if context_kv is not None:  # attn2 reads the cached K/V; the context only gives its shape
+            context_kv = context_kv.for_branches(tuple(branch == UNCOND_REF for branch in guidance.branches))
+            batched_context = context
+        else:
+            batched_context = torch.cat(contexts)
+        noise_pred = self.predict_noise(
             sample,
             timestep,
-            torch.cat(contexts),
+            batched_context,
             batched_hints,
             batched_mask,
             fg_lora=cond.fg_lora,
             bg_lora=cond.bg_lora,
             ts_s=cond.ts_s,
+            context_kv=context_kv,
+            anchor=anchor,
         )
-        return noise_pred.float()
+        # A CUDA-graph replay reuses its output buffer: copy before the next call overwrites it.
+        return noise_pred.float() if noise_pred.dtype != torch.float32 else noise_pred.clone()
 
     # --- sampling -----------------------------------------------------------------------------
 
@@ -166,12 +199,14 @@ class ColorizePipeline:
         num_intermediates: int = 0,
         output_type: str = "pt",
         callback: StepCallback | None = None,
+        anchor: Any | None = None,
     ) -> ColorizeOutput:
         """Colorize a batch of sketches (B, 3, H, W) in [-1, 1] (white on black) of one shot.
 
         mask: (B, 1, H/8, W/8) sketch masks (ignored in vanilla mode). latents: (1 | B, 4, h, w) initial
         noise; drawn from `seed` on the CPU when None. init_latents + strength < 1: start from noised
-        latents part-way through the schedule.
+        latents part-way through the schedule. anchor: a `pipeline.anchor` recorder / injector whose
+        `at_step(i)` gives the attn1 K/V exchange of step i (--consistency anchor).
         """
         # 1. Check inputs and pick the guidance branches.
         batch, _, height, width = sketch.shape
@@ -217,10 +252,14 @@ class ColorizePipeline:
         mask_parts = mask.split(chunk) if mask is not None else [None] * len(frame_hints)
         record = intermediate_indices(len(timesteps), num_intermediates)
         intermediates: list[torch.Tensor] = []
+        context_kv = self.context_kv(conditioning)
         for i, t in enumerate(timesteps):
             model_input = scheduler.scale_model_input(x, t)  # (B, 4, h, w)
+            step_anchor = anchor.at_step(start + i) if anchor is not None else None
             preds = [
-                guidance.combine(self._unet_branches(part, t, conditioning, hints, null_hints, m, guidance))
+                guidance.combine(
+                    self._unet_branches(part, t, conditioning, hints, null_hints, m, guidance, context_kv, step_anchor)
+                )
                 for part, hints, m in zip(model_input.split(chunk), frame_hints, mask_parts, strict=True)
             ]
             noise_pred = torch.cat(preds)  # (B, 4, h, w) guided
