@@ -93,3 +93,19 @@ def test_mixed_sizes_within_a_shot(cli, make_example, tmp_path):
     assert code == 0 and json.loads(stdout)["done"] == 2
     code, stdout, stderr = cli("run", shot, "-o", tmp_path / "mp4", "--format", "mp4", "--json")
     assert code == 1 and "differs" in json.loads(stdout)["shots"][0]["mp4_error"]
+
+
+def test_non_utf8_frame_names_run_and_resume(cli, shot_factory, tmp_path):
+    import os
+
+    folder = tmp_path / "nu"
+    folder.mkdir()
+    for p in sorted(shot_factory(n=2).glob("*.png")):
+        number = p.stem.rsplit(".", 1)[1]
+        with open(os.fsencode(str(folder)) + b"/caf\xe9." + number.encode() + b".png", "wb") as fh:
+            fh.write(p.read_bytes())
+    code, stdout, _ = cli("run", folder, "-o", tmp_path / "o", "--json")
+    assert code == 0 and json.loads(stdout)["done"] == 2
+    assert sorted(p.name for p in (tmp_path / "o" / "nu").glob("*.png")) == ["caf_.1001.png", "caf_.1002.png"]
+    code, stdout, _ = cli("run", folder, "-o", tmp_path / "o", "--json")
+    assert code == 0 and json.loads(stdout)["skipped"] == 2
