@@ -13,7 +13,6 @@ import time
 import cv2
 import numpy as np
 import pytest
-
 from cf_helpers import ROOT, outputs, sidecar, temp_files
 
 
