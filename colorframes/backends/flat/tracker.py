@@ -32,7 +32,8 @@ CARRY_MIN = 0.55  # a carried colour with less confidence than this asks the anc
 LOW_CONFIDENCE = 0.5  # regions below this go to the report
 CACHE_FRAMES = 8
 W_OVERLAP = 2.0  # matching cost of a region its match does not cover at all (after the global shift)
-MATCH_TRUST = 3.0  # assignments cheaper than this beat the overlap vote
+ANCHOR_DECAY = 0.7  # keyframe confidence factor per frame of distance (the chain knows the recent motion)
+MATCH_TRUST = 5.0  # assignments cheaper than this beat the overlap vote
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
 NEUTRAL = [
@@ -321,6 +322,8 @@ class ShotTracker:
             anchor = self._scaled(self.keyframes[k], regions.shape)
             ones = np.ones(anchor.ref.regions.count + 1)
             color, conf, _ = self._correspond(regions, anchor.ref.regions, anchor.color, ones)
+            # Overlap with a keyframe n frames away is weaker evidence than the chain's last step.
+            conf = conf * ANCHOR_DECAY ** abs(number - k)
             source[:] = SOURCE_NAMES.index("keyframe")
         # Regions the keyframe cannot explain (a mouth opening mid-shot) are matched to the sheet.
         shape_refs = [self.sheet] if self.sheet is not None else []
