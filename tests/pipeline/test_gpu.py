@@ -82,3 +82,40 @@ def test_offload_gives_the_same_pixels():
     assert backend.offload
     assert next(backend.model.image_encoder.parameters()).device.type == "cpu"
     np.testing.assert_array_equal(plain[0].image, parked[0].image)
+
+
+def test_cuda_speed_paths_channels_last_parked_encoders_uint8():
+    import torch
+
+    backend, results = _render(dtype="fp32")
+    assert backend.pipeline.channels_last
+    assert backend.model.unet.conv_in.weight.is_contiguous(memory_format=torch.channels_last)
+    assert next(backend.model.image_encoder.parameters()).device.type == "cpu"  # parked after setup_shot
+    assert next(backend.model.unet.parameters()).device.type == "cuda"
+    for r in results:
+        assert r.image.dtype == np.uint8 and r.image.shape == (96, 128, 3)
+    backend.setup_shot(backend.shot)  # the next shot brings the encoders back for its setup
+    assert next(backend.model.image_encoder.parameters()).device.type == "cpu"
+
+
+def test_cuda_graph_compile_matches_eager():
+    import torch
+
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    _, eager = _render(dtype="fp32")
+    backend, compiled = _render(dtype="fp32", compile=True)
+    assert backend.pipeline.predict_noise.is_compiled(), backend.warnings
+    for a, b in zip(eager, compiled, strict=True):
+        assert np.abs(a.image.astype(int) - b.image.astype(int)).max() <= 2
+
+
+def test_bf16_vae_same_decodes_in_bf16():
+    import torch
+
+    backend, results = _render(dtype="bf16", vae_dtype="same")
+    assert next(backend.model.vae.parameters()).dtype == torch.bfloat16
+    _, full = _render(dtype="bf16")
+    assert next(_render(dtype="fp16")[0].model.vae.parameters()).dtype == torch.float32  # fp16: VAE stays fp32
+    diff = np.abs(results[0].image.astype(int) - full[0].image.astype(int)).mean()
+    assert diff < 8
