@@ -354,6 +354,7 @@ class DiffusionColorizer:
             "dtype": str(self.dtype).removeprefix("torch."),
             "mode_flags": {"fg_lora": self.fg_lora, "bg_lora": self.bg_lora},
             "scheduler": type(self.pipeline.scheduler).__name__,
+            **({"latent_chain": self.chain_every} if self.opts.consistency == "latent" else {}),
         }
 
 
