@@ -90,7 +90,12 @@ def test_benchmark_smoke(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
-    assert data["smoke"] and {r["mode"] for r in data["accuracy"]} == {"keyframe", "keyframes-2", "keyframe-only", "sheet"}
+    assert data["smoke"] and {r["mode"] for r in data["accuracy"]} == {
+        "keyframe",
+        "keyframes-2",
+        "keyframe-only",
+        "sheet",
+    }
     assert data["speed"]["fps"] > 0 and data["speed"]["png_floor_fps"] > 0
     assert data["speed"]["cpu_ms_per_frame"] > 0 and data["speed"]["stage_cpu_ms"]["segment"] > 0
     assert "frames/s" in proc.stdout

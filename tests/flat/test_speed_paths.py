@@ -91,3 +91,19 @@ def test_uint8_output_only_when_nothing_downstream_needs_floats(walk):
         outs.append(c.colorize([frame(1002, walk[1]["sketch"])])[0].image)
     assert outs[0].dtype == np.float32 and outs[1].dtype == np.uint8
     assert np.array_equal(np.rint(outs[0] * 255).astype(np.uint8), outs[1])
+
+
+def test_new_outline_fraction_tells_an_emerging_part_from_a_closing_hole():
+    from colorframes.backends.flat.matching import new_outline_fraction
+
+    before = np.full((120, 200, 3), 255, np.uint8)
+    cv2.rectangle(before, (20, 20), (90, 100), (0, 0, 0), 2)  # a body
+    cv2.line(before, (110, 20), (110, 100), (0, 0, 0), 2)  # an arm line, not yet touching the body
+    after = before.copy()
+    cv2.line(after, (90, 60), (110, 60), (0, 0, 0), 2)  # the arm touches: a hole closes between old lines
+    cv2.circle(after, (150, 60), 12, (0, 0, 0), 2)  # a hand comes into view
+    src, dst = segment_regions(before, 1), segment_regions(after, 1)
+    frac = new_outline_fraction(src, dst, (0, 0))
+    hole, hand, body = int(dst.labels[40, 100]), int(dst.labels[60, 150]), int(dst.labels[60, 50])
+    assert frac[hand] > 0.9  # its whole outline is new
+    assert frac[hole] < 0.4 and frac[body] < 0.1

@@ -215,3 +215,30 @@ def match_global(
     margin = np.clip(second - picked, 0, None)
     conf = np.exp(-picked) * (1.0 - np.exp(-4.0 * margin))
     return src_ids[choice], np.clip(conf, 0.0, 1.0)
+
+
+def new_outline_fraction(src: Regions, dst: Regions, shift: tuple[int, int], reach: int = 3) -> np.ndarray:
+    """(N+1,) fraction of each dst region's rim (pixels within 2 px of its outline) next to lines that
+    have no src line within `reach` px after the global shift: ~1 for a part that just came into view
+    (its outline is new), ~0 for a hole that closed between existing lines."""
+    import cv2
+
+    h, w = dst.shape
+    y0, y1, x0, x1 = dst.box or (0, h, 0, w)
+    dx, dy = shift
+    lines = dst.line_mask[y0:y1, x0:x1].view(np.uint8)  # (h', w') 0/1
+    moved = np.zeros_like(lines)  # src lines where this crop sees them: dst (y, x) ← src (y - dy, x - dx)
+    sy0, sy1 = max(y0 - dy, 0), min(y1 - dy, h)
+    sx0, sx1 = max(x0 - dx, 0), min(x1 - dx, w)
+    if sy1 > sy0 and sx1 > sx0 and src.shape == dst.shape:
+        moved[sy0 + dy - y0 : sy1 + dy - y0, sx0 + dx - x0 : sx1 + dx - x0] = src.line_mask[sy0:sy1, sx0:sx1]
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    fresh = lines & (1 - cv2.dilate(moved, disc))  # dst lines with no src line nearby
+    ring = np.ones((5, 5), np.uint8)
+    rim = cv2.dilate(lines, ring).astype(bool) & ~lines.astype(bool)
+    fresh_rim = rim & cv2.dilate(fresh, ring).astype(bool)
+    labels = dst.labels[y0:y1, x0:x1]
+    n = dst.count + 1
+    total = np.bincount(labels[rim].astype(np.int64), minlength=n).astype(np.float64)
+    new = np.bincount(labels[fresh_rim].astype(np.int64), minlength=n).astype(np.float64)
+    return new / np.maximum(total, 1.0)

@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .hints import Hint
-from .matching import adjacency_matrix, estimate_shift, line_thumbnail, match_global, overlap_counts, vote_colors
+from .matching import (
+    adjacency_matrix,
+    estimate_shift,
+    line_thumbnail,
+    match_global,
+    new_outline_fraction,
+    overlap_counts,
+    vote_colors,
+)
 from .reference import ColorRegions, segment_colored
 from .regions import Regions, adjacency, segment_regions
 
@@ -33,6 +41,7 @@ LOW_CONFIDENCE = 0.5  # regions below this go to the report
 CACHE_FRAMES = 8
 W_OVERLAP = 2.0  # matching cost of a region its match does not cover at all (after the global shift)
 ANCHOR_DECAY = 0.7  # keyframe confidence factor per frame of distance (the chain knows the recent motion)
+NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming into view
 MATCH_TRUST = 5.0  # assignments cheaper than this beat the overlap vote
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
@@ -282,6 +291,12 @@ class ShotTracker:
             picked = np.argmax(counts[1:], axis=0) + 1
             picked[counts[1:].sum(axis=0) == 0] = 0
         bg, src_bg = _background(regions), _background(src)
+        if src_bg:
+            # A closed region with a new outline that "overlaps paper" is a part coming into view (a hand
+            # from behind the body), not paper: leave it to the assignment, the keyframe and the sheet.
+            emerging = (picked == src_bg) & (new_outline_fraction(src, regions, shift) > NEW_OUTLINE)
+            emerging[bg] = False
+            conf[emerging] = 0.0
         dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
         src_ids = np.array([i for i in range(1, src.count + 1) if i != src_bg and src_color[i] >= 0], np.int64)
         if dst_ids.size == 0 or src_ids.size == 0:
