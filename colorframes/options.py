@@ -74,6 +74,8 @@ class RunOptions:
     seed: int | None = None
     consistency: str = "seed"
     latent_strength: float = 0.6
+    # --consistency latent: restart the latent chain every N frames (0 = never); shards recompute <= N-1 frames.
+    latent_chain: int = 8
     flatten: bool = False
     keep_lines: bool = False
     # --- flat backend ------------------------------------------------------------------------
@@ -121,7 +123,7 @@ class RunOptions:
 SETTINGS_THAT_CHANGE_PIXELS = (
     "backend", "model", "mode", "fg_lora", "bg_lora", "num_inference_steps", "guidance_scale",
     "sketch_guidance_scale", "sketch_strength", "scheduler", "karras", "resolution", "mask_model",
-    "sketch_threshold", "ref_threshold", "dtype", "consistency", "latent_strength", "flatten",
+    "sketch_threshold", "ref_threshold", "dtype", "consistency", "latent_strength", "latent_chain", "flatten",
     "keep_lines", "gap_radius", "keyframe", "hints", "background", "background_tokens", "background_fit",
     "harmonize",
     "bit_depth", "alpha", "seed", "name_template",
@@ -208,6 +210,7 @@ def validate(opts: RunOptions) -> RunOptions:
         (0.0 <= opts.latent_strength <= 1.0, "--latent-strength must be in [0, 1]"),
         (0.0 <= opts.harmonize <= 1.0, "--harmonize must be in [0, 1]"),
         (opts.gap_radius >= 0, "--gap-radius must be >= 0"),
+        (opts.latent_chain >= 0, "--latent-chain must be >= 0"),
         (opts.process >= 0, "--process must be >= 0"),
         (opts.process_fps > 0, "--process-fps must be > 0"),
         (opts.seed is None or 0 <= opts.seed < 2**63, "--seed must be a non-negative integer"),

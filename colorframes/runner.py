@@ -404,7 +404,13 @@ def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: _ShotStages)
         keyframes=keyframes,
         first_frame=first.number,
         sketch_loader=lambda number: _load_sketch(plan, number),
+        mask_loader=None if masks is None else lambda number: _load_mask(plan, masks, number),
     )
+
+
+def _load_mask(plan: ShotPlan, masks, number: int) -> np.ndarray | None:
+    sketch = _load_sketch(plan, number)
+    return None if sketch is None else masks.sketch_mask(sketch)
 
 
 def _load_sketch(plan: ShotPlan, number: int) -> np.ndarray | None:
@@ -677,6 +683,8 @@ def _write_outputs(
         stages.process.export(plan.out_dir, out.stem, item.sketch, item.mask, image, result.extras)
         written["process"] = f"process/{out.stem}"
     if options.alpha and item.mask is not None:
+        if image.dtype == np.uint8:
+            image = image.astype(np.float32) / 255.0
         image = np.concatenate([image, item.mask[:, :, None].astype(np.float32)], axis=2)
     write_png_atomic(out, image, options.bit_depth)
     if options.save_masks and item.mask is not None:

@@ -31,6 +31,8 @@ class ShotSetup:
     # Reads any frame of the shot by number → (H, W, 3) uint8 line art, or None when it does not exist;
     # lets a backend rebuild per-shot state from frames outside its shard (tracking chains).
     sketch_loader: Callable[[int], np.ndarray | None] | None = None
+    # Same for the frame's soft figure mask (H, W) float32, computed by the run's mask provider.
+    mask_loader: Callable[[int], np.ndarray | None] | None = None
 
 
 @dataclass(frozen=True)

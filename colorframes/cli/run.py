@@ -122,6 +122,9 @@ def run(
     latent_strength: Annotated[
         float | None, _opt("--latent-strength", help="Re-noising for --consistency latent.", panel=CONS)
     ] = None,
+    latent_chain: Annotated[
+        int | None, _opt("--latent-chain", help="Restart the latent chain every N frames (0 = never) [8].", panel=CONS)
+    ] = None,
     flatten: Annotated[
         bool | None, _opt("--flatten/--no-flatten", help="Flat cel per line-art region.", panel=CONS)
     ] = None,
