@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from colorframes.backends.base import FrameInput, ShotSetup
 from colorframes.options import RunOptions
@@ -20,7 +19,7 @@ def _sketch(i: int) -> np.ndarray:
 
 def _opts(**changes) -> RunOptions:
     base = dict(backend="tiny-random", mode="bg2fig", num_inference_steps=2, resolution=64, device="cpu", seed=5)
-    return RunOptions(**{**base, "consistency": "latent", "latent_strength": 0.5, **changes})
+    return RunOptions(**{**base, "consistency": "latent", "latent_strength": 0.5, "latent_chain": 4, **changes})
 
 
 def _setup(sketches: dict[int, np.ndarray], first: int = 1001) -> ShotSetup:
@@ -37,13 +36,6 @@ def _inputs(backend, sketches, numbers):
     return [backend._frame_input(n, sketches[n]) for n in numbers]
 
 
-@pytest.fixture()
-def every4(monkeypatch):
-    from colorframes.backends import diffusion
-
-    monkeypatch.setattr(diffusion, "DEFAULT_LATENT_CHAIN", 4)
-
-
 def test_segment_start_is_anchored_on_the_shots_first_frame():
     from colorframes.pipeline.latent_chain import segment_start
 
@@ -52,7 +44,7 @@ def test_segment_start_is_anchored_on_the_shots_first_frame():
     assert segment_start(7, 1, 1) == 7  # every frame restarts
 
 
-def test_chains_restart_at_fixed_frames_and_gaps_and_a_late_worker_matches(every4):
+def test_chains_restart_at_fixed_frames_and_gaps_and_a_late_worker_matches():
     from colorframes.backends.diffusion import create_colorizer
 
     sketches = {1001 + i: _sketch(i) for i in range(8)}
@@ -74,12 +66,12 @@ def test_chains_restart_at_fixed_frames_and_gaps_and_a_late_worker_matches(every
         assert late._chain.recomputed == recomputed, first
 
 
-def test_latent_consistency_whole_vs_shards_vs_batch_sizes_bit_identical(cli, shot_factory, sheet, tmp_path, every4):
+def test_latent_consistency_whole_vs_shards_vs_batch_sizes_bit_identical(cli, shot_factory, sheet, tmp_path):
     from cf_helpers import outputs
 
     shot = shot_factory(7, (96, 54), "chainshot")
     common = ["--backend", "tiny-random", "--steps", "2", "--resolution", "64", "--seed", "3"]
-    latent = [*common, "--consistency", "latent", "--mask-model", "classical"]
+    latent = [*common, "--consistency", "latent", "--latent-chain", "4", "--mask-model", "classical"]
     runs = {}
     for name, extra in (("b1", ["--batch-size", "1"]), ("b4", ["--batch-size", "4"]), ("seed", [])):
         out = tmp_path / name
