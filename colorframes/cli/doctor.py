@@ -28,9 +28,7 @@ def doctor(
     backend: Annotated[str | None, typer.Option("--backend", help="Backend to check [flat].")] = None,
     device: Annotated[str | None, typer.Option("--device", help="Device to check [auto].")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Weights name or path [switch-eps].")] = None,
-    mask_model: Annotated[
-        str | None, typer.Option("--mask-model", help="Mask model to check [auto].")
-    ] = None,
+    mask_model: Annotated[str | None, typer.Option("--mask-model", help="Mask model to check [auto].")] = None,
     preset: Annotated[str | None, typer.Option("--preset", help="Check the setup a preset asks for.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
 ) -> None:
@@ -75,9 +73,7 @@ def doctor(
             ok = index < len(info["gpus"])
             _check(checks, f"device {dev}", ok, "available" if ok else "no such CUDA device")
     if opts.attention == "xformers":
-        _check(
-            checks, "xformers", info["xformers"], "installed" if info["xformers"] else "pip install xformers"
-        )
+        _check(checks, "xformers", info["xformers"], "installed" if info["xformers"] else "pip install xformers")
 
     try:
         from ..models import registry

@@ -12,9 +12,7 @@ from .console import fail
 
 
 def register(app: typer.Typer) -> None:
-    presets = typer.Typer(
-        help="Shipped option presets (TOML data in colorframes/presets/).", no_args_is_help=True
-    )
+    presets = typer.Typer(help="Shipped option presets (TOML data in colorframes/presets/).", no_args_is_help=True)
 
     @presets.command("list")
     def list_(json_out: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False) -> None:
