@@ -219,12 +219,19 @@ def colorizer_flops(config, size: int, steps: int, branches: int = 2) -> dict[st
     )
     hints = model.encode_sketch(torch.zeros(1, 3, size, size, device=meta))
     ctx = cond.context.expand(branches, -1, -1)
+    # As the backend runs it: cross-attention K/V cached once per shot; branch 0 is the conditional one,
+    # the others are reference-null (zero context, answered without attention).
+    kv_holder: dict = {}
+    kv_build_f = count_flops(
+        lambda: kv_holder.setdefault("kv", model.context_kv(cond.context, fg_lora=True, bg_lora=True))
+    )
+    kv = kv_holder["kv"].for_branches((False,) + (True,) * (branches - 1))
 
     def unet() -> None:
         model.predict_noise(
             torch.zeros(branches, 4, h, h, device=meta), torch.full((branches,), 500, device=meta), ctx,
             [t.expand(branches, -1, -1, -1) for t in hints], torch.zeros(branches, 1, h, h, device=meta),
-            fg_lora=True, bg_lora=True, ts_s=0.05,
+            fg_lora=True, bg_lora=True, ts_s=0.05, context_kv=kv,
         )  # fmt: skip
 
     unet_f = count_flops(unet)
@@ -235,6 +242,7 @@ def colorizer_flops(config, size: int, steps: int, branches: int = 2) -> dict[st
         "unet_forward_gflops": round(unet_f / 1e9, 3),  # one call = `branches` x (1 frame)
         "sketch_encoder_gflops": round(sketch_f / 1e9, 3),
         "vae_decode_gflops": round(decode_f / 1e9, 3),
+        "kv_cache_gflops_per_shot": round(kv_build_f / 1e9, 3),
         "per_frame_gflops": round((steps * unet_f + sketch_f + decode_f) / 1e9, 3),
     }
 
