@@ -42,6 +42,7 @@ CACHE_FRAMES = 8
 W_OVERLAP = 2.0  # matching cost of a region its match does not cover at all (after the global shift)
 ANCHOR_DECAY = 0.7  # keyframe confidence factor per frame of distance (the chain knows the recent motion)
 NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming into view
+MATCH_MIN_SIZE = 0.01  # regions smaller than this (figure heights, squared) keep their overlap vote
 MATCH_TRUST = 5.0  # assignments cheaper than this beat the overlap vote
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
@@ -307,7 +308,9 @@ class ShotTracker:
             regions, dst_ids, self._adjacency(regions), src, src_ids, self._adjacency(src), extra=extra,
             return_cost=True,
         )  # fmt: skip
-        trusted = cost < MATCH_TRUST
+        # Crumbs (line-crossing fragments) have no reliable form; their overlap vote stands.
+        fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
+        trusted = (cost < MATCH_TRUST) & (regions.area[dst_ids] >= (MATCH_MIN_SIZE * fh) ** 2)
         j, i = dst_ids[trusted], match[trusted]
         m_conf = src_conf[i] * np.clip(1.0 - 0.5 * cost[trusted] / MATCH_TRUST, 0.0, 1.0)
         agree = color[j] == src_color[i]
