@@ -101,6 +101,23 @@ def _pipeline(paths: list[Path], out: Path, work) -> tuple[float, float]:
     return len(paths) / wall, 1000.0 * cpu / len(paths)
 
 
+def _runner_run(paths: list[Path], keyframe: np.ndarray, folder: Path) -> tuple[float, float]:
+    """The real thing: `colorframes.api.run` on the folder (keyframe mode, sheet-less), as the CLI runs it."""
+    from colorframes.api import run
+    from colorframes.options import RunOptions
+
+    key = folder / "key.png"
+    cv2.imwrite(str(key), cv2.cvtColor(keyframe, cv2.COLOR_RGB2BGR))
+    first = paths[0].name.split(".")[1]
+    opts = RunOptions(backend="flat", keyframe=(f"{key}@{first}",), output=str(folder / "runner"))
+    t0, c0 = time.perf_counter(), time.process_time()
+    summary = run([str(paths[0].parent)], None, opts)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if summary.exit_code != 0:
+        raise SystemExit(f"runner failed on the benchmark shot (exit {summary.exit_code})")
+    return len(paths) / wall, 1000.0 * cpu / len(paths)
+
+
 def speed_run(mx, frames: list[dict], folder: Path) -> dict:
     """Frames/s end to end (read PNG → colorize (keyframe mode) → write PNG, threaded as the runner does)
     next to the same pipeline without colorizing (the PNG read+write floor), plus a per-stage CPU profile
@@ -150,7 +167,10 @@ def speed_run(mx, frames: list[dict], folder: Path) -> dict:
         for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             stages[key] += 1000.0 * dt / len(paths)
     stages["assign+paint"] = stages["colorize"] - stages["segment"]
+    runner_fps, runner_cpu = _runner_run(paths, frames[0]["color"], folder)
     return {
+        "runner_fps": runner_fps,
+        "runner_cpu_ms_per_frame": runner_cpu,
         "fps": fps,
         "png_floor_fps": floor,
         "cpu_ms_per_frame": cpu,
@@ -186,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         f"end-to-end {speed_size[0]}x{speed_size[1]}: {speed['fps']:.2f} frames/s "
         f"(PNG read+write floor {speed['png_floor_fps']:.2f} frames/s); CPU {speed['cpu_ms_per_frame']:.0f} ms/frame "
         f"(floor {speed['floor_cpu_ms_per_frame']:.0f}); stage CPU ms: {speed['stage_cpu_ms']}"
+    )
+    print(
+        f"colorframes.api.run {speed_size[0]}x{speed_size[1]}: {speed['runner_fps']:.2f} frames/s, "
+        f"CPU {speed['runner_cpu_ms_per_frame']:.0f} ms/frame"
     )
     result = {
         "benchmark": "flat",

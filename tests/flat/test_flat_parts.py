@@ -98,6 +98,7 @@ def test_benchmark_smoke(tmp_path):
     }
     assert data["speed"]["fps"] > 0 and data["speed"]["png_floor_fps"] > 0
     assert data["speed"]["cpu_ms_per_frame"] > 0 and data["speed"]["stage_cpu_ms"]["segment"] > 0
+    assert data["speed"]["runner_fps"] > 0 and "api.run" in proc.stdout
     assert "frames/s" in proc.stdout
 
 
