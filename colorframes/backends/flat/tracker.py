@@ -43,6 +43,7 @@ W_OVERLAP = 2.0  # matching cost of a region its match does not cover at all (af
 ANCHOR_DECAY = 0.7  # keyframe confidence factor per frame of distance (the chain knows the recent motion)
 NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming into view
 MATCH_MIN_SIZE = 0.01  # regions smaller than this (figure heights, squared) keep their overlap vote
+SHARED_SOURCE = 0.5  # confidence factor for the costlier of two matches to one source region
 MATCH_TRUST = 5.0  # assignments cheaper than this beat the overlap vote
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
@@ -313,8 +314,14 @@ class ShotTracker:
         trusted = (cost < MATCH_TRUST) & (regions.area[dst_ids] >= (MATCH_MIN_SIZE * fh) ** 2)
         j, i = dst_ids[trusted], match[trusted]
         m_conf = src_conf[i] * np.clip(1.0 - 0.5 * cost[trusted] / MATCH_TRUST, 0.0, 1.0)
+        # A source region already claimed by a cheaper match is weaker evidence for a second one (the belt
+        # piece where the hand was is not the hand, though it overlaps it).
+        order = np.lexsort((cost[trusted], i))  # by src region, then cost
+        later = np.zeros(i.size, bool)
+        later[order[1:]] = i[order][1:] == i[order][:-1]
+        m_conf = np.where(later, m_conf * SHARED_SOURCE, m_conf)
         agree = color[j] == src_color[i]
-        conf[j] = np.where(agree, np.maximum(conf[j], m_conf), m_conf)
+        conf[j] = np.where(agree & ~later, np.maximum(conf[j], m_conf), m_conf)
         color[j] = src_color[i]
         picked[j] = i
         return color, conf, picked
