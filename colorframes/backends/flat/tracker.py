@@ -321,7 +321,7 @@ class ShotTracker:
         later[order[1:]] = i[order][1:] == i[order][:-1]
         m_conf = np.where(later, m_conf * SHARED_SOURCE, m_conf)
         agree = color[j] == src_color[i]
-        conf[j] = np.where(agree & ~later, np.maximum(conf[j], m_conf), m_conf)
+        conf[j] = np.where(agree, np.maximum(conf[j], m_conf), m_conf)
         color[j] = src_color[i]
         picked[j] = i
         return color, conf, picked
