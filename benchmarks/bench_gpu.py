@@ -382,7 +382,7 @@ def run_runner(model, cfg: dict, args, device: torch.device) -> dict[str, Any]:
             mask_model="classical", output=str(tmp / "out"), seed=1,
         )  # fmt: skip
         t0 = time.perf_counter()
-        with mock.patch("colorframes.runner.create_backend", backend_for):
+        with mock.patch("colorframes.runner.engine.create_backend", backend_for):
             summary = api.run([str(tmp / "shot")], reference=str(tmp / "sheet.png"), options=opts, callback=callback)
         wall = time.perf_counter() - t0
     if summary.exit_code != 0 or len(stamps) != 3 * batch:

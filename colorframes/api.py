@@ -66,7 +66,7 @@ def inspect(inputs: list[str], reference: str | None = None, options: RunOptions
     without loading any model."""
     from .io.framespec import format_ranges
     from .io.images import display
-    from .runner import _frame_size
+    from .runner.frames import frame_size as _frame_size
 
     options = validate(options or RunOptions())
     plans, warnings = plan_run(inputs, reference, options)

@@ -66,7 +66,7 @@ def natural_key(text: str) -> list:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
 
 
-def _split_stem(stem: str) -> tuple[str, int | None]:
+def split_stem(stem: str) -> tuple[str, int | None]:
     match = _TRAILING_NUMBER.match(stem)
     if not match:
         return stem, None
@@ -106,7 +106,7 @@ def _discover_one(raw: str, start_frame: int) -> list[Shot]:
         if suffix in VIDEO_EXTENSIONS:
             return [probe_video(path, start_frame)]
         if suffix in IMAGE_EXTENSIONS:
-            prefix, number = _split_stem(path.stem)
+            prefix, number = split_stem(path.stem)
             name = _clean_prefix(prefix) if number is not None else path.stem
             frame = FrameRef(number=number if number is not None else start_frame, stem=path.stem, path=path)
             return [Shot(name=name, source=path, kind="image", frames=[frame])]
@@ -160,7 +160,7 @@ def _folder_shots(folder: Path, files: list[str], name: str, notes: list[str]) -
         if path.stem.lower() in REFERENCE_STEMS:
             reference = path
             continue
-        prefix, number = _split_stem(path.stem)
+        prefix, number = split_stem(path.stem)
         if number is None:
             unnumbered.append(path)
             continue
