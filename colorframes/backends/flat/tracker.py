@@ -48,6 +48,8 @@ NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming
 MATCH_MIN_SIZE = 0.01  # regions smaller than this (figure heights, squared) keep their overlap vote
 SHARED_SOURCE = 0.5  # confidence factor for the costlier of two matches to one source region
 MATCH_TRUST = 5.0  # assignments cheaper than this beat the overlap vote
+VANISHED_MIN_SIZE = 0.05  # keyframe colours covering less than this (figure heights, squared) may vanish
+VANISHED_AREA = 0.25  # a region that takes back a vanished colour has at least this share of its keyframe area
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
 NEUTRAL = [
@@ -259,12 +261,52 @@ class ShotTracker:
             if prev is None:
                 take[1:] = True
             color[take], conf[take], source[take] = a_color[take], a_conf[take], a_source[take]
+            if prev is not None:
+                self._restore_vanished(number, regions, color, conf, source, a_color, a_conf, a_source, weak)
         missing = color < 0
         missing[0] = False
         if missing.any():
             neutral = self._neutral(regions)
             color[missing], conf[missing], source[missing] = neutral[missing], 0.0, 0
         return FrameState(number, regions, color, conf, source, warnings)
+
+    def _restore_vanished(
+        self,
+        number: int,
+        regions: Regions,
+        color: np.ndarray,
+        conf: np.ndarray,
+        source: np.ndarray,
+        a_color: np.ndarray,
+        a_conf: np.ndarray,
+        a_source: np.ndarray,
+        weak: np.ndarray,
+    ) -> None:
+        """Give back a keyframe colour the chain lost (in place).
+
+        Why: when a hand uncovers the belt, the belt region is carried as skin and the chain repeats the
+        mistake every frame after. A colour that covers a sizeable area in the keyframe but no region of
+        this frame, while the anchor (keyframe or sheet) assigns it to a weakly carried region, goes to
+        the most confident such region; the chain then carries it from there.
+        """
+        k = self.anchor_for(number)
+        if k is None or not weak.size:
+            return
+        anchor = self.keyframes[k]
+        ref = anchor.ref.regions
+        fh = max(ref.figure_bbox[3] - ref.figure_bbox[1], 1.0)
+        valid = anchor.color[1:] >= 0
+        ref_area = np.bincount(anchor.color[1:][valid], weights=ref.area[1:][valid], minlength=len(self.palette.rgb))
+        present = np.zeros(len(self.palette.rgb) + 1, bool)
+        present[color[1:][color[1:] >= 0]] = True
+        for j in weak[np.argsort(-a_conf[weak], kind="stable")]:
+            c = int(a_color[j])
+            if c < 0 or c == color[j] or c == self.paper or present[c] or c >= ref_area.size:
+                continue
+            if ref_area[c] < (VANISHED_MIN_SIZE * fh) ** 2 or regions.area[j] < VANISHED_AREA * ref_area[c]:
+                continue
+            color[j], conf[j], source[j] = c, a_conf[j], a_source[j]
+            present[c] = True
 
     def _correspond(
         self, regions: Regions, src: Regions, src_color: np.ndarray, src_conf: np.ndarray
