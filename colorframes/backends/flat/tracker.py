@@ -48,6 +48,7 @@ NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming
 MATCH_MIN_SIZE = 0.01  # regions smaller than this (figure heights, squared) keep their overlap vote
 SHARED_SOURCE = 0.5  # confidence factor for the costlier of two matches to one source region
 MATCH_TRUST = 5.0  # assignments cheaper than this beat the overlap vote
+INSIDE_SHARE = 0.03  # a fresh region holding less than this share of its source region is a new part
 VANISHED_MIN_SIZE = 0.05  # keyframe colours covering less than this (figure heights, squared) may vanish
 VANISHED_AREA = 0.25  # a region that takes back a vanished colour has at least this share of its keyframe area
 
@@ -341,8 +342,15 @@ class ShotTracker:
         if src_bg:
             # A closed region with a new outline that "overlaps paper" is a part coming into view (a hand
             # from behind the body), not paper: leave it to the assignment, the keyframe and the sheet.
-            emerging = (picked == src_bg) & (new_outline_fraction(src, regions, shift) > NEW_OUTLINE)
+            fresh = new_outline_fraction(src, regions, shift) > NEW_OUTLINE
+            emerging = (picked == src_bg) & fresh
+            # The same inside a part: a small region with a new outline punched into a big one (a mouth
+            # opening in the face) is not the part it overlaps.
+            fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
+            share = counts[picked, np.arange(n + 1)] / np.maximum(src.area[picked], 1.0)
+            emerging |= fresh & (picked > 0) & (share < INSIDE_SHARE) & (regions.area >= (MATCH_MIN_SIZE * fh) ** 2)
             emerging[bg] = False
+            emerging[0] = False
             conf[emerging] = 0.0
         dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
         src_ids = np.array([i for i in range(1, src.count + 1) if i != src_bg and src_color[i] >= 0], np.int64)
