@@ -12,7 +12,7 @@ from cf_helpers import run_subprocess
 
 # One torch/OpenMP thread per process: the suite runs CLI subprocesses next to pytest on 2 cores, and
 # oversubscribed threads made tiny-model calls 10-20x slower (benchmarks/README.md).
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ["OMP_NUM_THREADS"] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

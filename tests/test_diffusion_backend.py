@@ -12,16 +12,6 @@ from colorframes.options import RunOptions
 FRAME = (72, 100)  # (H, W): not a multiple of 64, not square
 
 
-@pytest.fixture(autouse=True)
-def _single_thread_torch():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _opts(**changes) -> RunOptions:
     base = dict(backend="tiny-random", num_inference_steps=2, resolution=64, device="cpu", seed=5)
     return RunOptions(**{**base, **changes})

@@ -94,18 +94,8 @@ def test_local_paths_are_accepted_and_unknown_paths_exit_3(tmp_path):
 FIXTURE = Path("/work/shared/fixtures/colorize-v1.5-tiny")
 
 
-@pytest.fixture
-def single_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.skipif(not FIXTURE.is_dir(), reason=f"golden fixture not found at {FIXTURE}")
-def test_convert_round_trip_gives_the_same_eps(tmp_path, single_thread):
+def test_convert_round_trip_gives_the_same_eps(tmp_path):
     import torch
 
     from colorframes.models.convert import from_pretrained

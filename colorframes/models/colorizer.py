@@ -40,15 +40,7 @@ class SplitColorizer(nn.Module):
         self.sketch_encoder = SketchEncoder(
             config.sketch_in_channels, config.sketch_channels, config.sketch_channel_mults
         )
-        self.image_encoder = ReferenceEncoder(
-            image_size=config.clip_image_size,
-            patch_size=config.clip_patch_size,
-            width=config.clip_width,
-            layers=config.clip_layers,
-            head_width=config.clip_head_width,
-            mlp_ratio=config.clip_mlp_ratio,
-            output_dim=config.clip_output_dim,
-        )
+        self.image_encoder = ReferenceEncoder.from_config(config)
         self.thresh_embedder = ThresholdEmbedder(config.thresh_embed_dim, config.thresh_out_dim)
         self.bg_transformer = BackgroundTransformer(
             config.bg_dim, config.bg_layers, config.bg_tokens, config.bg_head_dim, config.bg_mlp_ratio

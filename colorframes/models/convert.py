@@ -185,16 +185,7 @@ def _materialize(model: SplitColorizer) -> None:
 
     enc = model.image_encoder
     if any(p.is_meta for p in enc.parameters()):
-        cfg = model.config
-        model.image_encoder = ReferenceEncoder(
-            image_size=cfg.clip_image_size,
-            patch_size=cfg.clip_patch_size,
-            width=cfg.clip_width,
-            layers=cfg.clip_layers,
-            head_width=cfg.clip_head_width,
-            mlp_ratio=cfg.clip_mlp_ratio,
-            output_dim=cfg.clip_output_dim,
-        )
+        model.image_encoder = ReferenceEncoder.from_config(model.config)
     else:
         enc.reset_buffers()
     leftover = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]

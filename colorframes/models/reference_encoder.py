@@ -40,6 +40,19 @@ class ReferenceEncoder(nn.Module):
         )
         self.reset_buffers()
 
+    @classmethod
+    def from_config(cls, config) -> ReferenceEncoder:
+        """The image tower a `ColorizerConfig` describes (ViT-H-14 at full size)."""
+        return cls(
+            image_size=config.clip_image_size,
+            patch_size=config.clip_patch_size,
+            width=config.clip_width,
+            layers=config.clip_layers,
+            head_width=config.clip_head_width,
+            mlp_ratio=config.clip_mlp_ratio,
+            output_dim=config.clip_output_dim,
+        )
+
     def reset_buffers(self, device: torch.device | str | None = None) -> None:
         """(Re)create the non-persistent CLIP mean/std, e.g. after a meta-device build."""
         self.register_buffer("mean", torch.tensor(CLIP_MEAN, device=device).view(1, 3, 1, 1), persistent=False)

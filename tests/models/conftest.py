@@ -54,12 +54,3 @@ def official_tiny(golden_dir: Path):
 def tiny_model() -> SplitColorizer:
     torch.manual_seed(0)
     return randomize_(SplitColorizer(ColorizerConfig.tiny())).eval()
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster than two, and far faster on a loaded 2-core box."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
