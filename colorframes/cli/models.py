@@ -43,7 +43,7 @@ def list_cmd(
     for row in rows:
         state = "present" if row["present"] else "missing"
         source = row["repo"] or "built in-process"
-        size = f" ({row['size_hint']})" if row["size_hint"] else ""
+        size = f" ({row['size_hint']})" if row["size_hint"] and row["repo"] else ""
         typer.echo(f"{row['name']:<16} {state:<8} {source}{size}  [{row['licence']}]")
         typer.echo(f"{'':<16} {row['notes']}")
 
