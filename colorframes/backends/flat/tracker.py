@@ -52,6 +52,8 @@ INSIDE_SHARE = 0.03  # a fresh region holding less than this share of its source
 VANISHED_MIN_SIZE = 0.05  # keyframe colours covering less than this (figure heights, squared) may vanish
 VANISHED_AREA = 0.25  # a region that takes back a vanished colour has at least this share of its keyframe area
 
+KEY_PART = 0.3  # raw keyframe confidence above which an enclosed part is not the sheet's paper gap
+
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
 NEUTRAL = [
     (200, 196, 188), (170, 182, 196), (196, 176, 170), (176, 192, 172), (210, 200, 170), (160, 160, 172),
@@ -393,6 +395,7 @@ class ShotTracker:
         n = regions.count
         color = np.full(n + 1, -1, np.int64)
         conf = np.zeros(n + 1)
+        key_conf = conf
         source = np.zeros(n + 1, np.int64)
         k = self.anchor_for(number)
         bg = _background(regions)
@@ -400,6 +403,7 @@ class ShotTracker:
             anchor = self._scaled(self.keyframes[k], regions.shape)
             ones = np.ones(anchor.ref.regions.count + 1)
             color, conf, _ = self._correspond(regions, anchor.ref.regions, anchor.color, ones)
+            key_conf = conf.copy()
             # A keyframe n frames away is weaker evidence than the chain's last step, and where it is weak
             # the sheet (an independent source) gets a say (measured: +3 points in keyframe mode).
             conf = conf * ANCHOR_DECAY ** abs(number - k)
@@ -418,7 +422,13 @@ class ShotTracker:
             picked, p_conf = match_global(regions, dst_ids, adj, ref.regions, src_ids, shape_ref.adj)
             is_weak = np.zeros(n + 1, bool)
             is_weak[weak] = True
+            # A region enclosed by the figure that the keyframe calls a part (the pants shadow coming back
+            # into view) is not the sheet's paper gap it resembles in form; only the keyframe may say paper.
+            papers = {self.paper, self._paper_for(shape_ref)}
+            keep_part = ~regions.border & (key_conf >= KEY_PART) & (color >= 0) & ~np.isin(color, list(papers))
             for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
+                if keep_part[j] and int(shape_ref.color[i]) in papers:
+                    continue
                 if is_weak[j] and (c > conf[j] or color[j] < 0):
                     color[j], conf[j] = shape_ref.color[i], c
                     source[j] = SOURCE_NAMES.index("sheet")
