@@ -83,9 +83,7 @@ def discover_shots(inputs: list[str], start_frame: int = 1) -> list[Shot]:
     for raw in inputs:
         found = _discover_one(raw, start_frame)
         if not found:
-            raise InputError(
-                f"{display(raw)}: no frames found (supported: {', '.join(sorted(IMAGE_EXTENSIONS))})"
-            )
+            raise InputError(f"{display(raw)}: no frames found (supported: {', '.join(sorted(IMAGE_EXTENSIONS))})")
         shots.extend(found)
     seen: dict[str, int] = {}
     for shot in shots:  # two inputs with the same shot name must not write into the same folder
@@ -110,9 +108,7 @@ def _discover_one(raw: str, start_frame: int) -> list[Shot]:
             name = _clean_prefix(prefix) if number is not None else path.stem
             frame = FrameRef(number=number if number is not None else start_frame, stem=path.stem, path=path)
             return [Shot(name=name, source=path, kind="image", frames=[frame])]
-        raise InputError(
-            f"{display(path)}: not an image or video; give frames, a folder, a pattern or a video"
-        )
+        raise InputError(f"{display(path)}: not an image or video; give frames, a folder, a pattern or a video")
     if _PADDING.search(path.name):
         return _pattern(path)
     raise InputError(f"{display(path)}: no such file or folder")
@@ -175,9 +171,7 @@ def _folder_shots(folder: Path, files: list[str], name: str, notes: list[str]) -
         frames = _dedupe(frames, notes)
         shot_name = name if len(groups) == 1 else f"{name}/{_clean_prefix(prefix)}"
         shots.append(
-            Shot(
-                name=shot_name, source=folder, kind="folder", frames=frames, reference=reference, notes=notes
-            )
+            Shot(name=shot_name, source=folder, kind="folder", frames=frames, reference=reference, notes=notes)
         )
     for video in videos:
         shots.append(probe_video(video, 1, name=f"{name}/{video.stem}"))

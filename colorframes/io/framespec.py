@@ -34,9 +34,7 @@ def parse_frame_spec(spec: str) -> list[int]:
     for item in items:
         match = _ITEM.match(item)
         if not match:
-            raise InputError(
-                f"--frames: cannot parse {item!r}; use N, A-B, A-BxSTEP or A:B:STEP (e.g. 1001-1100x2)"
-            )
+            raise InputError(f"--frames: cannot parse {item!r}; use N, A-B, A-BxSTEP or A:B:STEP (e.g. 1001-1100x2)")
         start, end, step = match.groups()
         a = int(start)
         b = int(end) if end is not None else a

@@ -74,9 +74,7 @@ def decode_image(data: bytes, name: str) -> LoadedImage:
             rgb = np.ascontiguousarray(rgb)
         else:
             # transparent = paper: composite onto white
-            rgb = (rgb.astype(np.float32) * a[:, :, None] + 255.0 * (1.0 - a[:, :, None]) + 0.5).astype(
-                np.uint8
-            )
+            rgb = (rgb.astype(np.float32) * a[:, :, None] + 255.0 * (1.0 - a[:, :, None]) + 0.5).astype(np.uint8)
             alpha = a
     else:
         rgb = np.ascontiguousarray(rgb)

@@ -65,18 +65,14 @@ def read_sidecar(shot_dir: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ConfigError(
-            f"{display(path)}: sidecar is not valid JSON; delete it or rerun with --overwrite"
-        ) from None
+        raise ConfigError(f"{display(path)}: sidecar is not valid JSON; delete it or rerun with --overwrite") from None
 
 
 def _write(shot_dir: Path, data: dict[str, Any]) -> None:
     frames = data.get("frames", {})
     data["done"] = sum(1 for f in frames.values() if f.get("status") == "done")
     data["failed"] = sum(1 for f in frames.values() if f.get("status") == "failed")
-    payload = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False).encode(
-        "utf-8", "surrogateescape"
-    )
+    payload = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False).encode("utf-8", "surrogateescape")
     write_bytes_atomic(shot_dir / SIDECAR_NAME, payload)
 
 

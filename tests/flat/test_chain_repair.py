@@ -11,7 +11,8 @@ FIRST = 1001
 
 
 def test_belt_uncovered_by_the_hand_is_belt_again_at_1080p(make_example):
-    """Seed 0 at 1920x1080, keyframe + sheet: from frame 7 the whole belt was carried as skin for the rest of the shot."""
+    """Seed 0 at 1920x1080, keyframe + sheet: from frame 7 the whole belt was carried as skin for the rest of
+    the shot."""
     walk = [make_example.render_frame(i, (1920, 1080), n_frames=24) for i in range(10)]
     belt = next(i for i, (name, _) in make_example.PALETTE.items() if name == "belt")
     belt_rgb = np.array(make_example.PALETTE[belt][1], np.uint8)
