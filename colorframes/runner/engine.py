@@ -183,8 +183,9 @@ class Counter:
 
 def _header(plan: ShotPlan, options: RunOptions, backend) -> dict[str, Any]:
     describe = getattr(backend, "describe", lambda: {})
+    versions = sidecar.package_versions()
     return {
-        "colorframes": sidecar.package_versions()["colorframes"],
+        "colorframes": versions["colorframes"],
         "shot": plan.shot.name,
         "input": display(plan.shot.source),
         "reference": display(plan.reference) if plan.reference else None,
@@ -193,7 +194,7 @@ def _header(plan: ShotPlan, options: RunOptions, backend) -> dict[str, Any]:
         "settings": plan.settings,
         "settings_hash": sidecar.settings_hash(plan.settings),
         "model": {"backend": options.backend, **describe()},
-        "versions": sidecar.package_versions(),
+        "versions": versions,
         "frames_requested": format_ranges([f.number for f in plan.requested]),
     }
 
