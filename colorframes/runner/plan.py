@@ -54,9 +54,13 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
         read_reference(reference)  # exists, is an image, decodes
     for spec in options.keyframe:
         keyframe_path(spec)
-    for path, flag in ((options.hints, "--hints"), (options.background, "--background")):
-        if path is not None and not Path(path).exists():
-            raise InputError(f"{flag} {display(path)}: not found")
+    if options.hints is not None:
+        if options.backend != "flat":
+            warnings.append("--hints are used by the flat backend only; ignored")
+        else:
+            from ..backends.flat.hints import load_hints
+
+            load_hints(options.hints, 1)  # parse now: a malformed hints file exits 2 before any frame
     shard = parse_shard(options.shard) if options.shard else None
 
     shots = discover_shots(inputs, start_frame=options.start_frame)
