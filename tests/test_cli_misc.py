@@ -109,3 +109,11 @@ def test_non_utf8_frame_names_run_and_resume(cli, shot_factory, tmp_path):
     assert sorted(p.name for p in (tmp_path / "o" / "nu").glob("*.png")) == ["caf_.1001.png", "caf_.1002.png"]
     code, stdout, _ = cli("run", folder, "-o", tmp_path / "o", "--json")
     assert code == 0 and json.loads(stdout)["skipped"] == 2
+
+
+def test_malformed_hints_exit_2_before_any_frame(cli, shot_factory, tmp_path):
+    hints = tmp_path / "hints.json"
+    hints.write_text('[{"frame": 1001, "x": 3}]')
+    code, _, stderr = cli("run", shot_factory(n=2), "-o", tmp_path / "o", "--hints", hints)
+    assert code == 2 and "hints.json" in stderr
+    assert not list((tmp_path / "o").rglob("*.png"))
