@@ -155,13 +155,13 @@ def descriptors(regions: Regions) -> np.ndarray:
     return np.concatenate([pos, size, shape, np.stack([compact, ex, ey], axis=1)], axis=1)
 
 
-def descriptor_cost(dst: np.ndarray, src: np.ndarray) -> np.ndarray:
+def descriptor_cost(dst: np.ndarray, src: np.ndarray, w_form: float = W_FORM) -> np.ndarray:
     """(n_dst, n_src) matching cost from descriptors of the two region sets."""
     pos = np.linalg.norm(dst[:, None, :2] - src[None, :, :2], axis=2)
     size = np.abs(dst[:, None, 2] - src[None, :, 2])
     shape = np.abs(dst[:, None, 3:6] - src[None, :, 3:6]).sum(axis=2)
     form = np.abs(dst[:, None, 6] - src[None, :, 6]) + np.linalg.norm(dst[:, None, 7:9] - src[None, :, 7:9], axis=2)
-    return W_POS * pos + W_SIZE * size + W_SHAPE * shape + W_FORM * form
+    return W_POS * pos + W_SIZE * size + W_SHAPE * shape + w_form * form
 
 
 def adjacency_matrix(pairs: np.ndarray, n: int) -> np.ndarray:
@@ -183,15 +183,17 @@ def match_global(
     iterations: int = 3,
     extra: np.ndarray | None = None,
     return_cost: bool = False,
+    w_form: float = W_FORM,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each dst region in `dst_ids` to a src region in `src_ids` (global, adjacency-refined).
 
     Returns (src id per dst_ids entry, confidence in [0, 1]). Each src region can serve two dst regions
-    (a region split by an occluder); the second use costs SECOND_USE_PENALTY.
+    (a region split by an occluder); the second use costs SECOND_USE_PENALTY. `w_form` weighs the
+    scale-free form term (tracking between frames of one shot trusts form more than sheet matching does).
     """
     if dst_ids.size == 0 or src_ids.size == 0:
         return np.zeros(dst_ids.size, np.int64), np.zeros(dst_ids.size)
-    base = descriptor_cost(descriptors(dst)[dst_ids], descriptors(src)[src_ids])  # (nd, ns)
+    base = descriptor_cost(descriptors(dst)[dst_ids], descriptors(src)[src_ids], w_form)  # (nd, ns)
     if extra is not None:
         base = base + extra
     nd, ns = base.shape

@@ -52,6 +52,9 @@ INSIDE_SHARE = 0.03  # a fresh region holding less than this share of its source
 VANISHED_MIN_SIZE = 0.05  # keyframe colours covering less than this (figure heights, squared) may vanish
 VANISHED_AREA = 0.25  # a region that takes back a vanished colour has at least this share of its keyframe area
 
+# Between frames of one shot a part keeps its form (a round hand over a band-shaped belt), so tracking
+# weighs form 1.5x as much as sheet matching, where pose changes form.
+W_FORM_TRACK = 1.5
 KEY_PART = 0.3  # raw keyframe confidence above which an enclosed part is not the sheet's paper gap
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
@@ -362,7 +365,7 @@ class ShotTracker:
         extra = W_OVERLAP * (1.0 - np.clip(cover, 0.0, 1.0))
         match, cost = match_global(
             regions, dst_ids, self._adjacency(regions), src, src_ids, self._adjacency(src), extra=extra,
-            return_cost=True,
+            return_cost=True, w_form=W_FORM_TRACK,
         )  # fmt: skip
         # Crumbs (line-crossing fragments) have no reliable form; their overlap vote stands.
         fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
