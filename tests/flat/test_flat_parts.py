@@ -119,3 +119,23 @@ def test_form_descriptors_tell_a_disc_from_a_band():
     assert form(disc, band) > 0.5 > 0.15 > form(disc, disc2)  # scale-free: the two discs agree
     cost = descriptor_cost(d[[disc]], d[[band, disc2]])[0]
     assert np.all(np.isfinite(cost)) and cost.shape == (2,)
+
+
+def test_form_weight_raises_the_disc_band_cost_gap():
+    """Tracking passes a larger w_form: the disc→band cost grows faster than disc→disc (why hands stop
+    swapping with belts)."""
+    from colorframes.backends.flat.matching import W_FORM, descriptor_cost, descriptors
+    from colorframes.backends.flat.regions import segment_regions
+    from colorframes.backends.flat.tracker import W_FORM_TRACK
+
+    img = np.full((200, 300, 3), 255, np.uint8)
+    cv2.circle(img, (60, 100), 28, (0, 0, 0), 2)
+    cv2.rectangle(img, (120, 90), (250, 112), (0, 0, 0), 2)
+    cv2.circle(img, (200, 40), 26, (0, 0, 0), 2)
+    r = segment_regions(img, 1)
+    disc, band, disc2 = (int(r.labels[y, x]) for x, y in ((60, 100), (185, 101), (200, 40)))
+    d = descriptors(r)
+    base = descriptor_cost(d[[disc]], d[[band, disc2]])[0]
+    heavy = descriptor_cost(d[[disc]], d[[band, disc2]], w_form=W_FORM_TRACK)[0]
+    assert W_FORM_TRACK > W_FORM
+    assert heavy[0] - base[0] > 0.25 and heavy[0] - heavy[1] > base[0] - base[1]
