@@ -37,3 +37,16 @@ def temp_files(folder: Path) -> list[Path]:
 
 def sidecar(folder: Path) -> dict:
     return json.loads((folder / "colorframes.json").read_text())
+
+
+GOLDEN_FIXTURE_NAME = "colorize-v1.5-tiny"
+
+
+def golden_fixture_dir() -> Path:
+    """The official-implementation golden fixture: COLORFRAMES_FIXTURES (the fixtures folder or the tiny
+    fixture itself), else ../shared/fixtures beside the checkout."""
+    env = os.environ.get("COLORFRAMES_FIXTURES")
+    if env:
+        base = Path(env)
+        return base if (base / "weights.safetensors").is_file() else base / GOLDEN_FIXTURE_NAME
+    return (ROOT / ".." / "shared" / "fixtures" / GOLDEN_FIXTURE_NAME).resolve()

@@ -3,32 +3,21 @@ seeded random tiny colorizer (always available)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 import torch
+from cf_helpers import golden_fixture_dir
 
 from colorframes.models.colorizer import SplitColorizer
 from colorframes.models.config import ColorizerConfig
 
 from .helpers import randomize_
 
-FIXTURE_NAME = "colorize-v1.5-tiny"
-
-
-def fixture_dir() -> Path:
-    """COLORFRAMES_FIXTURES (the fixtures folder or the tiny fixture itself), else ../shared/fixtures."""
-    env = os.environ.get("COLORFRAMES_FIXTURES")
-    if env:
-        base = Path(env)
-        return base if (base / "weights.safetensors").is_file() else base / FIXTURE_NAME
-    return (Path(__file__).resolve().parents[2] / "../shared/fixtures" / FIXTURE_NAME).resolve()
-
 
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
-    path = fixture_dir()
+    path = golden_fixture_dir()
     if not (path / "weights.safetensors").is_file():
         pytest.skip(f"golden fixture not found at {path} (set COLORFRAMES_FIXTURES to its folder)")
     return path

@@ -6,14 +6,11 @@ tolerances (allclose rtol 1e-4 / atol 5e-4 on latents, 1e-4 on eps and images; r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
+from cf_helpers import golden_fixture_dir
 
-FIXTURE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "colorize-v1.5-tiny"
-if not FIXTURE.is_dir():
-    FIXTURE = Path("/work/shared/fixtures/colorize-v1.5-tiny")
+FIXTURE = golden_fixture_dir()
 pytestmark = pytest.mark.skipif(not FIXTURE.is_dir(), reason=f"golden fixture not found at {FIXTURE}")
 
 MODES = {"vanilla": (False, False), "bg": (False, True), "both": (True, True)}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from cf_helpers import golden_fixture_dir
 
 pytestmark = pytest.mark.gpu
-FIXTURE = Path("/work/shared/fixtures/colorize-v1.5-tiny")
+FIXTURE = golden_fixture_dir()
 
 
 def _frame():
