@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
+from cf_helpers import golden_fixture_dir
 from typer.testing import CliRunner
 
 from colorframes.errors import ModelUnavailableError
@@ -91,7 +91,7 @@ def test_local_paths_are_accepted_and_unknown_paths_exit_3(tmp_path):
         registry.model_path(str(tmp_path / "nope.safetensors"))
 
 
-FIXTURE = Path("/work/shared/fixtures/colorize-v1.5-tiny")
+FIXTURE = golden_fixture_dir()
 
 
 @pytest.mark.skipif(not FIXTURE.is_dir(), reason=f"golden fixture not found at {FIXTURE}")
