@@ -246,10 +246,7 @@ def region_stats(labels: np.ndarray, lines: np.ndarray, n: int | None = None) ->
     sxx = np.bincount(sub, weights=dx * dx, minlength=n + 1) / sub_area
     syy = np.bincount(sub, weights=dy * dy, minlength=n + 1) / sub_area
     sxy = np.bincount(sub, weights=dx * dy, minlength=n + 1) / sub_area
-    border = np.zeros(n + 1, bool)
-    for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
-        border[edge] = True
-    border[0] = False
+    border = border_flags(labels, n)
     return Regions(
         labels=labels,
         line_mask=lines,
@@ -320,10 +317,7 @@ def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, i
         safe = np.maximum(area, 1.0)
         sx[missed] = (np.bincount(flat, weights=xs, minlength=n + 1) / safe)[missed] + x0
         sy[missed] = (np.bincount(flat, weights=ys, minlength=n + 1) / safe)[missed] + y0
-    border = np.zeros(n + 1, bool)
-    for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
-        border[edge] = True
-    border[0] = False
+    border = border_flags(labels, n)
     yb0, yb1, xb0, xb1 = ink_box(lines, 0) or (0, h, 0, w)
     return Regions(
         labels=labels,
@@ -337,6 +331,15 @@ def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, i
         box=box if outside else None,
         outside=ring,
     )
+
+
+def border_flags(labels: np.ndarray, n: int) -> np.ndarray:
+    """(n+1,) bool: which regions touch the frame border (index 0, the lines, never does)."""
+    border = np.zeros(n + 1, bool)
+    for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        border[edge] = True
+    border[0] = False
+    return border
 
 
 def ink_bbox(mask: np.ndarray, shape: tuple[int, int]) -> tuple[float, float, float, float]:
