@@ -43,7 +43,7 @@ CARRY_MIN = 0.55  # a carried colour with less confidence than this asks the anc
 LOW_CONFIDENCE = 0.5  # regions below this go to the report
 CACHE_FRAMES = 8
 W_OVERLAP = 2.0  # matching cost of a region its match does not cover at all (after the global shift)
-ANCHOR_DECAY = 0.7  # keyframe confidence factor per frame of distance (the chain knows the recent motion)
+ANCHOR_DECAY = 0.85  # keyframe confidence factor per frame of distance (the chain knows the recent motion)
 NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming into view
 MATCH_MIN_SIZE = 0.01  # regions smaller than this (figure heights, squared) keep their overlap vote
 SHARED_SOURCE = 0.5  # confidence factor for the costlier of two matches to one source region
@@ -56,6 +56,13 @@ VANISHED_AREA = 0.25  # a region that takes back a vanished colour has at least 
 # weighs form 1.5x as much as sheet matching, where pose changes form.
 W_FORM_TRACK = 1.5
 KEY_PART = 0.3  # raw keyframe confidence above which an enclosed part is not the sheet's paper gap
+KEY_AGREE = 0.5  # raw keyframe confidence above which a keyframe agreeing with the chain outvotes the sheet
+MATCH_SURE = 3.5  # assignments cheaper than this find a part for sure (it may vacate its old place)
+MOVED_SHARE = 0.5  # a part overlapping its match by less than this share of its area has moved on
+SPLIT_AREA = 1.3  # two regions matched to one part are its halves when their areas sum to at most this
+MOVED_SIZE = 0.35  # |log area ratio| under which a region found elsewhere is the same part, moved
+VACATED_WEIGHT = 0.25  # what a vacated pixel still counts in the vote (a moved part may leave a twin behind)
+TAKEN = 3.0  # extra cost of matching a region to a part already found elsewhere
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
 NEUTRAL = [
@@ -261,7 +268,7 @@ class ShotTracker:
             source[hinted] = SOURCE_NAMES.index("hint")
         weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
         if weak.size or prev is None:
-            a_color, a_conf, a_source = self._from_anchor(number, regions, warnings)
+            a_color, a_conf, a_source = self._from_anchor(number, regions, warnings, color if prev else None)
             take = np.zeros(n + 1, bool)
             take[weak] = a_conf[weak] > conf[weak]
             if prev is None:
@@ -322,7 +329,8 @@ class ShotTracker:
         Two cues: the overlap vote after removing the global motion (robust to regions splitting and
         merging) and a global assignment by overlap, form, size, position and adjacency (right when a part
         moves about its own size per frame: a hand swinging over the belt would swap colours with it by
-        overlap alone). A cheap assignment wins; otherwise the vote stands.
+        overlap alone). A cheap assignment wins; otherwise the vote stands. A part the assignment finds
+        elsewhere (the hand moved on) vacates its old pixels: what shows there now is not the hand.
         """
         n = regions.count
         shift = estimate_shift(src.line_mask, regions.line_mask, src_thumb=_thumb(src), dst_thumb=_thumb(regions))
@@ -337,13 +345,21 @@ class ShotTracker:
             dst_box=regions.box,
             dst_outside=regions.outside,
         )  # (M+1, N+1) fmt: skip
-        vote = vote_colors(counts, src_color, src_conf, regions.area, len(self.palette.rgb))
+        bg, src_bg = _background(regions), _background(src)
+        dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
+        src_ids = np.array([i for i in range(1, src.count + 1) if i != src_bg and src_color[i] >= 0], np.int64)
+        assign = dst_ids.size > 0 and src_ids.size > 0
+        visible = regions.area
+        taken = None
+        if assign:
+            match, cost = self._match(regions, dst_ids, src, src_ids, counts, visible)
+            counts, visible, taken = _vacate(counts, regions.area, src.area, dst_ids, match, cost)
+        vote = vote_colors(counts, src_color, src_conf, visible, len(self.palette.rgb))
         color, conf = vote.color, vote.confidence
         picked = np.zeros(n + 1, np.int64)  # (N+1,) src region of biggest overlap, 0 = none
         if src.count:
             picked = np.argmax(counts[1:], axis=0) + 1
             picked[counts[1:].sum(axis=0) == 0] = 0
-        bg, src_bg = _background(regions), _background(src)
         if src_bg:
             # A closed region with a new outline that "overlaps paper" is a part coming into view (a hand
             # from behind the body), not paper: leave it to the assignment, the keyframe and the sheet.
@@ -357,16 +373,10 @@ class ShotTracker:
             emerging[bg] = False
             emerging[0] = False
             conf[emerging] = 0.0
-        dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
-        src_ids = np.array([i for i in range(1, src.count + 1) if i != src_bg and src_color[i] >= 0], np.int64)
-        if dst_ids.size == 0 or src_ids.size == 0:
+        if not assign:
             return color, conf, picked
-        cover = counts[np.ix_(src_ids, dst_ids)].T / np.maximum(regions.area[dst_ids, None], 1.0)  # (nd, ns)
-        extra = W_OVERLAP * (1.0 - np.clip(cover, 0.0, 1.0))
-        match, cost = match_global(
-            regions, dst_ids, self._adjacency(regions), src, src_ids, self._adjacency(src), extra=extra,
-            return_cost=True, w_form=W_FORM_TRACK,
-        )  # fmt: skip
+        if taken is not None:
+            match, cost = self._match(regions, dst_ids, src, src_ids, counts, visible, taken)
         # Crumbs (line-crossing fragments) have no reliable form; their overlap vote stands.
         fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
         trusted = (cost < MATCH_TRUST) & (regions.area[dst_ids] >= (MATCH_MIN_SIZE * fh) ** 2)
@@ -384,6 +394,27 @@ class ShotTracker:
         picked[j] = i
         return color, conf, picked
 
+    def _match(
+        self,
+        regions: Regions,
+        dst_ids: np.ndarray,
+        src: Regions,
+        src_ids: np.ndarray,
+        counts: np.ndarray,
+        visible: np.ndarray,
+        taken: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Global assignment of dst_ids to src_ids: (src id, cost) per dst id. `taken` (M+1, N+1) marks
+        src regions already found elsewhere, which cost TAKEN more for any other dst region."""
+        cover = counts[np.ix_(src_ids, dst_ids)].T / np.maximum(visible[dst_ids, None], 1.0)  # (nd, ns)
+        extra = W_OVERLAP * (1.0 - np.clip(cover, 0.0, 1.0))
+        if taken is not None:
+            extra = extra + TAKEN * taken[np.ix_(src_ids, dst_ids)].T
+        return match_global(
+            regions, dst_ids, self._adjacency(regions), src, src_ids, self._adjacency(src), extra=extra,
+            return_cost=True, w_form=W_FORM_TRACK,
+        )  # fmt: skip
+
     def _adjacency(self, regions: Regions) -> np.ndarray:
         cached = getattr(regions, "_adj", None)
         if cached is None:
@@ -392,9 +423,13 @@ class ShotTracker:
         return cached
 
     def _from_anchor(
-        self, number: int, regions: Regions, warnings: list[str]
+        self, number: int, regions: Regions, warnings: list[str], carried: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Colours for every region straight from the keyframe (overlap, then shape) or the sheet."""
+        """Colours for every region straight from the keyframe (overlap, then shape) or the sheet.
+
+        `carried` (N+1,) is the chain's colour per region: where it agrees with a confident keyframe match,
+        two sources of the same shot outvote the sheet (whose pose differs), however far the keyframe is.
+        """
         n = regions.count
         color = np.full(n + 1, -1, np.int64)
         conf = np.zeros(n + 1)
@@ -429,6 +464,8 @@ class ShotTracker:
             # into view) is not the sheet's paper gap it resembles in form; only the keyframe may say paper.
             papers = {self.paper, self._paper_for(shape_ref)}
             keep_part = ~regions.border & (key_conf >= KEY_PART) & (color >= 0) & ~np.isin(color, list(papers))
+            if carried is not None:
+                is_weak &= ~((carried == color) & (key_conf >= KEY_AGREE))
             for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
                 if keep_part[j] and int(shape_ref.color[i]) in papers:
                     continue
@@ -510,3 +547,41 @@ def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     import cv2
 
     return cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
+def _vacate(
+    counts: np.ndarray,
+    area: np.ndarray,
+    src_area: np.ndarray,
+    dst_ids: np.ndarray,
+    match: np.ndarray,
+    cost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Pixels of parts that moved on, taken out of the overlap vote: (counts, visible area, taken).
+
+    A source region the assignment surely found again (cost under MATCH_SURE, about the same size) that
+    overlaps its match by less than MOVED_SHARE of its area has moved relative to the drawing: its old
+    pixels now show whatever it uncovered. Those overlaps stop voting, each dst region's visible area
+    shrinks by them, and `taken` (M+1, N+1) bool marks them for the second assignment. Of two dst regions
+    matched to one source that together are too big to be its two halves, the one closer in size is it.
+    """
+    taken = np.zeros(counts.shape, bool)
+    order = np.argsort(match, kind="stable")
+    ids, starts = np.unique(match[order], return_index=True)
+    for i, group in zip(ids, np.split(order, starts[1:]), strict=True):
+        rows = dst_ids[group]
+        if rows.size > 1 and area[rows].sum() <= SPLIT_AREA * src_area[i]:
+            continue  # a region split in two (an occluder crossing it), not a part that moved
+        ratio = np.abs(np.log(np.maximum(area[rows], 1.0) / max(src_area[i], 1.0)))
+        k = int(np.argmin(ratio))
+        j = rows[k]
+        if cost[group[k]] < MATCH_SURE and ratio[k] < MOVED_SIZE and counts[i, j] < MOVED_SHARE * src_area[i]:
+            taken[i, 1:] = True
+            taken[i, j] = False
+    if not taken.any():
+        return counts, area, None
+    vacated = (1.0 - VACATED_WEIGHT) * np.where(taken, counts, 0.0).sum(axis=0)  # (N+1,)
+    # A region made only of vacated pixels (something new where the hand was) keeps a quarter of its
+    # area as "visible", so its vote stays weak instead of dividing by nothing.
+    visible = np.maximum(area - vacated, 0.25 * area)
+    return np.where(taken, VACATED_WEIGHT * counts, counts), visible, taken
