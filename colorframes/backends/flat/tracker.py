@@ -47,7 +47,7 @@ ANCHOR_DECAY = 0.85  # keyframe confidence factor per frame of distance (the cha
 NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming into view
 MATCH_MIN_SIZE = 0.01  # regions smaller than this (figure heights, squared) keep their overlap vote
 SHARED_SOURCE = 0.5  # confidence factor for the costlier of two matches to one source region
-MATCH_TRUST = 5.0  # assignments cheaper than this beat the overlap vote
+MATCH_TRUST = 4.0  # assignments cheaper than this beat the overlap vote
 INSIDE_SHARE = 0.03  # a fresh region holding less than this share of its source region is a new part
 VANISHED_MIN_SIZE = 0.05  # keyframe colours covering less than this (figure heights, squared) may vanish
 VANISHED_AREA = 0.25  # a region that takes back a vanished colour has at least this share of its keyframe area
@@ -570,10 +570,10 @@ def _vacate(
     ids, starts = np.unique(match[order], return_index=True)
     for i, group in zip(ids, np.split(order, starts[1:]), strict=True):
         rows = dst_ids[group]
-        if rows.size > 1 and area[rows].sum() <= SPLIT_AREA * src_area[i]:
-            continue  # a region split in two (an occluder crossing it), not a part that moved
         ratio = np.abs(np.log(np.maximum(area[rows], 1.0) / max(src_area[i], 1.0)))
         k = int(np.argmin(ratio))
+        if rows.size > 1 and abs(np.log(max(area[rows].sum(), 1.0) / max(src_area[i], 1.0))) < ratio[k]:
+            continue  # a region split in two (an occluder crossing it): the halves add up to it, neither is it
         j = rows[k]
         if cost[group[k]] < MATCH_SURE and ratio[k] < MOVED_SIZE and counts[i, j] < MOVED_SHARE * src_area[i]:
             taken[i, 1:] = True
