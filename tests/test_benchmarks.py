@@ -139,13 +139,6 @@ def test_bench_cpu_smoke_measures_floor_and_flat_rss(tmp_path):
 # --- scripts written by the other areas -----------------------------------------------------------
 
 
-def test_bench_flat_smoke(tmp_path):
-    out = tmp_path / "flat.json"
-    run_script("bench_flat.py", "--smoke", "--out", str(out))
-    result = load_json(out)
-    assert result["smoke"] is True and result["speed"]["fps"] > 0 and result["accuracy"]
-
-
 def test_bench_masks_smoke(tmp_path):
     out = tmp_path / "masks.json"
     run_script("bench_masks.py", "--smoke", "--output", str(out))

@@ -1,11 +1,13 @@
-"""Chain repair: a colour the chain lost comes back from the keyframe (issue 3, the hand over the belt)."""
+"""Chain repair (issue 3): lost colours come back, moved parts vacate their place, agreeing sources win."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from flat_helpers import frame, rgb_u8, shot
 
 from colorframes.backends.flat import FlatColorizer
+from colorframes.backends.flat.tracker import MATCH_SURE, VACATED_WEIGHT, _vacate
 
 FIRST = 1001
 
@@ -45,3 +47,62 @@ def test_enclosed_pants_shadow_is_not_the_sheets_paper_at_1080p(make_example):
     on_shadow = image[walk[23]["labels"] == shadow]  # (P, 3)
     paper = np.all(on_shadow == 255, axis=1).mean()
     assert paper < 0.05, f"{paper:.2f} of the pants shadow is painted paper"
+
+
+def _colorize_walk(make_example, seed: int, upto: int):
+    walk = [make_example.render_frame(i, (1920, 1080), n_frames=24, seed=seed) for i in range(upto + 1)]
+    c = FlatColorizer(gap_radius=2)
+    loader = lambda n: walk[n - FIRST]["sketch"] if 0 <= n - FIRST < len(walk) else None  # noqa: E731
+    sheet = make_example.render_sheet(make_example.SHEET_SIZE)["color"]
+    c.setup_shot(
+        shot((1080, 1920), reference=sheet, keyframes={FIRST: walk[0]["color"]}, first_frame=FIRST, loader=loader)
+    )
+    images = [rgb_u8(c.colorize([frame(FIRST + i, d["sketch"])])[0].image) for i, d in enumerate(walk)]
+    return walk, images
+
+
+def _share(make_example, drawing, image, name: str) -> float:
+    gid = next(i for i, (n, _) in make_example.PALETTE.items() if n == name)
+    on = image[drawing["labels"] == gid]  # (P, 3)
+    return float(np.all(on == np.array(make_example.PALETTE[gid][1], np.uint8), axis=1).mean())
+
+
+def test_hand_swapped_with_the_belt_recovers_the_next_frame(make_example):
+    """Seed 2 at 1080p: the hand moves more than its own width along the belt between frames 3 and 4 and
+    frame 4 swaps hand and belt colours. The swap used to ride the chain through frame 6; now the hand,
+    found again by form, vacates the belt piece it left and frames 5-6 are right."""
+    walk, images = _colorize_walk(make_example, seed=2, upto=6)
+    for i in (5, 6):
+        assert _share(make_example, walk[i], images[i], "skin") > 0.95, f"frame {i}: hands not skin"
+        assert _share(make_example, walk[i], images[i], "belt") > 0.9, f"frame {i}: belt not belt"
+
+
+def test_chain_and_keyframe_agreeing_outvote_the_sheet(make_example):
+    """Seed 0 at 1080p, frame 18: the chain (weakly) and the keyframe (strongly) both call the strip of shirt
+    beside the arm shirt; the sheet's shadow region used to win because the keyframe is 18 frames away."""
+    walk, images = _colorize_walk(make_example, seed=0, upto=18)
+    assert _share(make_example, walk[18], images[18], "shirt") > 0.97
+
+
+def test_a_part_found_elsewhere_stops_voting_where_it_was():
+    """Unit: source 1 (a hand, 100 px) is surely matched to dst 2 (same size, no overlap): its 60 px
+    overlap with dst 1 (the belt piece it uncovered) stops counting; halves of a split region do not."""
+    counts = np.zeros((3, 4))  # (M+1, N+1): src 1 = hand, src 2 = belt
+    counts[1, 1], counts[2, 1] = 60.0, 40.0  # dst 1: where the hand was, and some belt
+    counts[2, 3] = 200.0
+    area = np.array([0.0, 100.0, 100.0, 200.0])
+    src_area = np.array([0.0, 100.0, 240.0])
+    dst_ids = np.array([1, 2, 3])
+    match, cost = np.array([2, 1, 2]), np.array([2.0, 1.0, 1.0])
+    voted, visible, taken = _vacate(counts, area, src_area, dst_ids, match, cost)
+    assert taken is not None and taken[1, 1] and not taken[1, 2]
+    assert voted[1, 1] == pytest.approx(60.0 * VACATED_WEIGHT)
+    assert visible[1] == pytest.approx(100.0 - 60.0 * (1 - VACATED_WEIGHT))
+    assert voted[2, 1] == 40.0  # the belt still votes: it is now the larger share of what dst 1 shows
+    # The same hand matched with a cost above MATCH_SURE is not sure enough to vacate anything.
+    _, _, none = _vacate(counts, area, src_area, dst_ids, match, np.array([2.0, MATCH_SURE + 1, 1.0]))
+    assert none is None
+    # Two dst regions that add up to their source are its halves (an occluder split it), not a move.
+    halves = np.array([0.0, 50.0, 50.0, 200.0])
+    _, _, split = _vacate(counts, halves, src_area, dst_ids, np.array([1, 1, 2]), np.array([1.0, 1.0, 1.0]))
+    assert split is None

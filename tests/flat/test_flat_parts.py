@@ -85,7 +85,7 @@ def test_segment_accuracy_counts_and_pixels():
 def test_benchmark_smoke(tmp_path):
     out = tmp_path / "flat.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_flat.py"), "--smoke", "--out", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / "bench_flat.py"), "--smoke", "--seeds", "0,1", "--out", str(out)],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -96,6 +96,10 @@ def test_benchmark_smoke(tmp_path):
         "keyframe-only",
         "sheet",
     }
+    for row in data["accuracy"]:  # the headline is the mean over the generator's seeds
+        assert row["seeds"] == [0, 1] and len(row["acc_by_seed"]) == 2
+        assert abs(row["acc"] - sum(row["acc_by_seed"]) / 2) < 1e-3
+    assert {r["seed"] for r in data["accuracy_by_seed"]} == {0, 1}
     assert data["speed"]["fps"] > 0 and data["speed"]["png_floor_fps"] > 0
     assert data["speed"]["cpu_ms_per_frame"] > 0 and data["speed"]["stage_cpu_ms"]["segment"] > 0
     assert data["speed"]["runner_fps"] > 0 and "api.run" in proc.stdout

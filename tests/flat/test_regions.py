@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from flat_helpers import two_boxes
 
-from colorframes.backends.flat.regions import adjacency, segment_regions
+from colorframes.backends.flat.regions import LINE_REACH_MIN, adjacency, line_reach, segment_regions
 
 
 def _region_at(regions, x, y):
@@ -91,3 +92,29 @@ def test_example_frame_segments_match_ground_truth(make_example):
     pairs = np.bincount(codes, minlength=(r.count + 1) * 64).reshape(-1, 64)
     purity = pairs.max(axis=1).sum() / pairs.sum()
     assert purity > 0.98
+
+
+def _split_box(thickness: int) -> np.ndarray:
+    """A box cut in two by a vertical divider, every line `thickness` px wide (1080p lines are ~7 px)."""
+    img = np.full((160, 240, 3), 255, np.uint8)
+    cv2.rectangle(img, (30, 30), (210, 130), (0, 0, 0), thickness, cv2.LINE_AA)
+    cv2.line(img, (120, 30), (120, 130), (0, 0, 0), thickness, cv2.LINE_AA)
+    return img
+
+
+@pytest.mark.parametrize("thickness", [2, 5, 9])
+def test_adjacency_reach_follows_the_line_width(thickness):
+    r = segment_regions(_split_box(thickness), gap_radius=1)
+    left, right, paper = _region_at(r, 70, 80), _region_at(r, 170, 80), _region_at(r, 5, 5)
+    pairs = {tuple(p) for p in adjacency(r.labels, box=r.box).tolist()}
+    assert (min(left, right), max(left, right)) in pairs
+    assert (min(left, paper), max(left, paper)) in pairs and (min(right, paper), max(right, paper)) in pairs
+
+
+def test_line_reach_grows_with_thicker_lines():
+    reaches = [line_reach(segment_regions(_split_box(t), gap_radius=1).labels[::2, ::2]) for t in (2, 5, 9)]
+    assert LINE_REACH_MIN <= reaches[0] <= reaches[1] <= reaches[2]
+    assert reaches[2] > reaches[0] and reaches[2] >= 9
+    # The old fixed 4 px reach sees no neighbours at all across 9 px lines.
+    r = segment_regions(_split_box(9), gap_radius=1)
+    assert len(adjacency(r.labels, reach=4, box=r.box)) == 0
