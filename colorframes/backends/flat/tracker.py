@@ -7,10 +7,10 @@ hints and the line art of the frames on t's *chain*, never on which frames this 
   K → K±1 → … → t: each step carries colours from the previous frame (`_correspond`: overlap vote after
   the global shift, overruled by a global assignment on form, size, position, overlap and adjacency
   where that is cheap; a part found again elsewhere stops voting for the pixels it left; parts coming
-  into view are never painted paper). Regions that carry badly
-  (new, disoccluded) ask the keyframe, whose evidence decays with distance, and then the sheet: a
-  region the keyframe does not have (a mouth opening mid-shot) takes its colour from the sheet, but the
-  sheet never overrules the chain and the keyframe where those two agree.
+  into view are never painted paper). Regions that carry badly (new, disoccluded) ask the keyframe,
+  whose evidence decays with distance, and then the sheet: a region the keyframe does not have (a mouth
+  opening mid-shot) takes its colour from the sheet, but the sheet never overrules the chain and the
+  keyframe where those two agree.
 - Sheet mode (no keyframes): every frame is matched to the sheet on its own (a global assignment is
   already deterministic per drawing; carrying sheet matches along a chain compounded early mistakes).
 - No reference: a deterministic neutral palette (regions ranked by area), paper stays paper.
