@@ -15,3 +15,10 @@ def load_make_example():
     from examples import make_example
 
     return make_example
+
+
+def print_columns(table: list[list[str]]) -> None:
+    """Print rows of cells (the first row is the header) as left-aligned columns two spaces apart."""
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))

@@ -34,7 +34,7 @@ from colorframes.options import CONSISTENCY, RunOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import load_make_example  # noqa: E402
+from _common import load_make_example, print_columns  # noqa: E402
 
 METRICS = ["warping_error", "tc", "line_fidelity", "seg_acc", "seg_pix_acc"]
 
@@ -152,9 +152,7 @@ def _cell(value) -> str:
 def print_table(rows: list[dict]) -> None:
     header = ["backend", "consistency", "flatten", *METRICS, "seconds"]
     table = [header] + [[_cell(r.get(k)) for k in header] for r in rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    for line in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+    print_columns(table)
     for r in rows:
         if "error" in r:
             print(f"  {r['backend']}/{r['consistency']}/flatten={r['flatten']}: {r['error']}")

@@ -36,6 +36,9 @@ from typing import Any
 import numpy as np
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import print_columns  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "gpu.json"
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -524,9 +527,7 @@ def print_table(rows: list[dict]) -> None:
             "peak_vram_gb", "tflops", "pct_of_matmul_peak", "first_call_s"]  # fmt: skip
     table = [cols] + [[_cell(r.get(c, r.get("error") or r.get("skipped", "") if c == "fps" else "")) for c in cols]
                       for r in rows]  # fmt: skip
-    widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
-    for line in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+    print_columns(table)
     for r in rows:
         if "error" in r:
             print(f"  error: {r['impl']} {r['resolution']} b{r['batch']} {r['dtype']}: {r['error']}")

@@ -236,12 +236,7 @@ def region_stats(labels: np.ndarray, lines: np.ndarray, n: int | None = None) ->
     sub_area = np.maximum(sub_n, 1.0)
     sx = np.bincount(sub, weights=xs2, minlength=n + 1) / sub_area
     sy = np.bincount(sub, weights=ys2, minlength=n + 1) / sub_area
-    missed = np.flatnonzero(sub_n == 0)
-    if missed.size:
-        xs, ys = _coords(h, w, 1)
-        safe = np.maximum(area, 1.0)
-        sx[missed] = (np.bincount(flat, weights=xs, minlength=n + 1) / safe)[missed]
-        sy[missed] = (np.bincount(flat, weights=ys, minlength=n + 1) / safe)[missed]
+    _full_res_centroids(sx, sy, np.flatnonzero(sub_n == 0), flat, area, (h, w), (0, 0))
     dx, dy = xs2 - sx[sub], ys2 - sy[sub]
     sxx = np.bincount(sub, weights=dx * dx, minlength=n + 1) / sub_area
     syy = np.bincount(sub, weights=dy * dy, minlength=n + 1) / sub_area
@@ -257,6 +252,28 @@ def region_stats(labels: np.ndarray, lines: np.ndarray, n: int | None = None) ->
         border=border,
         figure_bbox=ink_bbox(lines, (h, w)),
     )
+
+
+def _full_res_centroids(
+    sx: np.ndarray,
+    sy: np.ndarray,
+    missed: np.ndarray,
+    flat: np.ndarray,
+    area: np.ndarray,
+    shape: tuple[int, int],
+    offset: tuple[int, int],
+) -> None:
+    """Centroids (in place) of the regions a 2× subsampled grid missed (a few px), at full resolution.
+
+    flat: the (h*w,) int64 labels of a `shape` map whose pixel (0, 0) sits at `offset` (x, y) in the frame.
+    """
+    if not missed.size:
+        return
+    n1 = sx.size
+    xs, ys = _coords(*shape, 1)
+    safe = np.maximum(area, 1.0)
+    sx[missed] = (np.bincount(flat, weights=xs, minlength=n1) / safe)[missed] + offset[0]
+    sy[missed] = (np.bincount(flat, weights=ys, minlength=n1) / safe)[missed] + offset[1]
 
 
 def _rect_sums(x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
@@ -312,11 +329,7 @@ def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, i
     sxx = np.maximum(sums[3] / weight - sx * sx, 0.0)
     syy = np.maximum(sums[4] / weight - sy * sy, 0.0)
     sxy = sums[5] / weight - sx * sy
-    if missed.size:  # regions the subsampled grid misses (a few px): centroid at full resolution
-        xs, ys = _coords(ch, cw, 1)
-        safe = np.maximum(area, 1.0)
-        sx[missed] = (np.bincount(flat, weights=xs, minlength=n + 1) / safe)[missed] + x0
-        sy[missed] = (np.bincount(flat, weights=ys, minlength=n + 1) / safe)[missed] + y0
+    _full_res_centroids(sx, sy, missed, flat, area, (ch, cw), (x0, y0))
     border = border_flags(labels, n)
     yb0, yb1, xb0, xb1 = ink_box(lines, 0) or (0, h, 0, w)
     return Regions(

@@ -61,7 +61,6 @@ KEY_PART = 0.3  # raw keyframe confidence above which an enclosed part is not th
 KEY_AGREE = 0.5  # raw keyframe confidence above which a keyframe agreeing with the chain outvotes the sheet
 MATCH_SURE = 3.5  # assignments cheaper than this find a part for sure (it may vacate its old place)
 MOVED_SHARE = 0.5  # a part overlapping its match by less than this share of its area has moved on
-SPLIT_AREA = 1.3  # two regions matched to one part are its halves when their areas sum to at most this
 MOVED_SIZE = 0.35  # |log area ratio| under which a region found elsewhere is the same part, moved
 VACATED_WEIGHT = 0.25  # what a vacated pixel still counts in the vote (a moved part may leave a twin behind)
 TAKEN = 3.0  # extra cost of matching a region to a part already found elsewhere
@@ -270,7 +269,8 @@ class ShotTracker:
             source[hinted] = SOURCE_NAMES.index("hint")
         weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
         if weak.size or prev is None:
-            a_color, a_conf, a_source = self._from_anchor(number, regions, warnings, color if prev else None)
+            carried = color if prev is not None else None
+            a_color, a_conf, a_source = self._from_anchor(number, regions, warnings, carried)
             take = np.zeros(n + 1, bool)
             take[weak] = a_conf[weak] > conf[weak]
             if prev is None:
@@ -348,6 +348,7 @@ class ShotTracker:
             dst_outside=regions.outside,
         )  # (M+1, N+1) fmt: skip
         bg, src_bg = _background(regions), _background(src)
+        fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
         dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
         src_ids = np.array([i for i in range(1, src.count + 1) if i != src_bg and src_color[i] >= 0], np.int64)
         assign = dst_ids.size > 0 and src_ids.size > 0
@@ -369,7 +370,6 @@ class ShotTracker:
             emerging = (picked == src_bg) & fresh
             # The same inside a part: a small region with a new outline punched into a big one (a mouth
             # opening in the face) is not the part it overlaps.
-            fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
             share = counts[picked, np.arange(n + 1)] / np.maximum(src.area[picked], 1.0)
             emerging |= fresh & (picked > 0) & (share < INSIDE_SHARE) & (regions.area >= (MATCH_MIN_SIZE * fh) ** 2)
             emerging[bg] = False
@@ -380,7 +380,6 @@ class ShotTracker:
         if taken is not None:
             match, cost = self._match(regions, dst_ids, src, src_ids, counts, visible, taken)
         # Crumbs (line-crossing fragments) have no reliable form; their overlap vote stands.
-        fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
         trusted = (cost < MATCH_TRUST) & (regions.area[dst_ids] >= (MATCH_MIN_SIZE * fh) ** 2)
         j, i = dst_ids[trusted], match[trusted]
         m_conf = src_conf[i] * np.clip(1.0 - 0.5 * cost[trusted] / MATCH_TRUST, 0.0, 1.0)
@@ -563,9 +562,10 @@ def _vacate(
 
     A source region the assignment surely found again (cost under MATCH_SURE, about the same size) that
     overlaps its match by less than MOVED_SHARE of its area has moved relative to the drawing: its old
-    pixels now show whatever it uncovered. Those overlaps stop voting, each dst region's visible area
-    shrinks by them, and `taken` (M+1, N+1) bool marks them for the second assignment. Of two dst regions
-    matched to one source that together are too big to be its two halves, the one closer in size is it.
+    pixels now show whatever it uncovered. Those overlaps count only VACATED_WEIGHT in the vote, each dst
+    region's visible area shrinks accordingly, and `taken` (M+1, N+1) bool marks them for the second
+    assignment. Of two dst regions matched to one source, the one closer in size is the part unless
+    together they match its area better (its two halves, split by an occluder).
     """
     taken = np.zeros(counts.shape, bool)
     order = np.argsort(match, kind="stable")
