@@ -24,9 +24,13 @@ from typing import Any
 
 from .options import RunOptions, resolve_options, validate
 from .runner import RunSummary, execute, plan_run
+from .runner.preflight import Requirements, check_requirements, requirements
 
 __all__ = [
+    "Requirements",
     "RunOptions",
+    "check_requirements",
+    "requirements",
     "RunSummary",
     "evaluate",
     "find_shots",
@@ -57,6 +61,7 @@ def run(
         A `RunSummary`; `summary.exit_code` is 0 when every requested frame exists, 1 when some failed.
     """
     options = validate(options or RunOptions())
+    check_requirements(options)  # every missing package and weights file at once, before any folder exists
     plans, warnings = plan_run(inputs, reference, options)
     return execute(plans, options, warnings, callback)
 
@@ -139,7 +144,9 @@ def segment(
     """Write the foreground mask of every frame (and of the reference) as PNG for a colorist to check."""
     from .masks.segment import segment as _segment
 
-    return _segment(inputs, output, validate(options or RunOptions()), reference, threshold, callback)
+    options = validate(options or RunOptions())
+    check_requirements(options.replace(backend="flat"))  # the mask model's packages and weights
+    return _segment(inputs, output, options, reference, threshold, callback)
 
 
 def evaluate(pred: str, gt: str | None = None, sketch: str | None = None, reference: str | None = None, **kwargs):

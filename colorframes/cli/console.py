@@ -9,6 +9,20 @@ import typer
 
 from ..errors import ColorframesError
 
+# --quiet means the same on every command: errors only on stderr (no progress, notes or warnings; --json
+# and the sidecar still carry the warnings).
+QUIET_HELP = "Errors only on stderr: no progress, notes or warnings (--json and the sidecar keep warnings)."
+
+
+def quiet_opencv() -> None:
+    """Silence OpenCV's own log lines (`[ WARN:0@...] ...`) below errors, for --quiet."""
+    import os
+
+    os.environ["OPENCV_LOG_LEVEL"] = "ERROR"  # for child processes
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
 
 def err(message: str) -> None:
     """One line on stderr, flushed (farm log parsers read line by line)."""

@@ -1,7 +1,8 @@
 """`colorframes doctor`: what this machine can run, and whether the requested setup can.
 
-Exits 0 when the requested setup (backend, device, mask model) can run, 3 when weights it needs are
-missing, 2 when the device or another requirement is unavailable.
+Exits 0 when the requested setup (backend, device, mask model) can run, 3 when weights or packages it
+needs are missing (the same check `run` makes first), 2 when the device or another requirement is
+unavailable. The report is data and goes to stdout; a failing verdict is one `error:` line on stderr.
 """
 
 from __future__ import annotations
@@ -75,29 +76,33 @@ def doctor(
     if opts.attention == "xformers":
         _check(checks, "xformers", info["xformers"], "installed" if info["xformers"] else "pip install xformers")
 
-    try:
-        from ..models import registry
-    except ImportError:
-        registry = None
-    if registry is not None:
-        info["cache"] = str(registry.home() or "Hugging Face cache (set COLORFRAMES_HOME to choose a folder)")
-        needed = []
-        if opts.backend == "diffusion":
-            needed += [opts.model, "clip-vit-h-14"]
-        if opts.mask_model not in ("auto", "classical"):
-            needed.append(opts.mask_model)
-        for name in needed:
-            try:
-                path = registry.model_path(name)
-                _check(checks, f"weights {name}", True, str(path))
-            except ColorframesError as exc:
-                _check(checks, f"weights {name}", False, str(exc), EXIT_MODEL_UNAVAILABLE)
+    from .. import api
+    from ..models import registry
+
+    info["cache"] = str(registry.home() or "Hugging Face cache (set COLORFRAMES_HOME to choose a folder)")
+    found = api.requirements(opts)  # the same check `run` and `segment` make before they start
+    for line in found.packages:
+        _check(checks, "packages", False, line, EXIT_MODEL_UNAVAILABLE)
+    for name in found.weights:
+        _check(checks, f"weights {name}", False, api.Requirements(weights=[name]).message(), EXIT_MODEL_UNAVAILABLE)
+    for line in found.paths:
+        _check(checks, "weights path", False, line, EXIT_MODEL_UNAVAILABLE)
+    if found.ok:
+        _check(
+            checks,
+            "requirements",
+            True,
+            f"packages and weights for --backend {opts.backend} --mask-model {opts.mask_model} are present",
+        )
     code = max((c["exit_code"] for c in checks), default=0)
     if json_out:
         typer.echo(json.dumps({"info": info, "checks": checks, "exit_code": code}))
-    else:
+    else:  # the report is data: stdout; only the verdict of a setup that cannot run goes to stderr
         for key, value in info.items():
             typer.echo(f"{key:12s} {value}")
         for c in checks:
-            err(f"[{'ok' if c['ok'] else 'FAIL'}] {c['check']}: {c['detail']}")
+            typer.echo(f"[{'ok' if c['ok'] else 'FAIL'}] {c['check']}: {c['detail']}")
+    if code:
+        failed = ", ".join(c["check"] for c in checks if not c["ok"])
+        err(f"error: this setup cannot run ({failed}); exit {code}")
     raise typer.Exit(code)

@@ -40,11 +40,11 @@ def list_cmd(
     if as_json:
         typer.echo(json.dumps({"home": str(registry.home() or "huggingface-cache"), "models": rows}, indent=1))
         return
+    typer.echo(f"{'name':<16} {'state':<8} {'size':<14} {'licence':<30} source")
     for row in rows:
         state = "present" if row["present"] else "missing"
-        source = row["repo"] or "built in-process"
-        size = f" ({row['size_hint']})" if row["size_hint"] and row["repo"] else ""
-        typer.echo(f"{row['name']:<16} {state:<8} {source}{size}  [{row['licence']}]")
+        source = f"huggingface.co/{row['repo']}" if row["repo"] else "built in-process"
+        typer.echo(f"{row['name']:<16} {state:<8} {row['size_hint'] or '-':<14} {row['licence']:<30} {source}")
         typer.echo(f"{'':<16} {row['notes']}")
 
 
@@ -62,16 +62,21 @@ def path_cmd(name: str = typer.Argument(..., help="Registry name or local path."
 
 
 @models_app.command("pull")
-def pull_cmd(name: str = typer.Argument(..., help="Registry name to download.")) -> None:
-    """Download a model's files from the Hugging Face hub into COLORFRAMES_HOME or the HF cache."""
+def pull_cmd(names: list[str] = typer.Argument(..., help="Registry names to download.")) -> None:
+    """Download models' files from the Hugging Face hub into COLORFRAMES_HOME or the HF cache.
+
+    Needs the masks or diffusion extra (huggingface_hub); exits 3 within seconds when the hub is unreachable,
+    naming where a file copied by hand goes ($COLORFRAMES_HOME/<name>/<file>).
+    """
     from ..models.registry import pull
 
-    _licence(name)
-    try:
-        path = pull(name)
-    except ColorframesError as exc:
-        console.fail(exc)
-    typer.echo(str(path))
+    for name in names:
+        _licence(name)
+        try:
+            path = pull(name)
+        except ColorframesError as exc:
+            console.fail(exc)
+        typer.echo(str(path))
 
 
 @models_app.command("convert")

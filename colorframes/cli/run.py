@@ -11,7 +11,7 @@ import typer
 
 from ..errors import EXIT_INTERRUPTED, ColorframesError
 from . import EPILOG
-from .console import err, fail
+from .console import QUIET_HELP, err, fail, quiet_opencv
 
 IN, MODEL, MASK, PERF, CONS, FLAT, COMP, FRAMES, OUT = (
     "Input",
@@ -32,7 +32,7 @@ Preset = Annotated[
     typer.Option("--preset", help="Preset name or TOML path (flag > env > preset > default).", rich_help_panel=IN),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
 
 
 def _opt(*names: str, help: str, panel: str, **kw: Any) -> Any:
@@ -204,6 +204,8 @@ def run(
     from .progress import Reporter
 
     signal.signal(signal.SIGTERM, _sigterm)  # farms stop jobs with SIGTERM: finish like Ctrl-C
+    if quiet:
+        quiet_opencv()
     try:
         options = api.resolve_options(flags, preset=preset)
         with Reporter(quiet=quiet) as reporter:
@@ -233,7 +235,8 @@ def _review(summary, quiet: bool) -> None:
         try:
             result = api.review_shot(shot.out_dir)
         except ColorframesError as exc:
-            err(f"warning: review of {shot.name} failed: {exc}")
+            if not quiet:
+                err(f"warning: review of {shot.name} failed: {exc}")
             continue
         if not quiet:
             err(f"review: {result.html}")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_FRAMES_FAILED, ColorframesError, ConfigError
-from .console import err, fail
+from .console import QUIET_HELP, err, fail, quiet_opencv
 
 
 def register(app: typer.Typer) -> None:
@@ -36,11 +36,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         preset: Annotated[str | None, typer.Option("--preset", help="Preset name or TOML path.")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout.")] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     ) -> None:
         """Write a soft figure mask (255 = figure) per frame, plus reference_mask.png per shot with --ref.
 
-        Without mask model weights the classical mask is used (a note says how to get the models);
+        Without mask model weights the classical mask is used (one note says how to get the models);
         asking for a model explicitly whose weights are missing exits 3.
         """
         from ..api import resolve_options
@@ -52,13 +52,15 @@ def register(app: typer.Typer) -> None:
 
         def on_event(event: dict) -> None:
             kind = event.get("event")
-            if kind == "warning":
-                err(f"warning: {event['message']}")
+            if kind in ("warning", "note") and not quiet:
+                err(f"{kind}: {event['message']}")
             elif kind == "frame" and event.get("status") == "failed":
                 err(f"error: {event['error']}")
             elif kind == "shot" and not quiet:
                 err(f"segment {event['shot']}: {event['frames']} frames")
 
+        if quiet:
+            quiet_opencv()
         try:
             options = resolve_options({k: v for k, v in flags.items() if v is not None}, preset=preset)
             summary = run_segment(inputs, output, options, reference=ref, threshold=threshold, callback=on_event)

@@ -75,6 +75,7 @@ class MaskProvider:
         self.reference_net = reference_net
         self.classical = classical or ClassicalSketchParams()
         self._local = threading.local()  # the runner calls one provider from several threads
+        self.notes: list[str] = []  # run-level notes (the classical fallback under auto), shown once
 
     @property
     def last_warnings(self) -> list[str]:
@@ -150,6 +151,9 @@ def _onnx_masker(path: Path, dilation: int, opts: Any) -> NetMasker:
 
 def _build(kind: str, path: Path, opts: Any, *, sketch: bool) -> NetMasker:
     """A masker for one role (sketch frames or reference) from a weights file of model `kind`."""
+    from ..extras import mask_runtime, require_modules
+
+    require_modules(f"--mask-model {kind}", *mask_runtime(kind))  # exit 3 naming the pip extra
     dilation = 1 if sketch else REFERENCE_DILATION
     if kind == "isnet-onnx":
         return _onnx_masker(path, dilation, opts)
@@ -168,10 +172,16 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
     """The MaskProvider for `opts.mask_model` and the run-level warnings (at most one, under auto).
 
     auto: sketch frames use sketch-segment, else isnetis (torch), else isnetis.onnx, else classical;
-    the reference uses isnetis (torch), else isnetis.onnx, else classical. An explicitly named model
-    whose weights are missing raises ModelUnavailableError (exit 3).
+    the reference uses isnetis (torch), else isnetis.onnx, else classical (a model whose runtime is not
+    installed is skipped; the classical fallback is a note in `provider.notes`). An explicitly named model
+    whose weights or runtime are missing raises ModelUnavailableError (exit 3).
     """
+    from ..extras import mask_runtime_installed
     from .locate import MASK_WEIGHTS, find_weights, how_to_get, require_weights
+
+    def usable(kind: str) -> Path | None:
+        """Weights of `kind` when they are on disk and their runtime (torch / onnxruntime) is installed."""
+        return find_weights(kind) if mask_runtime_installed(kind) else None
 
     choice = str(getattr(opts, "mask_model", "auto"))
     gap = getattr(opts, "mask_gap_radius", None)
@@ -186,7 +196,7 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
             kind, path = _kind_of_file(Path(choice)), Path(choice).expanduser()
         sketch_net = _build(kind, path, opts, sketch=True)
         if kind == "sketch-segment":  # the sketch model is not a reference segmenter; find one
-            ref_kind = next((k for k in ("isnet", "isnet-onnx") if find_weights(k)), None)
+            ref_kind = next((k for k in ("isnet", "isnet-onnx") if usable(k)), None)
             reference_net = _build(ref_kind, find_weights(ref_kind), opts, sketch=False) if ref_kind else None
             if reference_net is None:
                 warnings.append("no reference mask model found; using the classical reference mask")
@@ -198,15 +208,16 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
             "--mask-model must be auto, classical, isnet, isnet-onnx, sketch-segment or a weights file; "
             f"got {choice!r}"
         )
-    found = {k: find_weights(k) for k in ("sketch-segment", "isnet", "isnet-onnx")}
+    found = {k: usable(k) for k in ("sketch-segment", "isnet", "isnet-onnx")}
     sketch_kind = next((k for k in ("sketch-segment", "isnet", "isnet-onnx") if found[k]), None)
     ref_kind = next((k for k in ("isnet", "isnet-onnx") if found[k]), None)
     sketch_net = _build(sketch_kind, found[sketch_kind], opts, sketch=True) if sketch_kind else None
     reference_net = _build(ref_kind, found[ref_kind], opts, sketch=False) if ref_kind else None
-    if sketch_net is None and reference_net is None:
-        warnings.append(
-            "mask model weights not found; using the classical mask (get them with "
+    provider = MaskProvider(sketch_net, reference_net, classical)
+    if sketch_net is None and reference_net is None:  # the normal path without weights: a note, not a warning
+        provider.notes.append(
+            "masks: classical (no mask model weights or runtime found; for ISNet masks see "
             + how_to_get(MASK_WEIGHTS["isnet-onnx"])
             + ")"
         )
-    return MaskProvider(sketch_net, reference_net, classical), warnings
+    return provider, warnings

@@ -33,6 +33,7 @@ class SegmentSummary:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     masks: dict[str, str] = field(default_factory=dict)  # which model made sketch / reference masks
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -47,6 +48,7 @@ class SegmentSummary:
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
             "masks": self.masks,
+            "notes": self.notes,
             "exit_code": self.exit_code,
         }
 
@@ -97,9 +99,13 @@ def segment(
     shots = discover_shots(list(inputs), getattr(opts, "start_frame", 1))
     wanted = set(parse_frame_spec(opts.frames)) if getattr(opts, "frames", None) else None
     provider, warnings = create_mask_provider(opts)
-    summary = SegmentSummary(output=str(out_root), warnings=list(warnings), masks=provider.describe())
+    summary = SegmentSummary(
+        output=str(out_root), warnings=list(warnings), masks=provider.describe(), notes=list(provider.notes)
+    )
     for message in warnings:
         emit({"event": "warning", "message": message})
+    for message in provider.notes:
+        emit({"event": "note", "message": message})
     shared_ref = read_reference(reference) if reference else None
 
     def to_png(mask: np.ndarray) -> np.ndarray:

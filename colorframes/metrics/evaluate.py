@@ -189,11 +189,11 @@ def _frame_metrics(
         for name, fn in (("psnr", psnr), ("ssim", ssim), ("ms_ssim", ms_ssim)):
             if name in names:
                 values[name] = _safe(fn, pred.rgb, gt.rgb, notes, name, pred.number)
-    labels = line_mask = None
-    if "sketch" in current and ("line_fidelity" in names or want_segments):
-        labels, line_mask = line_regions(current["sketch"].rgb)
-    if "line_fidelity" in names:
-        values["line_fidelity"] = line_fidelity(pred.rgb, current["sketch"].rgb, line_mask, line_tolerance)
+    labels = None
+    if "sketch" in current and want_segments:
+        labels, _ = line_regions(current["sketch"].rgb)
+    if "line_fidelity" in names:  # against the drawing's own dark pixels, not a colorizer's line mask
+        values["line_fidelity"] = line_fidelity(pred.rgb, current["sketch"].rgb, None, line_tolerance)
     if want_segments:
         seg = segment_accuracy(pred.rgb, current["gt"].rgb, labels, current["gt"].alpha)
         if seg is None:

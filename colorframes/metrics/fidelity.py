@@ -22,6 +22,9 @@ WINDOW = 11
 SIGMA = 1.5
 K1, K2 = 0.01, 0.03
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+# PSNR of frames that match exactly is infinite; it is reported as this cap so means stay finite and
+# comparable (a frame at the cap matches its ground truth to within 1e-10 mean squared error).
+PSNR_CAP_DB = 100.0
 
 
 def _pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,9 +42,9 @@ def mse(pred: np.ndarray, gt: np.ndarray) -> float:
 
 
 def psnr(pred: np.ndarray, gt: np.ndarray) -> float:
-    """10·log10(1 / MSE) on [0, 1] images; +inf for identical images."""
+    """10·log10(1 / MSE) on [0, 1] images, capped at PSNR_CAP_DB (identical images give the cap)."""
     err = mse(pred, gt)
-    return math.inf if err == 0 else 10.0 * math.log10(1.0 / err)
+    return PSNR_CAP_DB if err == 0 else min(PSNR_CAP_DB, 10.0 * math.log10(1.0 / err))
 
 
 def _gaussian_window() -> np.ndarray:

@@ -20,7 +20,6 @@ from ..errors import InputError
 from ..io.images import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, display, read_image
 
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
-_PATTERN = re.compile(r"#+|@+|%0?\d*d")
 _SKIPPED_STEMS = frozenset({"ref", "reference"})
 
 
@@ -81,18 +80,22 @@ def open_source(source: str | os.PathLike | Mapping[int, np.ndarray], role: str)
     path = Path(source)
     if path.is_dir():
         return _folder(path, role)
-    if path.is_file():
-        suffix = path.suffix.lower()
-        if suffix in VIDEO_EXTENSIONS:
-            return _video(path)
-        if suffix in IMAGE_EXTENSIONS:
-            number = frame_number(path.stem)
-            number = 1 if number is None else number
-            return FrameSource(label=display(path), numbers=[number], _paths={number: path})
-        raise InputError(f"{display(path)}: {role} is not an image, folder or video")
-    if _PATTERN.search(path.name):
-        return _pattern(path, role)
-    raise InputError(f"{display(path)}: {role} not found; give a folder, image sequence or video")
+    return _discovered(path, role)
+
+
+def _discovered(path: Path, role: str) -> FrameSource:
+    """A pattern, image or video, read with the same grammar as `run` (io.discover)."""
+    from ..io.discover import discover_shots
+
+    shots = discover_shots([str(path)])  # InputError naming the path when it gives nothing
+    if len(shots) != 1:
+        raise InputError(f"{display(path)}: {role} holds {len(shots)} sequences; give one")
+    shot = shots[0]
+    if shot.kind == "video":  # eval numbers video frames from 1
+        return FrameSource(label=display(path), numbers=[f.index + 1 for f in shot.frames], _video=shot.source)
+    return FrameSource(
+        label=display(path), numbers=[f.number for f in shot.frames], _paths={f.number: f.path for f in shot.frames}
+    )
 
 
 def _folder(folder: Path, role: str) -> FrameSource:
@@ -125,23 +128,6 @@ def _folder(folder: Path, role: str) -> FrameSource:
     if not paths:
         raise InputError(f"{display(folder)}: no {role} frames found (numbered images or one video)")
     return FrameSource(label=display(folder), numbers=sorted(paths), _paths=paths)
-
-
-def _pattern(path: Path, role: str) -> FrameSource:
-    match = list(_PATTERN.finditer(path.name))[-1]
-    prefix, suffix = path.name[: match.start()], path.name[match.end() :]
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"{display(folder)}: folder of the {role} pattern does not exist")
-    regex = re.compile(rf"^{re.escape(prefix)}(\d+){re.escape(suffix)}$")
-    paths = {}
-    for entry in folder.iterdir():
-        m = regex.match(entry.name)
-        if m and entry.is_file():
-            paths[int(m.group(1))] = entry
-    if not paths:
-        raise InputError(f"{display(path)}: no {role} frames match the pattern")
-    return FrameSource(label=display(path), numbers=sorted(paths), _paths=paths)
 
 
 def _video(path: Path) -> FrameSource:

@@ -18,8 +18,6 @@ import math
 
 import numpy as np
 
-from .regions import line_regions
-
 SEGMENT_MIN_PIXELS = 10  # BasicPBC's threshold for acc_thres: segments with more pixels than this
 # GT is flat when at least FLAT_SEGMENTS of its segments have one colour on >= FLAT_SHARE of their pixels
 # (anti-aliased line fringes stay below half of a segment; a painted or generated GT has no such colour).
@@ -27,6 +25,14 @@ FLAT_SEGMENTS = 0.6
 FLAT_SHARE = 0.5
 MAX_FLAT_COLOURS = 1024  # without a sketch, a GT with more distinct colours is not flat
 LINE_TOLERANCE = 8  # line fidelity: max per-channel difference (0..255) of a preserved line pixel
+LINE_DARKNESS = 128  # line fidelity: a drawing pixel whose luma (BT.601) is below this is a line pixel
+
+
+def dark_pixels(sketch: np.ndarray, level: int = LINE_DARKNESS) -> np.ndarray:
+    """(H, W) bool: the drawing's dark pixels (luma < level) of a (H, W, 3) uint8 sketch."""
+    rgb = sketch.astype(np.float32)
+    luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    return luma < level
 
 
 def line_fidelity(
@@ -34,10 +40,12 @@ def line_fidelity(
 ) -> float:
     """Share of the sketch's line pixels whose colour the output kept (max channel diff <= tolerance).
 
-    `pred` and `sketch` are (H, W, 3) uint8; NaN when the sketch has no line pixels.
+    `pred` and `sketch` are (H, W, 3) uint8; NaN when the sketch has no line pixels. By default the line
+    pixels are the input drawing's dark pixels (`dark_pixels`), every one of them, so line pixels a
+    colorizer painted over (specks it removed, lines it thinned) count as lost.
     """
     if line_mask is None:
-        line_mask = line_regions(sketch)[1]
+        line_mask = dark_pixels(sketch)
     count = int(line_mask.sum())
     if count == 0:
         return math.nan

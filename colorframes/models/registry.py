@@ -73,7 +73,8 @@ REGISTRY: dict[str, ModelEntry] = {
             repo="tellurion/line_extractor",
             files=("isnetis.safetensors",),
             licence="not stated by the repository",
-            notes="ISNet anime segmentation for reference / frame masks (torch)",
+            size_hint="about 176 MB",
+            notes="ISNet anime segmentation for reference / frame masks (torch); --mask-model isnet",
         ),
         ModelEntry(
             name="sketch-segment",
@@ -81,7 +82,8 @@ REGISTRY: dict[str, ModelEntry] = {
             repo="tellurion/line_extractor",
             files=("sketch-segment.safetensors",),
             licence="not stated by the repository",
-            notes="ISNet trained on sketches: the official sketch mask model",
+            size_hint="about 176 MB",
+            notes="ISNet trained on sketches: the official sketch mask model (torch); --mask-model sketch-segment",
         ),
         ModelEntry(
             name="isnetis-onnx",
@@ -89,7 +91,9 @@ REGISTRY: dict[str, ModelEntry] = {
             repo="skytnt/anime-seg",
             files=("isnetis.onnx",),
             licence="Apache-2.0",
-            notes="SkyTNT anime-segmentation ISNet, ONNX runtime",
+            size=176_069_933,
+            size_hint="176 MB",
+            notes="SkyTNT anime-segmentation ISNet, ONNX Runtime (no torch); --mask-model isnet-onnx",
         ),
         ModelEntry(
             name="tiny-random",
@@ -103,6 +107,9 @@ REGISTRY: dict[str, ModelEntry] = {
     )
 }
 
+# The --mask-model names, accepted wherever a registry name is (one set of names for run, doctor, models).
+ALIASES = {"isnet": "isnetis", "isnet-onnx": "isnetis-onnx"}
+
 # Licence notices already returned in this process (shown once per process).
 _NOTICES_SHOWN: set[str] = set()
 
@@ -115,7 +122,7 @@ def list_models() -> list[ModelEntry]:
 def entry(name: str) -> ModelEntry:
     """The registry row for `name`, or InputError listing the known names (exit 2)."""
     try:
-        return REGISTRY[name]
+        return REGISTRY[ALIASES.get(name, name)]
     except KeyError:
         raise InputError(
             f"unknown model {name!r}; known models: {', '.join(REGISTRY)} (or give a local path)"
@@ -124,7 +131,7 @@ def entry(name: str) -> ModelEntry:
 
 def is_local_path(name: str) -> bool:
     """Registry names win; anything else is taken as a local file or folder path."""
-    return name not in REGISTRY
+    return name not in REGISTRY and name not in ALIASES
 
 
 def home() -> Path | None:
@@ -149,6 +156,20 @@ def _cached_file(e: ModelEntry, filename: str) -> Path | None:
 def _where(e: ModelEntry) -> str:
     root = home()
     return str(root / e.name) if root is not None else "the Hugging Face cache"
+
+
+def where_text() -> str:
+    """Where weights are looked for, in words (COLORFRAMES_HOME or the Hugging Face cache)."""
+    root = home()
+    return f"COLORFRAMES_HOME ({root})" if root is not None else "the Hugging Face cache (COLORFRAMES_HOME unset)"
+
+
+def hand_copy_hint(e: ModelEntry) -> str:
+    """Where a file copied by hand goes: `$COLORFRAMES_HOME/<name>/<file>`."""
+    files = ", ".join(f"$COLORFRAMES_HOME/{e.name}/{f}" for f in e.files)
+    root = home()
+    now = f" (COLORFRAMES_HOME is {root})" if root is not None else " (set COLORFRAMES_HOME to a folder first)"
+    return f"copy {', '.join(e.files)} from huggingface.co/{e.repo} by hand to {files}{now}"
 
 
 def missing_files(name: str) -> list[str]:
@@ -195,15 +216,62 @@ def licence_notice(name: str) -> str | None:
     return NC_SA_NOTE.format(name=name)
 
 
+# `models pull` gives up on an unreachable hub after this many seconds instead of retrying.
+PULL_CONNECT_TIMEOUT_S = 5.0
+
+
+def hub_unreachable(timeout: float = PULL_CONNECT_TIMEOUT_S) -> str | None:
+    """Why the Hugging Face hub cannot be reached right now (HF_HUB_OFFLINE, DNS, connect), or None.
+
+    One name lookup and one TCP connect to HF_ENDPOINT (or the HTTPS proxy), each bounded by `timeout`,
+    so an offline node fails in seconds instead of after the download library's retries.
+    """
+    import socket
+    import threading
+    from urllib.parse import urlsplit
+
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return "HF_HUB_OFFLINE is set"
+    endpoint = os.environ.get("HF_ENDPOINT", "").strip() or "https://huggingface.co"
+    proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or ""
+    target = urlsplit(proxy if proxy and endpoint.startswith("https") else endpoint)
+    host = target.hostname or ""
+    port = target.port or (443 if target.scheme == "https" else 80)
+    result: list = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            result.append(None)
+        except OSError as exc:
+            result.append(f"{host}:{port} is not reachable ({exc.strerror or type(exc).__name__})")
+
+    worker = threading.Thread(target=connect, daemon=True)  # getaddrinfo ignores socket timeouts
+    worker.start()
+    worker.join(timeout * 2)
+    return result[0] if result else f"{host}:{port} did not answer within {timeout * 2:.0f} s"
+
+
 def pull(name: str) -> Path:
-    """Download a model's files with huggingface_hub (network). Returns the main file's path."""
+    """Download a model's files with huggingface_hub (network). Returns the main file's path.
+
+    Needs the `masks` or `diffusion` extra (huggingface_hub). Fails fast, naming where a file copied by
+    hand goes, when the hub cannot be reached.
+    """
     e = entry(name)
     if e.builtin:
         raise InputError(f"{name} is built in-process; there is nothing to pull")
     try:
         from huggingface_hub import hf_hub_download
-    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
-        raise ModelUnavailableError("huggingface_hub is not installed; pip install huggingface_hub") from None
+    except ImportError:
+        extra = "masks" if e.kind == "mask" else "diffusion"
+        raise ModelUnavailableError(
+            f"`models pull` needs huggingface_hub, which is not installed; "
+            f'install it with: pip install "colorframes[{extra}]" (or {hand_copy_hint(e)})'
+        ) from None
+    problem = hub_unreachable()
+    if problem is not None:
+        raise ModelUnavailableError(f"cannot download {e.name}: {problem}; {hand_copy_hint(e)}")
     root = home()
     try:
         for filename in e.files:
@@ -213,11 +281,10 @@ def pull(name: str) -> Path:
                 hf_hub_download(repo_id=e.repo, filename=filename)
     except Exception as exc:  # network, auth, disk: all mean "not available"
         raise ModelUnavailableError(
-            f"could not download {name} from huggingface.co/{e.repo}: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''} (check the network or place "
-            f"{', '.join(e.files)} in {_where(e)})"
+            f"could not download {e.name} from huggingface.co/{e.repo}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}; {hand_copy_hint(e)}"
         ) from None
-    return model_path(name)
+    return model_path(e.name)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 22) -> str:

@@ -100,6 +100,8 @@ def execute(
         for message in mask_warnings:
             warnings.append(message)
             emit({"event": "warning", "message": message})
+        for message in masks.notes:
+            emit({"event": "note", "message": message})
 
     for plan, summary in zip(plans, summaries, strict=True):
         if not plan.to_render:

@@ -44,7 +44,7 @@ def test_segment_writes_masks_per_frame_and_reference(shot):
     summary = json.loads(result.stdout)
     assert summary["written"] == 4 and summary["failed"] == 0
     assert summary["masks"] == {"sketch": "classical", "reference": "classical"}
-    assert "mask model weights not found; using the classical mask" in result.stderr
+    assert result.stderr.count("note: masks: classical") == 1 and "warning: masks" not in result.stderr
     assert "frame 1004: blank frame" in result.stderr
     for number, gt in truth.items():
         png = cv2.imread(str(out / "shot01" / f"shot01.{number}.png"), cv2.IMREAD_UNCHANGED)
@@ -71,7 +71,8 @@ def test_segment_explicit_model_without_weights_exits_3(shot):
     root, folder, _ = shot
     result = CliRunner().invoke(app, ["segment", str(folder), "-o", str(root / "o"), "--mask-model", "isnet-onnx"])
     assert result.exit_code == 3
-    assert "isnetis.onnx not found" in result.stderr
+    assert "isnetis.onnx" in result.stderr and "--mask-model isnet-onnx" in result.stderr
+    assert "--mask-model classical" in result.stderr and "colorframes models pull isnetis-onnx" in result.stderr
 
 
 def test_segment_corrupt_frame_exits_1_and_writes_the_rest(shot):

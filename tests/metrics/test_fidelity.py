@@ -3,12 +3,12 @@ import math
 import numpy as np
 import pytest
 
-from colorframes.metrics.fidelity import ms_ssim, psnr, ssim
+from colorframes.metrics.fidelity import PSNR_CAP_DB, ms_ssim, psnr, ssim
 
 
 def test_psnr_identical_is_inf_and_known_mse():
     a = np.zeros((16, 16, 3), np.float32)
-    assert psnr(a, a) == math.inf
+    assert psnr(a, a) == PSNR_CAP_DB == 100.0  # exact match: the documented cap, not inf
     b = np.full_like(a, 0.1)  # MSE = 0.01 → 20 dB
     assert psnr(a, b) == pytest.approx(20.0)
     # uint8 inputs are scaled by 255: one level off everywhere → 20·log10(255)
