@@ -15,13 +15,16 @@ QUIET_HELP = "Errors only on stderr: no progress, notes or warnings (--json and 
 
 
 def quiet_opencv() -> None:
-    """Silence OpenCV's own log lines (`[ WARN:0@...] ...`) below errors, for --quiet."""
+    """Silence OpenCV's own log lines (`[ WARN:0@...] ...`) for --quiet: our error names the file instead.
+
+    libpng's own `libpng error: ...` line for a corrupt PNG is written by libpng itself and stays.
+    """
     import os
 
-    os.environ["OPENCV_LOG_LEVEL"] = "ERROR"  # for child processes
+    os.environ["OPENCV_LOG_LEVEL"] = "SILENT"  # for child processes
     import cv2
 
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 def err(message: str) -> None:

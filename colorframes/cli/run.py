@@ -220,10 +220,12 @@ def run(
     if json_out:
         sys.stdout.write(json.dumps(summary.to_dict()) + "\n")
         sys.stdout.flush()
-    if not quiet or summary.exit_code:
-        done = sum(len(s.done) for s in summary.shots)
-        skipped = sum(len(s.skipped) for s in summary.shots)
+    done = sum(len(s.done) for s in summary.shots)
+    skipped = sum(len(s.skipped) for s in summary.shots)
+    if not quiet:
         err(f"done: {done} written, {skipped} skipped, {summary.failed} failed in {summary.seconds:.1f}s")
+    elif summary.exit_code:
+        err(f"error: {summary.failed} frame(s) failed; {done} written, {skipped} skipped")
     raise typer.Exit(summary.exit_code)
 
 
