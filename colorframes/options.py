@@ -141,6 +141,10 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "vae_dtype": ("fp32", "same"),
 }
 
+# `--backend tiny-random` is a smoke test: unless a flag, variable or preset sets them, it works at this
+# short side and step count so a 960x540 frame takes seconds on a CPU (the CLI announces it once).
+TINY_RANDOM_DEFAULTS: dict[str, Any] = {"resolution": 128, "num_inference_steps": 4}
+
 FIELD_NAMES = tuple(f.name for f in fields(RunOptions))
 ENV_PREFIX = "COLORFRAMES_"
 
@@ -286,7 +290,10 @@ def resolve_options(
     preset: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> RunOptions:
-    """flag > environment > preset > default. `flags` holds only what the user gave explicitly."""
+    """flag > environment > preset > default. `flags` holds only what the user gave explicitly.
+
+    `--backend tiny-random` gets TINY_RANDOM_DEFAULTS for the fields nothing else set.
+    """
     environ = os.environ if environ is None else environ
     preset = preset or environ.get(ENV_PREFIX + "PRESET") or None
     merged: dict[str, Any] = {}
@@ -298,6 +305,9 @@ def resolve_options(
             raise ConfigError(f"unknown option `{key}`")
         if value is not None:
             merged[key] = tuple(value) if isinstance(value, list) else value
+    if merged.get("backend") == "tiny-random":
+        for key, value in TINY_RANDOM_DEFAULTS.items():
+            merged.setdefault(key, value)
     return validate(RunOptions(**merged))
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from typing import Annotated, Any
+from inspect import signature as _signature
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
@@ -208,6 +209,8 @@ def run(
         quiet_opencv()
     try:
         options = api.resolve_options(flags, preset=preset)
+        if not quiet:
+            _smoke_note(options, flags)
         with Reporter(quiet=quiet) as reporter:
             summary = api.run(inputs, reference=ref, options=options, callback=reporter)
     except ColorframesError as exc:
@@ -244,25 +247,33 @@ def _review(summary, quiet: bool) -> None:
             err(f"review: {result.html}")
 
 
+def _smoke_note(options, flags: dict) -> None:
+    """Say once when tiny-random runs at its smoke-test resolution and step count."""
+    from ..options import TINY_RANDOM_DEFAULTS
+
+    if options.backend != "tiny-random":
+        return
+    applied = [
+        f"{name.replace('_', '-')} {value}"
+        for name, value in TINY_RANDOM_DEFAULTS.items()
+        if flags.get(name) is None and getattr(options, name) == value
+    ]
+    if applied:
+        err(f"note: tiny-random smoke defaults: {', '.join(applied)} (set --resolution / --steps to change)")
+
+
 def _sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def inspect(
-    inputs: Inputs,
-    ref: Ref = None,
-    preset: Preset = None,
-    output: Annotated[str | None, _opt("--output", "-o", help="Output root to compare against.", panel=OUT)] = None,
-    frames: Annotated[str | None, _opt("--frames", help="Frame spec.", panel=FRAMES)] = None,
-    shard: Annotated[str | None, _opt("--shard", help="K/N or auto.", panel=FRAMES)] = None,
-    start_frame: Annotated[int | None, _opt("--start-frame", help="First frame number of a video.", panel=IN)] = None,
-    format: Annotated[str | None, _opt("--format", help="png | mp4 | both.", panel=OUT)] = None,
-    name_template: Annotated[str | None, _opt("--name-template", help="Output name template.", panel=OUT)] = None,
-    overwrite: Annotated[bool | None, _opt("--overwrite/--no-overwrite", help="As run would.", panel=FRAMES)] = None,
-    json_out: JsonOut = False,
-) -> None:
-    """Show shots, frame counts, ranges, gaps, sizes and what `run` would write or skip (loads no model)."""
-    flags = {k: v for k, v in locals().items() if k not in ("inputs", "ref", "preset", "json_out")}
+def inspect(**given: Any) -> None:
+    """Show shots, frame counts, ranges, gaps, sizes and what `run` would write or skip (loads no model).
+
+    Takes every option `run` takes, so `run` in a command line can be replaced by `inspect` as is.
+    """
+    inputs, ref, preset = given.pop("inputs"), given.pop("ref"), given.pop("preset")
+    json_out, quiet = given.pop("json_out"), given.pop("quiet")
+    flags = given  # every run flag: the same settings, the same hash, the same write/skip decision
     from .. import api
 
     try:
@@ -272,7 +283,7 @@ def inspect(
     if json_out:
         sys.stdout.write(json.dumps(report) + "\n")
         return
-    for message in report["warnings"]:
+    for message in report["warnings"] if not quiet else []:
         err(f"warning: {message}")
     for shot in report["shots"]:
         size = shot["size"]
@@ -283,3 +294,8 @@ def inspect(
             + f" -> {shot['output']}"
         )
         typer.echo(f"  write: {shot['write'] or '-'}   skip: {shot['skip'] or '-'}   seed: {shot['seed']}")
+
+
+# `inspect` takes exactly run's options (typer reads the signature and the annotations).
+inspect.__signature__ = _signature(run, eval_str=True)  # type: ignore[attr-defined]
+inspect.__annotations__ = get_type_hints(run, include_extras=True)
