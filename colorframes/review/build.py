@@ -12,16 +12,18 @@ from typing import Any
 
 from .contact_sheet import ContactSheet, SheetEntry, build_contact_sheet
 from .html import check_first_html, failed_html, render_page, settings_html, url_for
-from .images import ensure_thumb, ensure_view
+from .images import ensure_thumb, ensure_view, image_size
 from .plots import svg_plot
-from .sidecar import FrameRecord, SketchSource, read_shot
-from .stats import FrameStats, check_first, read_confidence, temporal_series
+from .sidecar import FrameRecord, SketchSource, read_shot, resolve_reference
+from .stats import FrameStats, check_first, check_first_cap, read_confidence, read_regions, temporal_series
 
 Progress = Callable[[dict[str, Any]], None]
 KINDS = (("sketch", ".jpg"), ("mask", ".png"), ("result", ".jpg"))
 FRAME_COLUMNS = (
     "frame", "status", "sketch", "mask", "result", "thumb", "seconds", "flicker", "warp", "low", "error",
+    "size", "regions",
 )  # fmt: skip
+REFERENCE_VIEW = "reference.png"  # the character sheet's copy inside review/
 
 
 @dataclass
@@ -77,11 +79,16 @@ def _make_thumbs(
     return [tuple(t) for t in thumbs], made, reused
 
 
-def _views(frame: FrameRecord, thumbs_dir: Path, review_dir: Path) -> list[str | None]:
-    """Browser URLs of the full images (originals, or PNG copies of formats browsers cannot show)."""
+def _views(frame: FrameRecord, thumbs_dir: Path, review_dir: Path, shot_dir: Path) -> list[str | None]:
+    """Browser URLs of the full images. Files inside the output folder are linked relatively (the link
+    survives moving the folder); anything else (input sketches, formats browsers cannot show) is copied,
+    downscaled, into review/ so the folder is self-contained."""
     urls: list[str | None] = []
     for (name, _), source in zip(KINDS, _sources(frame), strict=True):
-        view = ensure_view(source, thumbs_dir / f"{frame.number}_{name}_view.png") if source else None
+        target = thumbs_dir / f"{frame.number}_{name}_view.png"
+        view = ensure_view(source, target, keep_inside=shot_dir) if source else None
+        if view is None and name == "sketch" and target.is_file():  # the input moved away: keep the copy
+            view = target
         urls.append(url_for(view, review_dir))
     return urls
 
@@ -134,14 +141,24 @@ def build_review(
     picks = check_first(numbers, stats)
 
     emit({"event": "review", "shot": shot.name, "stage": "contact_sheet"})
-    entries = [SheetEntry(f.number, f.status, t) for f, t in zip(frames, thumbs, strict=True)]
-    sheet = build_contact_sheet(entries, review_dir / "contact_sheet.png", title=shot.name)
+    has_masks = any(f.mask is not None for f in frames)  # without --save-masks there is no mask panel
+    names = ("sketch", "mask", "result") if has_masks else ("sketch", "result")
+    entries = [
+        SheetEntry(f.number, f.status, t if has_masks else (t[0], t[2])) for f, t in zip(frames, thumbs, strict=True)
+    ]
+    sheet = build_contact_sheet(entries, review_dir / "contact_sheet.png", title=shot.name, panel_names=names)
+    reference = resolve_reference(shot.shot_dir, shot.sidecar.get("reference"))
+    reference_view = ensure_view(reference, review_dir / REFERENCE_VIEW, keep_inside=review_dir) if reference else None
+    if reference_view is None and (review_dir / REFERENCE_VIEW).is_file():  # the sheet moved away: keep the copy
+        reference_view = review_dir / REFERENCE_VIEW
 
     emit({"event": "review", "shot": shot.name, "stage": "html"})
     rows = []
     for frame, thumb, stat in zip(frames, thumbs, stats, strict=True):
-        sketch_url, mask_url, result_url = _views(frame, thumbs_dir, review_dir)
+        sketch_url, mask_url, result_url = _views(frame, thumbs_dir, review_dir, shot.shot_dir)
         strip_thumb = thumb[2] or thumb[0]
+        regions = read_regions(frame.report) if frame.result is not None else []
+        size = image_size(frame.result) if regions else None
         rows.append(
             [
                 frame.number,
@@ -155,6 +172,8 @@ def build_review(
                 None if stat.warping is None else round(stat.warping, 6),
                 stat.low_confidence,
                 frame.error,
+                list(size) if size else None,
+                regions if size else [],
             ]
         )
     index_of = {f.number: i for i, f in enumerate(frames)}
@@ -174,7 +193,9 @@ def build_review(
         sheet_url="contact_sheet.png",
         frame_table={"cols": list(FRAME_COLUMNS), "rows": rows},
         plots=plots,
-        check_first=check_first_html(picks, index_of),
+        check_first=check_first_html(picks, index_of, check_first_cap(len(frames))),
+        reference_url=url_for(reference_view, review_dir),
+        has_masks=has_masks,
         failed=failed_html(shot.failed, index_of),
         failed_count=len(shot.failed),
         settings=settings_html(shot.sidecar),

@@ -1,7 +1,8 @@
-"""The contact sheet: one PNG grid, each cell sketch | mask | result with the frame number burned in.
+"""The contact sheet: one PNG grid, each cell sketch | mask | result (sketch | result without saved masks)
+with the frame number burned in.
 
 Size stays bounded for any shot length: at most MAX_CELLS cells (frames sampled evenly, first and last
-always included) of three panels fitting PANEL_BOX each, so the sheet is at most about 1.6k x 1.9k
+always included) of up to three panels fitting PANEL_BOX each, so the sheet is at most about 2.5k x 2.7k
 pixels; if the PNG would still exceed MAX_BYTES (noisy content compresses badly) the panels are shrunk
 until it fits. The full shot is browsable in index.html.
 """
@@ -19,7 +20,7 @@ from .images import encode_image, fit_size, read_rgb, resize_to_fit, write_bytes
 MAX_CELLS = 60
 MAX_BYTES = 4 * 1024 * 1024
 COLUMNS = 4
-PANEL_BOX = (128, 96)  # (width, height) one panel fits inside
+PANEL_BOX = (200, 150)  # (width, height) one panel fits inside: large enough to judge colour
 LABEL_H = 20
 HEADER_H = 28
 GAP = 2
@@ -53,11 +54,11 @@ class ContactSheet:
 
 @dataclass
 class SheetEntry:
-    """Input to the sheet: a frame number, its status and its three cached thumbnails."""
+    """Input to the sheet: a frame number, its status and its cached thumbnails, one per panel name."""
 
     frame: int
     status: str
-    thumbs: tuple[Path | None, Path | None, Path | None]
+    thumbs: tuple[Path | None, ...]
 
 
 def sample_indices(n: int, limit: int = MAX_CELLS) -> list[int]:
@@ -93,7 +94,7 @@ def _panel(thumb: Path | None, size: tuple[int, int], placeholder: str, failed: 
 def _panel_size(entries: Sequence[SheetEntry], box: tuple[int, int]) -> tuple[int, int]:
     """Panel size from the aspect of the first readable thumbnail (4:3 if none)."""
     for entry in entries:
-        for thumb in (entry.thumbs[2], entry.thumbs[0]):
+        for thumb in (entry.thumbs[-1], entry.thumbs[0]):
             if thumb is not None and (image := read_rgb(thumb)) is not None:
                 return fit_size(image.shape[1], image.shape[0], (box[0], box[1]))
     return fit_size(4, 3, box)
@@ -107,12 +108,17 @@ def build_contact_sheet(
     columns: int = COLUMNS,
     panel_box: tuple[int, int] = PANEL_BOX,
     max_bytes: int = MAX_BYTES,
+    panel_names: tuple[str, ...] = PANEL_NAMES,
 ) -> ContactSheet:
-    """Lay out sampled frames in a grid and write `target` (PNG). Returns the layout for callers/tests."""
+    """Lay out sampled frames in a grid and write `target` (PNG). Returns the layout for callers/tests.
+
+    `panel_names` names the panels of each cell (the entries' thumbs follow it): sketch | mask | result,
+    or sketch | result for a run without saved masks.
+    """
     picked = [entries[i] for i in sample_indices(len(entries), max_cells)]
     box = panel_box
     for _ in range(4):
-        sheet, cells = _render(picked, len(entries), title, columns, box)
+        sheet, cells = _render(picked, len(entries), title, columns, box, panel_names)
         data = encode_image(".png", sheet)
         if len(data) <= max_bytes:
             break
@@ -123,10 +129,16 @@ def build_contact_sheet(
 
 
 def _render(
-    picked: Sequence[SheetEntry], total: int, title: str, columns: int, panel_box: tuple[int, int]
+    picked: Sequence[SheetEntry],
+    total: int,
+    title: str,
+    columns: int,
+    panel_box: tuple[int, int],
+    panel_names: tuple[str, ...] = PANEL_NAMES,
 ) -> tuple[np.ndarray, list[SheetCell]]:
     pw, ph = _panel_size(picked, panel_box)
-    cell_w, cell_h = 3 * pw + 2 * GAP, LABEL_H + ph
+    count = len(panel_names)
+    cell_w, cell_h = count * pw + (count - 1) * GAP, LABEL_H + ph
     cols = max(1, min(columns, len(picked)))
     rows = max(1, -(-len(picked) // cols))
     width = max(PAD + cols * (cell_w + PAD), 420)
@@ -134,7 +146,7 @@ def _render(
     sheet = np.empty((height, width, 3), np.uint8)  # (H, W, 3) RGB
     sheet[:] = SHEET_BG
     shown = f"{len(picked)} of {total} frames" + (" (sampled evenly)" if len(picked) < total else "")
-    _text(sheet, f"{title}  -  {shown}  -  sketch | mask | result", (PAD, 19), (235, 235, 235), 0.5)
+    _text(sheet, f"{title}  -  {shown}  -  {' | '.join(panel_names)}", (PAD, 19), (235, 235, 235), 0.5)
     cells: list[SheetCell] = []
     for i, entry in enumerate(picked):
         x = PAD + (i % cols) * (cell_w + PAD)
@@ -145,7 +157,7 @@ def _render(
         if entry.status != "done":
             _text(sheet, entry.status.upper(), (x + max(60, cell_w - 70), y + 15), (255, 90, 90), 0.45)
         cell = SheetCell(frame=entry.frame, x=x, y=y, w=cell_w, h=cell_h)
-        for k, (thumb, name) in enumerate(zip(entry.thumbs, PANEL_NAMES, strict=True)):
+        for k, (thumb, name) in enumerate(zip(entry.thumbs, panel_names, strict=True)):
             px, py = x + k * (pw + GAP), y + LABEL_H
             label = "FAILED" if (failed and name == "result") else f"no {name}"
             sheet[py : py + ph, px : px + pw] = _panel(thumb, (pw, ph), label, failed and name == "result")

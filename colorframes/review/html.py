@@ -48,8 +48,24 @@ def _table(rows: Mapping[str, Any]) -> str:
     return f'<table class="settings">{body}</table>'
 
 
+# Options that only one kind of backend reads; the settings table hides the other kind's.
+DIFFUSION_ONLY = frozenset({
+    "model", "mode", "fg_lora", "bg_lora", "num_inference_steps", "guidance_scale", "sketch_guidance_scale",
+    "sketch_strength", "scheduler", "karras", "resolution", "sketch_threshold", "ref_threshold", "dtype",
+    "attention", "batch_size", "compile", "offload", "vae_slicing", "vae_dtype", "consistency", "latent_strength",
+    "latent_chain", "background_tokens",
+})  # fmt: skip
+FLAT_ONLY = frozenset({"gap_radius", "keyframe", "hints", "report", "lines_layer"})
+
+
+def relevant_options(options: Mapping[str, Any], backend: str | None) -> dict[str, Any]:
+    """The options that matter for `backend` (flat hides diffusion-only ones and vice versa)."""
+    hidden = DIFFUSION_ONLY if backend == "flat" else FLAT_ONLY if backend in ("diffusion", "tiny-random") else ()
+    return {k: v for k, v in options.items() if k not in hidden}
+
+
 def settings_html(sidecar: Mapping[str, Any]) -> str:
-    """The run's settings from the sidecar: run facts, model, every option, versions."""
+    """The run's settings from the sidecar: run facts, model, the options relevant to its backend, versions."""
     run_keys = ("shot", "input", "reference", "seed", "settings_hash", "colorframes", "done", "failed")
     run = {k: sidecar[k] for k in run_keys if k in sidecar}
     parts = [f"<details open><summary>Run</summary>{_table(run)}</details>"]
@@ -59,6 +75,9 @@ def settings_html(sidecar: Mapping[str, Any]) -> str:
         ("versions", "Versions", False),
     ):
         section = sidecar.get(key)
+        if key == "options" and isinstance(section, Mapping):
+            backend = section.get("backend") or (sidecar.get("model") or {}).get("backend")
+            section = relevant_options(section, backend)
         if isinstance(section, Mapping) and section:
             parts.append(f"<details{' open' if is_open else ''}><summary>{title}</summary>{_table(section)}</details>")
     return "".join(parts)
@@ -68,14 +87,19 @@ def _jump(index: int, frame: int) -> str:
     return f'<button type="button" data-index="{index}">{frame}</button>'
 
 
-def check_first_html(picks: Sequence[Mapping[str, Any]], index_of: Mapping[int, int]) -> str:
+def check_first_html(picks: Sequence[Mapping[str, Any]], index_of: Mapping[int, int], cap: int = 5) -> str:
+    """The ranked list, each frame with why it is listed, and what makes a frame stand out."""
+    rule = (
+        f'<p class="keys">At most {cap} frames (10% of the shot, at least 3, at most 5), ranked: a temporal jump '
+        "at least twice the shot's median, or more than twice the median number of low-confidence regions.</p>"
+    )
     if not picks:
-        return "<p>Nothing stands out.</p>"
+        return f"<p>Nothing stands out.</p>{rule}"
     items = "".join(
-        f"<li>{_jump(index_of[p['frame']], p['frame'])} {escape(str(p['reason']))} {_value(p['value'])}</li>"
+        f"<li>{_jump(index_of[p['frame']], p['frame'])} {escape(str(p.get('why') or p['reason']))}</li>"
         for p in picks
     )
-    return f'<ul class="jump" id="check-first">{items}</ul>'
+    return f'<ol class="jump" id="check-first">{items}</ol>{rule}'
 
 
 def failed_html(failed: Sequence[FrameRecord], index_of: Mapping[int, int]) -> str:
@@ -101,6 +125,8 @@ def render_page(
     failed_count: int,
     settings: str,
     version: str,
+    reference_url: str | None = None,
+    has_masks: bool = True,
 ) -> str:
     """Fill the template. Every substituted value is escaped here or built from escaped parts."""
     replacements = {
@@ -108,6 +134,12 @@ def render_page(
         "@@TITLE@@": escape(title),
         "@@SUMMARY@@": escape(summary),
         "@@SHEET@@": escape(sheet_url),
+        "@@BODY_CLASS@@": "" if has_masks else "no-masks",
+        "@@REFERENCE@@": (
+            f'<img id="img-reference" alt="reference sheet" src="{escape(reference_url)}">'
+            if reference_url
+            else '<div class="note">reference sheet not found</div>'
+        ),
         "@@CHECK_FIRST@@": check_first,
         "@@PLOTS@@": "\n".join(plots),
         "@@FAILED_COUNT@@": str(failed_count),

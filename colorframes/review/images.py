@@ -14,6 +14,9 @@ import numpy as np
 # Browsers display these directly; anything else (TIFF, EXR, DPX...) gets a PNG view copy.
 WEB_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif"}
 THUMB_BOX = (320, 240)  # (width, height) a thumbnail fits inside
+# Copies the page shows in the frame viewer (sketches from outside the output folder, the reference
+# sheet, formats browsers cannot show) are downscaled to fit this box and kept inside review/.
+VIEW_BOX = (1920, 1080)
 JPEG_QUALITY = 88
 
 
@@ -101,14 +104,35 @@ def ensure_thumb(source: Path, target: Path, box: tuple[int, int] = THUMB_BOX) -
     return True
 
 
-def ensure_view(source: Path, target: Path) -> Path | None:
-    """The file a browser shows for `source`: itself if web-displayable, else a cached full-size PNG."""
-    if source.suffix.lower() in WEB_SUFFIXES:
+def is_inside(path: Path, folder: Path) -> bool:
+    """True when `path` lies inside `folder` (so a relative link survives moving the folder)."""
+    return os.path.abspath(path).startswith(os.path.abspath(folder) + os.sep)
+
+
+def ensure_view(source: Path, target: Path, keep_inside: Path | None = None) -> Path | None:
+    """The file a browser shows for `source`: itself when web-displayable and inside `keep_inside`
+    (or `keep_inside` is None), else a cached PNG copy at `target` downscaled to fit VIEW_BOX."""
+    if source.suffix.lower() in WEB_SUFFIXES and (keep_inside is None or is_inside(source, keep_inside)):
         return source
     if is_fresh(target, source):
         return target
     image = read_rgb(source)
     if image is None:
         return None
-    write_image(target, image)
+    write_image(target, resize_to_fit(image, VIEW_BOX))
     return target
+
+
+def image_size(path: Path | None) -> tuple[int, int] | None:
+    """(width, height) of an image: from the PNG header when it is a PNG, else by decoding; None if unreadable."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(24)
+    except OSError:
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    image = read_rgb(path)
+    return None if image is None else (image.shape[1], image.shape[0])

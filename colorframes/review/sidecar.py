@@ -96,6 +96,16 @@ def _resolve_sketch(number: int, name: str | None, bases: list[Path], override: 
     return None
 
 
+def resolve_reference(shot_dir: Path, value: Any) -> Path | None:
+    """The character sheet the sidecar names, looked up like the inputs (as given, then relative to the
+    shot folder and its parents); None when it no longer resolves."""
+    if not value or not isinstance(value, str):
+        return None
+    raw = Path(value)
+    candidates = [raw] if raw.is_absolute() else [raw, shot_dir / raw, shot_dir.parent / raw, shot_dir.parent.parent / raw]
+    return next((c for c in candidates if c.is_file()), None)
+
+
 def _shot_path(shot_dir: Path, value: Any) -> Path | None:
     if not value:
         return None

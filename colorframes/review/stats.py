@@ -150,22 +150,96 @@ def read_confidence(report: Path | None) -> tuple[int | None, float | None]:
     return count, min(numbers) if numbers else None
 
 
-def check_first(numbers: Sequence[int], stats: Sequence[FrameStats], limit: int = 5) -> list[dict[str, object]]:
-    """Frames to look at first: the highest warping error (else flicker), then the least confident."""
-    picks: list[dict[str, object]] = []
+def read_regions(report: Path | None) -> list[list[float]]:
+    """The report's low-confidence regions as shapes to draw on the frame, in frame pixels.
+
+    Each is [x0, y0, x1, y1, confidence]: the region's `bbox` ([x0, y0, x1, y1], end exclusive) when the
+    report has one, else a square of the region's area around its centroid (`x`, `y`, `area`). Regions
+    without a position are left out; confidence is -1 when unknown.
+    """
+    if report is None:
+        return []
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return []
+    regions = data.get("low_confidence") if isinstance(data, dict) else None
+    shapes: list[list[float]] = []
+    for region in regions if isinstance(regions, list) else []:
+        if not isinstance(region, dict):
+            continue
+        conf = region.get("confidence", region.get("score"))
+        conf = float(conf) if isinstance(conf, int | float) and not isinstance(conf, bool) else -1.0
+        box = region.get("bbox")
+        if isinstance(box, list) and len(box) == 4 and all(isinstance(v, int | float) for v in box):
+            x0, y0, x1, y1 = (float(v) for v in box)
+        elif all(isinstance(region.get(k), int | float) for k in ("x", "y")):
+            half = max(4.0, math.sqrt(float(region.get("area") or 0)) / 2.0)
+            x0, y0 = float(region["x"]) - half, float(region["y"]) - half
+            x1, y1 = float(region["x"]) + half, float(region["y"]) + half
+        else:
+            continue
+        shapes.append([round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1), round(conf, 3)])
+    return shapes
+
+
+# "Check first" lists at most this share of the shot's frames, at least CHECK_FIRST_MIN and at most
+# CHECK_FIRST_MAX, and only frames that stand out: a temporal value at least OUTLIER_RATIO times the
+# shot's median, or more low-confidence regions than OUTLIER_RATIO times the shot's median count.
+CHECK_FIRST_SHARE = 0.10
+CHECK_FIRST_MIN = 3
+CHECK_FIRST_MAX = 5
+OUTLIER_RATIO = 2.0
+
+
+def check_first_cap(n: int) -> int:
+    """How many frames "check first" lists at most for a shot of n frames."""
+    return min(CHECK_FIRST_MAX, max(CHECK_FIRST_MIN, math.ceil(CHECK_FIRST_SHARE * n)))
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
+def check_first(numbers: Sequence[int], stats: Sequence[FrameStats], limit: int | None = None) -> list[dict[str, object]]:
+    """The few frames to look at first, ranked, each with why it is listed.
+
+    Two ranked lists, interleaved (temporal first) until the cap (`check_first_cap`, or `limit`):
+    temporal outliers (warping error when measured, else flicker) by their ratio to the shot's median,
+    and frames with unusually many low-confidence regions, most first, weakest confidence breaking ties.
+    Each pick: {"frame", "reason": "warping error" | "flicker" | "low confidence", "value", "why"}.
+    """
+    cap = check_first_cap(len(numbers)) if limit is None else limit
     use_warping = any(s.warping is not None for s in stats)
     reason = "warping error" if use_warping else "flicker"
-    flick = [(s.warping if use_warping else s.flicker, n) for n, s in zip(numbers, stats, strict=True)]
-    flick = [(v, n) for v, n in flick if v]
-    for value, number in sorted(flick, key=lambda t: (-t[0], t[1]))[:limit]:
-        picks.append({"frame": number, "reason": reason, "value": round(value, 4)})
-    low = [
-        (s.low_confidence, s.confidence, n)
-        for n, s in zip(numbers, stats, strict=True)
-        if s.low_confidence or (s.confidence is not None and s.confidence < 1.0)
-    ]
-    low.sort(key=lambda t: (-(t[0] or 0), t[1] if t[1] is not None else 1.0, t[2]))
-    for count, score, number in low[:limit]:
-        value = count if count is not None else round(score or 0.0, 4)
-        picks.append({"frame": number, "reason": "low confidence", "value": value})
+    series = [(s.warping if use_warping else s.flicker, n) for n, s in zip(numbers, stats, strict=True)]
+    series = [(v, n) for v, n in series if v is not None]
+    temporal: list[dict[str, object]] = []
+    if series:
+        median = _median([v for v, _ in series])
+        for value, number in sorted(series, key=lambda t: (-t[0], t[1])):
+            if value <= 0 or (median > 0 and value < OUTLIER_RATIO * median):
+                break
+            ratio = f"{value / median:.1f}x" if median > 0 else "far above"
+            why = f"{reason} {value:.4f} is {ratio} the shot's median ({median:.4f}): colours may jump here"
+            temporal.append({"frame": number, "reason": reason, "value": round(value, 4), "why": why})
+    reported = [(s.low_confidence, s.confidence, n) for n, s in zip(numbers, stats, strict=True) if s.low_confidence is not None]
+    low: list[dict[str, object]] = []
+    if reported:
+        median_count = _median([float(c) for c, _, _ in reported])
+        flagged = [t for t in reported if t[0] > 0 and t[0] > OUTLIER_RATIO * median_count]
+        flagged.sort(key=lambda t: (-t[0], t[1] if t[1] is not None else 1.0, t[2]))
+        for count, score, number in flagged:
+            weakest = f", weakest confidence {score:.2f}" if score is not None else ""
+            why = f"{count} low-confidence region(s) (shot median {median_count:g}){weakest}: circled on the result"
+            low.append({"frame": number, "reason": "low confidence", "value": count, "why": why})
+    picks: list[dict[str, object]] = []
+    seen: set[object] = set()
+    for pair in zip(temporal + [None] * len(low), low + [None] * len(temporal), strict=False):
+        for pick in pair:
+            if pick is not None and pick["frame"] not in seen and len(picks) < cap:
+                seen.add(pick["frame"])
+                picks.append(pick)
     return picks

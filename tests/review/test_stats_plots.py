@@ -33,19 +33,18 @@ def test_bar_plot_draws_one_bar_per_nonzero_value():
     assert "no data" in [t.text for t in empty.findall(f"{SVG}text")]
 
 
-def test_check_first_ranks_flicker_then_confidence():
-    stats = [
-        FrameStats(flicker=None, low_confidence=0),
-        FrameStats(flicker=0.1, low_confidence=3),
-        FrameStats(flicker=0.4, low_confidence=None, confidence=0.2),
-        FrameStats(flicker=0.2, low_confidence=1),
-    ]
-    picks = check_first([1, 2, 3, 4], stats, limit=2)
-    assert picks[:2] == [
-        {"frame": 3, "reason": "flicker", "value": 0.4},
-        {"frame": 4, "reason": "flicker", "value": 0.2},
-    ]
-    assert [p["frame"] for p in picks[2:]] == [2, 4]
+def test_check_first_lists_only_outliers_ranked_capped_and_says_why():
+    flicker = [None, 0.1, 0.1, 0.1, 0.5, 0.1, 0.1, 0.3]
+    lows = [0, 0, 0, 0, 0, 4, 0, 1]
+    stats = [FrameStats(flicker=f, low_confidence=c, confidence=0.2 if c else None) for f, c in zip(flicker, lows)]
+    picks = check_first(list(range(1, 9)), stats)
+    assert [(p["frame"], p["reason"]) for p in picks] == [(5, "flicker"), (6, "low confidence"), (8, "flicker")]
+    assert "5.0x the shot's median" in picks[0]["why"] and "4 low-confidence region(s)" in picks[1]["why"]
+    assert [p["frame"] for p in check_first(list(range(1, 9)), stats, limit=2)] == [5, 6]
+    calm = [FrameStats(flicker=0.1, low_confidence=1) for _ in range(24)]
+    assert check_first(list(range(24)), calm) == []  # nothing stands out: nothing listed
+    jumpy = [FrameStats(flicker=1.0 if i % 10 == 0 else 0.1, low_confidence=0) for i in range(1, 101)]
+    assert len(check_first(list(range(100)), jumpy)) == 5  # 10 stand out; capped at 5
 
 
 def test_pair_cache_holds_only_current_pairs(fake_run):

@@ -45,9 +45,32 @@
       if (!f.result) { $("overlay").querySelector(".note").textContent = failed; }
     } else {
       setImage($("img-sketch"), f.sketch, "no sketch found");
-      setImage($("img-mask"), f.mask, "no mask saved (--save-masks)");
+      if ($("img-mask")) { setImage($("img-mask"), f.mask, "no mask saved (--save-masks)"); }
       setImage($("img-result"), f.result, failed);
+      drawRegions(f);
     }
+  }
+
+  // Low-confidence regions of the flat backend's report, drawn over the result in frame pixels.
+  function drawRegions(f) {
+    var svg = $("regions");
+    while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+    var regions = (f.result && f.size) ? (f.regions || []) : [];
+    $("regions-label").textContent = regions.length ? "(" + regions.length + " low-confidence region" + (regions.length > 1 ? "s" : "") + " outlined)" : "";
+    if (!regions.length) { return; }
+    svg.setAttribute("viewBox", "0 0 " + f.size[0] + " " + f.size[1]);
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    regions.forEach(function (r) {
+      var rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      rect.setAttribute("x", r[0]);
+      rect.setAttribute("y", r[1]);
+      rect.setAttribute("width", Math.max(1, r[2] - r[0]));
+      rect.setAttribute("height", Math.max(1, r[3] - r[1]));
+      var title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+      title.textContent = "confidence " + (r[4] < 0 ? "unknown" : Number(r[4]).toFixed(2));
+      rect.appendChild(title);
+      svg.appendChild(rect);
+    });
   }
 
   function show(i) {
@@ -95,8 +118,8 @@
       if (f.thumb) {
         var img = document.createElement("img");
         img.loading = "lazy";
-        img.width = 120;
-        img.height = 90;
+        img.width = 200;
+        img.height = 150;
         img.alt = "frame " + f.frame;
         img.src = f.thumb;
         b.appendChild(img);
