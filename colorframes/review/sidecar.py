@@ -102,7 +102,8 @@ def resolve_reference(shot_dir: Path, value: Any) -> Path | None:
     if not value or not isinstance(value, str):
         return None
     raw = Path(value)
-    candidates = [raw] if raw.is_absolute() else [raw, shot_dir / raw, shot_dir.parent / raw, shot_dir.parent.parent / raw]
+    bases = (Path("."), shot_dir, shot_dir.parent, shot_dir.parent.parent)
+    candidates = [raw] if raw.is_absolute() else [base / raw for base in bases]
     return next((c for c in candidates if c.is_file()), None)
 
 

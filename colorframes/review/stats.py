@@ -203,7 +203,9 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
 
 
-def check_first(numbers: Sequence[int], stats: Sequence[FrameStats], limit: int | None = None) -> list[dict[str, object]]:
+def check_first(
+    numbers: Sequence[int], stats: Sequence[FrameStats], limit: int | None = None
+) -> list[dict[str, object]]:
     """The few frames to look at first, ranked, each with why it is listed.
 
     Two ranked lists, interleaved (temporal first) until the cap (`check_first_cap`, or `limit`):
@@ -225,7 +227,11 @@ def check_first(numbers: Sequence[int], stats: Sequence[FrameStats], limit: int 
             ratio = f"{value / median:.1f}x" if median > 0 else "far above"
             why = f"{reason} {value:.4f} is {ratio} the shot's median ({median:.4f}): colours may jump here"
             temporal.append({"frame": number, "reason": reason, "value": round(value, 4), "why": why})
-    reported = [(s.low_confidence, s.confidence, n) for n, s in zip(numbers, stats, strict=True) if s.low_confidence is not None]
+    reported = [
+        (s.low_confidence, s.confidence, n)
+        for n, s in zip(numbers, stats, strict=True)
+        if s.low_confidence is not None
+    ]
     low: list[dict[str, object]] = []
     if reported:
         median_count = _median([float(c) for c, _, _ in reported])

@@ -43,7 +43,7 @@ def test_moved_output_folder_keeps_every_image(tmp_path):
     rows = _rows(table)
     for row in rows.values():
         urls += [row[k] for k in ("sketch", "mask", "result", "thumb") if row[k]]
-    assert sum(1 for row in rows.values() if row["sketch"]) == 3 and sum(1 for row in rows.values() if row["result"]) == 3
+    assert all(row["sketch"] and row["result"] for row in rows.values()) and len(rows) == 3
     assert any(u.endswith("reference.png") for u in refs)  # the sheet is shown
     for url in urls:
         path = resolve_url(url, html.parent).resolve()
