@@ -96,8 +96,7 @@ def check_first_html(picks: Sequence[Mapping[str, Any]], index_of: Mapping[int, 
     if not picks:
         return f"<p>Nothing stands out.</p>{rule}"
     items = "".join(
-        f"<li>{_jump(index_of[p['frame']], p['frame'])} {escape(str(p.get('why') or p['reason']))}</li>"
-        for p in picks
+        f"<li>{_jump(index_of[p['frame']], p['frame'])} {escape(str(p.get('why') or p['reason']))}</li>" for p in picks
     )
     return f'<ol class="jump" id="check-first">{items}</ol>{rule}'
 

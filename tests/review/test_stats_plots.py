@@ -36,7 +36,10 @@ def test_bar_plot_draws_one_bar_per_nonzero_value():
 def test_check_first_lists_only_outliers_ranked_capped_and_says_why():
     flicker = [None, 0.1, 0.1, 0.1, 0.5, 0.1, 0.1, 0.3]
     lows = [0, 0, 0, 0, 0, 4, 0, 1]
-    stats = [FrameStats(flicker=f, low_confidence=c, confidence=0.2 if c else None) for f, c in zip(flicker, lows, strict=True)]
+    stats = [
+        FrameStats(flicker=f, low_confidence=c, confidence=0.2 if c else None)
+        for f, c in zip(flicker, lows, strict=True)
+    ]
     picks = check_first(list(range(1, 9)), stats)
     assert [(p["frame"], p["reason"]) for p in picks] == [(5, "flicker"), (6, "low confidence"), (8, "flicker")]
     assert "5.0x the shot's median" in picks[0]["why"] and "4 low-confidence region(s)" in picks[1]["why"]
