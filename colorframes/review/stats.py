@@ -239,7 +239,7 @@ def check_first(
         flagged.sort(key=lambda t: (-t[0], t[1] if t[1] is not None else 1.0, t[2]))
         for count, score, number in flagged:
             weakest = f", weakest confidence {score:.2f}" if score is not None else ""
-            why = f"{count} low-confidence region(s) (shot median {median_count:g}){weakest}: circled on the result"
+            why = f"{count} low-confidence region(s) (shot median {median_count:g}){weakest}: outlined on the result"
             low.append({"frame": number, "reason": "low confidence", "value": count, "why": why})
     picks: list[dict[str, object]] = []
     seen: set[object] = set()

@@ -67,10 +67,10 @@ def make_run(
         else:
             colors[number] = COLORS[i % len(COLORS)]
             _write_rgb(shot_dir / f"{stem}.png", np.full((h, w, 3), colors[number], np.uint8))
-            lows[number] = i % 3
+            lows[number] = 6 if i == 4 else i % 3  # frame index 4 stands out: "check first" lists it
             report = {
                 "frame": number,
-                "low_confidence": [{"id": k, "bbox": [0, 0, 4, 4], "score": 0.2} for k in range(i % 3)],
+                "low_confidence": [{"id": k, "bbox": [0, 0, 4, 4], "score": 0.2} for k in range(lows[number])],
             }
             (shot_dir / "report").mkdir(parents=True, exist_ok=True)
             (shot_dir / "report" / f"{stem}.json").write_text(json.dumps(report))

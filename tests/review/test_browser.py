@@ -99,7 +99,7 @@ def test_only_current_images_load_and_strip_is_lazy(page):
     first = run.frames[0]
     assert sorted(sources) == sorted(
         [
-            (run.input_dir / f"shot01.{first}.png").resolve().as_posix(),
+            (run.shot_dir / "review" / "thumbs" / f"{first}_sketch_view.png").resolve().as_posix(),
             (run.shot_dir / "masks" / f"shot01.{first}.png").resolve().as_posix(),
             (run.shot_dir / f"shot01.{first}.png").resolve().as_posix(),
         ]

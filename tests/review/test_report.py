@@ -58,14 +58,8 @@ def test_settings_failures_and_check_first_appear(fake_run):
     for text in ("gap_radius", "abc123deadbeef", "flat-paint-bucket", "123456", "Failed frames (1)"):
         assert text in page
     assert "colorizer ran out of memory; lower --resolution" in page
-    assert "Nothing stands out" in page  # the fake run has no outlier: nothing is flagged
-    worst = fake_run.frames[1]
-    report = fake_run.shot_dir / "report" / f"shot01.{worst}.json"
-    regions = [{"region": k, "x": 10, "y": 10, "area": 16, "confidence": 0.1} for k in range(6)]
-    report.write_text(json.dumps({"frame": worst, "low_confidence": regions}))
-    result = build_review(fake_run.shot_dir)
-    page = result.html.read_text(encoding="utf-8")
-    assert 'id="check-first"' in page and "6 low-confidence region(s)" in page
+    worst = fake_run.frames[4]  # 6 regions where the other frames have 0-2
+    assert 'id="check-first"' in page and "6 low-confidence region(s) (shot median 2)" in page
     low = [p for p in result.check_first if p["reason"] == "low confidence"]
     assert [p["frame"] for p in low] == [worst] and low[0]["value"] == 6
     assert page.count('<svg id="plot-') >= 3
