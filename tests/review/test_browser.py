@@ -126,3 +126,37 @@ def test_clicking_a_plot_jumps_to_that_frame(page):
     cursor_x = float(page.locator("#plot-seconds .cursor").get_attribute("x1"))
     assert cursor_x == pytest.approx(x0 + 0.5 * (x1 - x0) / n, abs=0.1)
     assert problems == []
+
+
+def test_moved_folder_loads_every_image_and_outlines_regions(browser, fake_run, tmp_path):
+    """Deliver the output folder elsewhere without the inputs: every frame's images and the sheet load."""
+    import json
+    import shutil
+
+    import cv2
+
+    cv2.imwrite(str(fake_run.out.parent / "sheet.png"), np.full((40, 30, 3), (10, 200, 90), np.uint8))
+    number = fake_run.frames[2]
+    report = fake_run.shot_dir / "report" / f"shot01.{number}.json"
+    report.write_text(json.dumps({"frame": number, "low_confidence": [{"bbox": [2, 3, 30, 20], "confidence": 0.1}]}))
+    build_review(fake_run.shot_dir)
+    moved = tmp_path / "delivered"
+    shutil.move(str(fake_run.out), str(moved))
+    shutil.rmtree(fake_run.input_dir)
+    (fake_run.out.parent / "sheet.png").unlink()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    problems: list[str] = []
+    page.on("requestfailed", lambda req: problems.append(f"failed request: {req.url}"))
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.goto((moved / "shot01" / "review" / "index.html").resolve().as_uri())
+    page.wait_for_load_state("load")
+    loaded = "() => [...document.querySelectorAll('#panels img[src]')].every(i => i.complete && i.naturalWidth > 0)"
+    for index, frame in enumerate(fake_run.frames):
+        page.locator("#scrub").fill(str(index))
+        page.wait_for_function(loaded)
+        shown = page.evaluate("() => [...document.querySelectorAll('#panels img[src]')].map(i => i.id)")
+        assert "img-sketch" in shown and "img-reference" in shown, (frame, shown)
+        rects = page.locator("#regions rect").count()
+        assert rects == (1 if frame == number else fake_run.low_confidence.get(frame, 0)), frame
+    assert problems == []
+    page.close()
