@@ -16,7 +16,7 @@ WEB_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif"}
 THUMB_BOX = (320, 240)  # (width, height) a thumbnail fits inside
 # Copies the page shows in the frame viewer (sketches from outside the output folder, the reference
 # sheet, formats browsers cannot show) are downscaled to fit this box and kept inside review/.
-VIEW_BOX = (1920, 1080)
+VIEW_BOX = (1280, 720)
 JPEG_QUALITY = 88
 
 
