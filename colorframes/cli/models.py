@@ -44,7 +44,8 @@ def list_cmd(
     for row in rows:
         state = "present" if row["present"] else "missing"
         source = f"huggingface.co/{row['repo']}" if row["repo"] else "built in-process"
-        typer.echo(f"{row['name']:<16} {state:<8} {row['size_hint'] or '-':<14} {row['licence']:<30} {source}")
+        size = (row["size_hint"] or "-") if row["repo"] else "-"
+        typer.echo(f"{row['name']:<16} {state:<8} {size:<14} {row['licence']:<30} {source}")
         typer.echo(f"{'':<16} {row['notes']}")
 
 
