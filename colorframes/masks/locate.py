@@ -32,11 +32,12 @@ MASK_WEIGHTS = {
 
 
 def how_to_get(weights: MaskWeights) -> str:
-    home = os.environ.get("COLORFRAMES_HOME")
-    where = f"{home}/{weights.name}/" if home else "the Hugging Face cache"
+    """The fetch command, and where a file copied by hand goes (`$COLORFRAMES_HOME/<name>/<file>`)."""
+    home = os.environ.get("COLORFRAMES_HOME", "").strip()
+    now = f" (COLORFRAMES_HOME is {home})" if home else " (set COLORFRAMES_HOME to a folder first)"
     return (
-        f"`colorframes models pull {weights.name}`, or put {weights.filename} from "
-        f"huggingface.co/{weights.repo} in {where}"
+        f"`colorframes models pull {weights.name}`, or copy {weights.filename} from huggingface.co/{weights.repo} "
+        f"to $COLORFRAMES_HOME/{weights.name}/{weights.filename}{now}"
     )
 
 
