@@ -205,12 +205,9 @@ def run(
     from .progress import Reporter
 
     signal.signal(signal.SIGTERM, _sigterm)  # farms stop jobs with SIGTERM: finish like Ctrl-C
-    if quiet:
-        quiet_opencv()
     try:
         options = api.resolve_options(flags, preset=preset)
-        if not quiet:
-            _smoke_note(options, flags)
+        _console_setup(options, flags, quiet)
         with Reporter(quiet=quiet) as reporter:
             summary = api.run(inputs, reference=ref, options=options, callback=reporter)
     except ColorframesError as exc:
@@ -245,21 +242,6 @@ def _review(summary, quiet: bool) -> None:
             continue
         if not quiet:
             err(f"review: {result.html}")
-
-
-def _smoke_note(options, flags: dict) -> None:
-    """Say once when tiny-random runs at its smoke-test resolution and step count."""
-    from ..options import TINY_RANDOM_DEFAULTS
-
-    if options.backend != "tiny-random":
-        return
-    applied = [
-        f"{name.replace('_', '-')} {value}"
-        for name, value in TINY_RANDOM_DEFAULTS.items()
-        if flags.get(name) is None and getattr(options, name) == value
-    ]
-    if applied:
-        err(f"note: tiny-random smoke defaults: {', '.join(applied)} (set --resolution / --steps to change)")
 
 
 def _sigterm(signum: int, frame: object) -> None:
@@ -299,3 +281,21 @@ def inspect(**given: Any) -> None:
 # `inspect` takes exactly run's options (typer reads the signature and the annotations).
 inspect.__signature__ = _signature(run, eval_str=True)  # type: ignore[attr-defined]
 inspect.__annotations__ = get_type_hints(run, include_extras=True)
+
+
+def _console_setup(options, flags: dict, quiet: bool) -> None:
+    """--quiet silences OpenCV's own log; otherwise say once when tiny-random runs at its smoke defaults."""
+    if quiet:
+        quiet_opencv()
+        return
+    from ..options import TINY_RANDOM_DEFAULTS
+
+    if options.backend != "tiny-random":
+        return
+    applied = [
+        f"{name.replace('_', '-')} {value}"
+        for name, value in TINY_RANDOM_DEFAULTS.items()
+        if flags.get(name) is None and getattr(options, name) == value
+    ]
+    if applied:
+        err(f"note: tiny-random smoke defaults: {', '.join(applied)} (set --resolution / --steps to change)")
