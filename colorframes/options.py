@@ -296,6 +296,9 @@ def preset_description(name_or_path: str) -> str:
 def env_values(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     values = {}
+    if environ.get(ENV_PREFIX + "FRAMES") is not None and not environ[ENV_PREFIX + "FRAMES"].strip():
+        # a farm template that expanded to nothing must never mean "every frame"
+        raise ConfigError(f"environment variable {ENV_PREFIX}FRAMES is empty; give a frame spec or unset it")
     for name in FIELD_NAMES:
         key = ENV_PREFIX + name.upper()
         if key in environ and environ[key] != "":

@@ -389,6 +389,7 @@ USAGE_CASES: dict[str, tuple[Prepare, str]] = {
     "preset-wrong-type": (_preset('[options]\ngap_radius = "wide"\n'), "gap_radius"),
     "env-bad-number": (_env("COLORFRAMES_GAP_RADIUS", "abc"), "COLORFRAMES_GAP_RADIUS"),
     "env-bad-choice": (_env("COLORFRAMES_BACKEND", "nope"), "--backend"),
+    "env-frames-empty": (_env("COLORFRAMES_FRAMES", ""), "COLORFRAMES_FRAMES"),
     # inputs and outputs
     "input-missing": (lambda w: ["run", str(w.tmp / "nope"), "-o", str(w.out)], "nope"),
     "input-empty-folder": (lambda w: ["run", str(w.file("empty/x.txt", "").parent), "-o", str(w.out)], "empty"),
@@ -414,7 +415,7 @@ def test_bad_input_or_option_exits_2(case, work):
     try:
         code, stderr = invoke(argv)
     finally:
-        for name in ("COLORFRAMES_GAP_RADIUS", "COLORFRAMES_BACKEND"):
+        for name in ("COLORFRAMES_GAP_RADIUS", "COLORFRAMES_BACKEND", "COLORFRAMES_FRAMES"):
             os.environ.pop(name, None)
     if case == "rerun-other-settings":
         assert code == EXIT_USAGE and "Traceback" not in stderr and needle in stderr, stderr

@@ -9,6 +9,8 @@ A converted folder is `config.json` + one safetensors file per component and loa
 from __future__ import annotations
 
 import json
+import pickle
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,15 +122,15 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
 
 
 def _torch_load(path: Path) -> Any:
-    import pickle
-
     try:
-        try:  # memory-mapped where the file allows it (the zip format): no second copy in memory
-            return torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
-        except RuntimeError as exc:
-            if "mmap" not in str(exc):
-                raise
-            return torch.load(str(path), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on foreign pickle protocols are not the user's concern
+            try:  # memory-mapped where the file allows it (the zip format): no second copy in memory
+                return torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
+            except RuntimeError as exc:
+                if "mmap" not in str(exc):
+                    raise
+                return torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         # PyTorch's own text suggests turning the safety off; it must never reach the user
         raise unusable(path, "it holds Python code or objects, not only tensors, and is refused") from None
