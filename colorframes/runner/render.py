@@ -92,9 +92,9 @@ def render_frames(backend, plan, frames, setup, options, masks, stages, summary,
             return
         t0 = time.monotonic()
         inputs = [item for _, item in batch]
-        if cels is not None:
-            cels.prime(batch[0][0].number, recompute)
         try:
+            if cels is not None:
+                cels.prime(batch[0][0].number, recompute)
             results = backend.colorize(inputs)
         except ColorframesError as exc:
             results = [exc] * len(batch)
