@@ -11,7 +11,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -27,6 +27,25 @@ MASK_MODELS = ("auto", "classical", "isnet", "isnet-onnx", "sketch-segment")
 SCHEDULERS = ("dpm++2m", "ddim", "euler", "euler-a", "lms", "pndm", "unipc")
 
 
+# Every RunOptions field says whether it changes a frame's pixels. Those that do form the settings a
+# rerun compares with the sidecar: a difference refuses to mix outputs unless --overwrite. Frame
+# selection, output plumbing and performance knobs do not. A field without this mark is an error.
+CHANGES_PIXELS = "changes_pixels"
+# The largest input image (width x height): 100 megapixels, e.g. 10000x10000. Checked from the file header
+# before decoding, so a small file declaring a huge image (a decompression bomb) fails cleanly.
+DEFAULT_MAX_PIXELS = 100_000_000
+
+
+def pixels(default: Any) -> Any:
+    """A field that changes what a frame looks like (part of the settings hash)."""
+    return field(default=default, metadata={CHANGES_PIXELS: True})
+
+
+def other(default: Any) -> Any:
+    """A field that does not change a frame's pixels (selection, output, speed)."""
+    return field(default=default, metadata={CHANGES_PIXELS: False})
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """Every knob of a run. Field comments are the documentation of the matching CLI flag."""
@@ -34,82 +53,86 @@ class RunOptions:
     # --- model -------------------------------------------------------------------------------
     # Which colorizer: `flat` (CPU paint-bucket, no weights), `diffusion` (ColorizeDiffusion v1.5),
     # `tiny-random` (the diffusion code path with tiny random weights; for tests and smoke runs).
-    backend: str = "flat"
+    backend: str = pixels("flat")
     # Registry name or local path of the colorizer weights (diffusion backend).
-    model: str = "switch-eps"
+    model: str = pixels("switch-eps")
     # Colorizer mode: vanilla | bg2fig | fig2fig (see README "Modes").
-    mode: str = "fig2fig"
+    mode: str = pixels("fig2fig")
     # Override the LoRA switches of the mode (official fg_enhance / bg_enhance flags).
-    fg_lora: bool | None = None
-    bg_lora: bool | None = None
+    fg_lora: bool | None = pixels(None)
+    bg_lora: bool | None = pixels(None)
     # Denoising steps and the two classifier-free guidance scales (reference, sketch).
-    num_inference_steps: int = 20
-    guidance_scale: float = 4.0
-    sketch_guidance_scale: float = 1.0
+    num_inference_steps: int = pixels(20)
+    guidance_scale: float = pixels(4.0)
+    sketch_guidance_scale: float = pixels(1.0)
     # Multiplies the sketch-encoder hints (official "Sketch strength").
-    sketch_strength: float = 1.0
+    sketch_strength: float = pixels(1.0)
     # diffusers scheduler family; `karras` switches to Karras sigmas where supported.
-    scheduler: str = "dpm++2m"
-    karras: bool = False
+    scheduler: str = pixels("dpm++2m")
+    karras: bool = pixels(False)
     # Working resolution: the shorter side in pixels, rounded to a multiple of 64.
-    resolution: int = 512
+    resolution: int = pixels(512)
     # --- masks -------------------------------------------------------------------------------
     # Foreground mask source: auto (model if weights are present, else classical) | classical | isnet...
-    mask_model: str = "auto"
+    mask_model: str = pixels("auto")
     # ts_s: the split attention selects the foreground branch where sketch mask > this.
-    sketch_threshold: float = 0.05
+    sketch_threshold: float = pixels(0.05)
     # ts_r: reference pixels with mask >= this are the figure (removed from background tokens).
-    ref_threshold: float = 0.5
+    ref_threshold: float = pixels(0.5)
     # --- device & speed ----------------------------------------------------------------------
-    device: str = "auto"
-    dtype: str = "auto"
-    attention: str = "sdpa"
-    batch_size: int = 1
-    compile: bool = False
-    offload: bool = False
-    vae_slicing: bool = True
+    device: str = other("auto")
+    dtype: str = pixels("auto")
+    attention: str = other("sdpa")
+    batch_size: int = other(1)
+    compile: bool = other(False)
+    offload: bool = other(False)
+    vae_slicing: bool = other(True)
     # VAE decode precision: fp32 (the official app's default) or same (follow --dtype).
-    vae_dtype: str = "fp32"
+    vae_dtype: str = pixels("fp32")
     # --- consistency -------------------------------------------------------------------------
-    seed: int | None = None
-    consistency: str = "seed"
-    latent_strength: float = 0.6
+    seed: int | None = pixels(None)
+    consistency: str = pixels("seed")
+    latent_strength: float = pixels(0.6)
     # --consistency latent: restart the latent chain every N frames (0 = never); shards recompute <= N-1 frames.
-    latent_chain: int = 8
-    flatten: bool = False
-    keep_lines: bool = False
+    latent_chain: int = pixels(8)
+    flatten: bool = pixels(False)
+    keep_lines: bool = pixels(False)
     # --- flat backend ------------------------------------------------------------------------
-    gap_radius: int = 2
-    keyframe: tuple[str, ...] = ()
-    hints: str | None = None
-    report: bool = False
+    gap_radius: int = pixels(2)
+    keyframe: tuple[str, ...] = pixels(())
+    hints: str | None = pixels(None)
+    report: bool = other(False)
     # Also write the line art as a separate RGBA layer (lines/<stem>.png) for compositing (flat backend).
-    lines_layer: bool = False
+    lines_layer: bool = other(False)
     # --- background plates / process export --------------------------------------------------
-    background: str | None = None
-    background_tokens: bool = False
+    background: str | None = pixels(None)
+    background_tokens: bool = pixels(False)
     # A plate whose size differs from the frames: error (refuse) | pad (centre, letterbox/crop, never rescale).
-    background_fit: str = "error"
-    harmonize: float = 0.5
-    process: int = 0
-    process_frames: str | None = None
+    background_fit: str = pixels("error")
+    harmonize: float = pixels(0.5)
+    process: int = other(0)
+    process_frames: str | None = other(None)
     # Frame rate of the painting-process MP4.
-    process_fps: float = 4.0
+    process_fps: float = other(4.0)
     # --- frames ------------------------------------------------------------------------------
-    frames: str | None = None
-    shard: str | None = None
-    start_frame: int = 1
-    overwrite: bool = False
+    frames: str | None = other(None)
+    shard: str | None = other(None)
+    start_frame: int = other(1)
+    overwrite: bool = other(False)
     # --- outputs -----------------------------------------------------------------------------
-    output: str = "colorframes_out"
-    format: str = "png"
-    name_template: str | None = None
-    bit_depth: int = 8
-    alpha: bool = False
-    save_masks: bool = False
-    crf: int = 18
-    fps: float | None = None
-    review: bool = False
+    output: str = other("colorframes_out")
+    format: str = other("png")
+    name_template: str | None = pixels(None)
+    bit_depth: int = pixels(8)
+    alpha: bool = pixels(False)
+    save_masks: bool = other(False)
+    crf: int = other(18)
+    fps: float | None = other(None)
+    review: bool = other(False)
+    # --- limits ------------------------------------------------------------------------------
+    # Largest input image (width x height) read: frames, references, keyframes, plates, hint images. The
+    # size is read from the file header before decoding (a small file can declare a huge image).
+    max_pixels: int = other(DEFAULT_MAX_PIXELS)
 
     def replace(self, **changes: Any) -> RunOptions:
         return dataclasses.replace(self, **changes)
@@ -118,16 +141,14 @@ class RunOptions:
         return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
 
 
-# Options that describe *what* a frame looks like: a rerun whose sidecar differs in one of these
-# refuses to mix outputs unless --overwrite. Frame selection and performance knobs are excluded.
-SETTINGS_THAT_CHANGE_PIXELS = (
-    "backend", "model", "mode", "fg_lora", "bg_lora", "num_inference_steps", "guidance_scale",
-    "sketch_guidance_scale", "sketch_strength", "scheduler", "karras", "resolution", "mask_model",
-    "sketch_threshold", "ref_threshold", "dtype", "consistency", "latent_strength", "latent_chain", "flatten",
-    "keep_lines", "gap_radius", "keyframe", "hints", "background", "background_tokens", "background_fit",
-    "harmonize",
-    "bit_depth", "alpha", "seed", "name_template",
-)  # fmt: skip
+def _pixel_settings() -> tuple[str, ...]:
+    unmarked = [f.name for f in fields(RunOptions) if CHANGES_PIXELS not in f.metadata]
+    if unmarked:
+        raise TypeError(f"RunOptions fields without a changes-pixels mark: {', '.join(unmarked)}")
+    return tuple(f.name for f in fields(RunOptions) if f.metadata[CHANGES_PIXELS])
+
+
+SETTINGS_THAT_CHANGE_PIXELS = _pixel_settings()
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "backend": BACKENDS,
@@ -218,6 +239,7 @@ def validate(opts: RunOptions) -> RunOptions:
         (opts.process >= 0, "--process must be >= 0"),
         (opts.process_fps > 0, "--process-fps must be > 0"),
         (opts.seed is None or 0 <= opts.seed < 2**63, "--seed must be a non-negative integer"),
+        (opts.max_pixels >= 1, "--max-pixels must be >= 1"),
     ]
     for ok, message in checks:
         if not ok:
@@ -278,6 +300,9 @@ def preset_description(name_or_path: str) -> str:
 def env_values(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     values = {}
+    if environ.get(ENV_PREFIX + "FRAMES") is not None and not environ[ENV_PREFIX + "FRAMES"].strip():
+        # a farm template that expanded to nothing must never mean "every frame"
+        raise ConfigError(f"environment variable {ENV_PREFIX}FRAMES is empty; give a frame spec or unset it")
     for name in FIELD_NAMES:
         key = ENV_PREFIX + name.upper()
         if key in environ and environ[key] != "":

@@ -13,8 +13,10 @@ import typer
 from ..errors import EXIT_INTERRUPTED
 
 EPILOG = (
-    "Exit codes: 0 every requested frame exists; 1 some frame failed (the others are written); "
-    "2 usage, config or input error; 3 model or weights unavailable; 130 interrupted."
+    "Exit codes: 0 every requested frame exists; 1 some frame failed (unreadable, over --max-pixels, out of "
+    "memory, missing from a truncated video; the others are written); 2 usage, config or input error (also a "
+    "bad --ref, an empty --frames, a --name-template name too long); 3 model or weights unavailable or not a "
+    "usable weights file; 130 interrupted (Ctrl-C or SIGTERM; frames written are kept and recorded)."
 )
 
 app = typer.Typer(

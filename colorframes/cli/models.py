@@ -116,13 +116,12 @@ def verify_cmd(
         for r in results:
             state = "ok" if r["ok"] else "FAILED: " + "; ".join(r["problems"])
             typer.echo(f"{r['file']}  {r['size']} bytes  sha256 {r['sha256']}  {state}")
-    bad = [r["file"] for r in results if not r["ok"]]
+    bad = [r for r in results if not r["ok"]]
     if bad:
-        console.fail(
-            ModelUnavailableError(
-                f"{name}: {', '.join(bad)} failed verification; re-run `colorframes models pull {name}`"
-            )
-        )
+        from ..models.registry import is_local_path
+
+        fix = "replace the file" if is_local_path(name) else f"re-run `colorframes models pull {name}`"
+        console.fail(ModelUnavailableError(f"{bad[0]['file']} failed verification: {bad[0]['problems'][0]}; {fix}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -169,7 +169,8 @@ def run(
     ] = None,
     # frames
     frames: Annotated[
-        str | None, _opt("--frames", help="Frame spec, e.g. 1001-1100x2 (`:` = step).", panel=FRAMES)
+        str | None,
+        _opt("--frames", help="Frame spec, e.g. 1001-1100x2 (`:` = step); empty is an error (exit 2).", panel=FRAMES),
     ] = None,
     shard: Annotated[
         str | None, _opt("--shard", help="K/N contiguous split, or auto (SLURM array).", panel=FRAMES)
@@ -196,6 +197,15 @@ def run(
     review: Annotated[
         bool | None, _opt("--review/--no-review", help="Build the HTML review after the run.", panel=OUT)
     ] = None,
+    max_pixels: Annotated[
+        int | None,
+        _opt(
+            "--max-pixels",
+            help="Largest input image, width x height [100000000]; read from the header, larger exits 2 "
+            "(reference, keyframe, plate, hints) or fails the frame (exit 1).",
+            panel=IN,
+        ),
+    ] = None,
     json_out: JsonOut = False,
     quiet: Quiet = False,
 ) -> None:
@@ -204,7 +214,7 @@ def run(
     from .. import api
     from .progress import Reporter
 
-    signal.signal(signal.SIGTERM, _sigterm)  # farms stop jobs with SIGTERM: finish like Ctrl-C
+    previous = _catch_interrupts()
     try:
         options = api.resolve_options(flags, preset=preset)
         _console_setup(options, flags, quiet)
@@ -213,8 +223,11 @@ def run(
     except ColorframesError as exc:
         fail(exc)
     except KeyboardInterrupt:
-        err("interrupted: finished frames are kept; rerun the same command to resume")
+        err("interrupted: finished frames are kept and recorded; rerun the same command to resume")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if options.review:
         _review(summary, quiet)
     if json_out:
@@ -244,7 +257,21 @@ def _review(summary, quiet: bool) -> None:
             err(f"review: {result.html}")
 
 
-def _sigterm(signum: int, frame: object) -> None:
+def _catch_interrupts() -> dict:
+    """Ctrl-C and SIGTERM (how farms stop jobs) both stop the run with exit 130. Returns the old handlers."""
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.getsignal(signum)
+        signal.signal(signum, _interrupt)
+    return previous
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # The first signal stops the run. Later ones are ignored: they must not cut short the clean-up that
+    # finishes the writes in progress, records them in the sidecar and removes temp files (kill -9 still can).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    err("stopping: finishing the writes in progress (a second Ctrl-C is ignored)")
     raise KeyboardInterrupt
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FrameError, InputError
+from ..options import DEFAULT_MAX_PIXELS
 
 PLATE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 FITS = ("error", "pad")
@@ -33,16 +34,24 @@ def frame_number_of(path: str | os.PathLike) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def read_plate(path: str | os.PathLike) -> np.ndarray:
+def read_plate(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Read an 8- or 16-bit image as (H, W, 3) float32 RGB in [0, 1]; alpha is composited onto white."""
     import cv2
+
+    from ..io.images import check_pixels
 
     name = os.fsdecode(path)
     try:
         data = np.fromfile(name, dtype=np.uint8)
     except OSError as exc:
         raise InputError(f"background plate {name}: cannot read ({exc.strerror}); check the path") from None
-    array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    try:
+        check_pixels(data.tobytes(), f"background plate {name}", max_pixels)
+        array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    except FrameError as exc:
+        raise InputError(str(exc)) from None
+    except (cv2.error, MemoryError):
+        array = None
     if array is None:
         raise InputError(f"background plate {name}: not a readable image; re-export it as PNG")
     scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(array.dtype)
@@ -85,11 +94,12 @@ def fit_plate(plate: np.ndarray, size: tuple[int, int], fit: str, name: str) -> 
 class PlateSource:
     """Resolves `--background` to one plate per frame number. Reads lazily; caches the last plate."""
 
-    def __init__(self, path: str | os.PathLike, fit: str = "error") -> None:
+    def __init__(self, path: str | os.PathLike, fit: str = "error", max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
         if fit not in FITS:
             raise InputError(f"plate fit must be one of {', '.join(FITS)}; got {fit!r}")
         self.path = Path(path)
         self.fit = fit
+        self.max_pixels = max_pixels
         self._single: Path | None = None
         self._frames: dict[int, Path] = {}
         self._cache: tuple[Path, np.ndarray] | None = None
@@ -134,7 +144,7 @@ class PlateSource:
         """(H, W, 3) float32 RGB plate for frame `number` at `size` (H, W); see the module doc on sizes."""
         path = self.path_for(number)
         if self._cache is None or self._cache[0] != path:
-            self._cache = (path, read_plate(path))
+            self._cache = (path, read_plate(path, self.max_pixels))
         return fit_plate(self._cache[1], size, self.fit, os.fsdecode(path))
 
     def check(self, size: tuple[int, int], number: int | None = None) -> None:

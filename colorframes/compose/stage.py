@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..io.images import write_png_atomic
+from ..options import DEFAULT_MAX_PIXELS
 from .harmonize import Harmonized, RegionRefiner, harmonize
 from .plates import PlateSource
 from .process import process_frames
@@ -42,7 +43,8 @@ class BackgroundStage:
         if not background:
             return None
         fit = getattr(opts, "background_fit", "error")
-        return cls(PlateSource(background, fit=fit), float(getattr(opts, "harmonize", 0.5)), refiner)
+        plates = PlateSource(background, fit=fit, max_pixels=getattr(opts, "max_pixels", DEFAULT_MAX_PIXELS))
+        return cls(plates, float(getattr(opts, "harmonize", 0.5)), refiner)
 
     def check(self, size: tuple[int, int], first_frame: int | None = None) -> None:
         """Fail fast before the first frame: the (first) plate must exist and fit `size` (H, W)."""

@@ -232,6 +232,14 @@ def probe_video(path: Path, start_frame: int, name: str | None = None) -> Shot:
 
     info = probe(path)
     shot_name = name or path.stem
+    total = info.declared or info.frame_count
+    notes = []
+    if info.declared:
+        first, last = start_frame + info.frame_count, start_frame + info.declared - 1
+        notes.append(
+            f"{display(path)} declares {info.declared} frames but only {info.frame_count} decode (truncated?); "
+            f"frames {first}-{last} fail"
+        )
     frames = [
         FrameRef(
             number=start_frame + i,
@@ -239,6 +247,6 @@ def probe_video(path: Path, start_frame: int, name: str | None = None) -> Shot:
             path=None,
             index=i,
         )
-        for i in range(info.frame_count)
+        for i in range(total)
     ]
-    return Shot(name=shot_name, source=path, kind="video", frames=frames, fps=info.fps)
+    return Shot(name=shot_name, source=path, kind="video", frames=frames, fps=info.fps, notes=notes)

@@ -7,6 +7,8 @@ the same folder, then `os.replace`, so a killed run never leaves a half-written 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FrameError, InputError
+from ..options import DEFAULT_MAX_PIXELS
+from .tempfiles import temp_path
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"})
-TMP_SUFFIX = ".cftmp"
 
 
 def display(path: str | os.PathLike) -> str:
@@ -36,12 +39,65 @@ class LoadedImage:
         return self.rgb.shape[0], self.rgb.shape[1]
 
 
-def decode_image(data: bytes, name: str) -> LoadedImage:
-    import cv2
+def header_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from an image's header without decoding the pixels, or None if unrecognised."""
+    import warnings
 
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                return im.size
+        except Image.DecompressionBombError:
+            return _header_size_unchecked(data)
+        except Exception:  # noqa: BLE001 - an unreadable header: the decoder below reports it
+            return None
+
+
+def _header_size_unchecked(data: bytes) -> tuple[int, int] | None:
+    from PIL import Image
+
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # only the header is read here; our own limit applies
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.size
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+
+
+def check_pixels(data: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    """Refuse an image whose header declares more than `max_pixels` pixels, before it is decoded."""
+    size = header_size(data)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise FrameError(
+            f"{name}: image is {size[0]}x{size[1]} ({size[0] * size[1]:,} pixels), over the "
+            f"{max_pixels:,}-pixel limit; shrink it or raise --max-pixels (COLORFRAMES_MAX_PIXELS)"
+        )
+
+
+def decode_image(data: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
     if not data:
         raise FrameError(f"{name}: file is empty (0 bytes); re-export the frame")
-    array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    check_pixels(data, name, max_pixels)
+    try:
+        return _decode(data, name)
+    except MemoryError:
+        raise FrameError(f"{name}: out of memory decoding the image; free memory or shrink the image") from None
+
+
+def _decode(data: bytes, name: str) -> LoadedImage:
+    import cv2
+
+    try:
+        array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        detail = str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else "decoder error"
+        raise FrameError(f"{name}: cannot decode image ({detail}); re-export it") from None
     if array is None or array.size == 0:
         raise FrameError(f"{name}: cannot decode image (corrupt, truncated or not an image); re-export it")
     if name.lower().endswith(".png") and not _png_complete(data):
@@ -86,7 +142,7 @@ def _png_complete(data: bytes) -> bool:
     return b"IEND" in data[-64:]
 
 
-def read_image(path: str | os.PathLike) -> LoadedImage:
+def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
     """Read one frame; raises FrameError with a one-line message naming the file."""
     try:
         data = Path(path).read_bytes()
@@ -94,10 +150,10 @@ def read_image(path: str | os.PathLike) -> LoadedImage:
         raise FrameError(f"{display(path)}: is a directory, not an image") from None
     except OSError as exc:
         raise FrameError(f"{display(path)}: cannot read ({exc.strerror}); check permissions") from None
-    return decode_image(data, display(path))
+    return decode_image(data, display(path), max_pixels)
 
 
-def read_reference(path: str | os.PathLike) -> LoadedImage:
+def read_reference(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
     """Read a character sheet or plate; problems here are input errors (exit 2), not frame errors."""
     p = Path(path)
     if p.suffix.lower() in VIDEO_EXTENSIONS:
@@ -105,7 +161,7 @@ def read_reference(path: str | os.PathLike) -> LoadedImage:
     if not p.exists():
         raise InputError(f"{display(p)}: reference not found; pass an existing image with --ref")
     try:
-        return read_image(p)
+        return read_image(p, max_pixels)
     except FrameError as exc:
         raise InputError(str(exc)) from None
 
@@ -133,11 +189,6 @@ def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
     return buf.tobytes()
 
 
-def temp_path(path: Path) -> Path:
-    """The hidden temporary name a write goes through (pid-tagged so workers never share one)."""
-    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
-
-
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a hidden temp file in the same folder, fsync, then rename over the target."""
     tmp = temp_path(path)
@@ -148,29 +199,19 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise FrameError(
             f"{display(path)}: cannot write ({exc.strerror}); check the output folder is writable and has space"
         ) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: Path) -> None:
+    with contextlib.suppress(OSError):  # the write's own error is the one to report
+        tmp.unlink(missing_ok=True)
 
 
 def write_png_atomic(path: Path, image: np.ndarray, bit_depth: int = 8) -> None:
     write_bytes_atomic(path, encode_png(to_uint(image, bit_depth)))
-
-
-def remove_stale_temps(folder: Path, names: set[str] | None = None) -> int:
-    """Delete temp files left by a killed run (only those for `names`, when given). Returns the count."""
-    removed = 0
-    if not folder.is_dir():
-        return 0
-    for entry in folder.iterdir():
-        if not (entry.name.startswith(".") and entry.name.endswith(TMP_SUFFIX)):
-            continue
-        target = entry.name[1:].rsplit(".", 2)[0]
-        if names is None or target in names:
-            entry.unlink(missing_ok=True)
-            removed += 1
-    return removed

@@ -11,6 +11,7 @@ UTF-8 (e.g. from non-UTF-8 input names) are replaced with `_`.
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from pathlib import Path
@@ -59,6 +60,22 @@ def render_name(template: str | None, *, stem: str, shot: str, frame: int) -> st
     if not name.lower().endswith(".png"):
         name += ".png"
     return name
+
+
+# Bytes a file name may have (most file systems); the hidden temp name of a write adds its own suffix.
+NAME_MAX = 255
+TEMP_OVERHEAD = 48  # "." + ".<pid>-<host>.cftmp"
+
+
+def check_name_length(path: Path) -> None:
+    """Refuse an output name the file system cannot hold (with room for its temp name): exit 2, before any
+    frame is rendered."""
+    size = len(os.fsencode(path.name))
+    if size + TEMP_OVERHEAD > NAME_MAX:
+        raise ConfigError(
+            f"--name-template: output name {path.name[:40]}... is {size} bytes; file names hold at most "
+            f"{NAME_MAX - TEMP_OVERHEAD} here; use a shorter template or shorter input names"
+        )
 
 
 def safe_join(root: Path, relative: str) -> Path:

@@ -1,16 +1,22 @@
 """The per-shot sidecar `colorframes.json`: resolved options, seed, model, versions, frames done/failed.
 
 Several workers (shards, devices) may update one sidecar: every update is a read-merge-write under an
-exclusive `fcntl` lock on `.colorframes.lock`, written atomically, so none loses another's frames.
+exclusive lock on `.colorframes.lock` (`filelock`: works on Linux, macOS and Windows), written atomically,
+so none loses another's frames. Names that are not valid UTF-8 (surrogate-escaped by Python) are stored as
+`\\udcXX` JSON escapes: the file stays valid JSON and `json.loads` gives the original name back.
+
+After every shot a worker reconciles the sidecar with the disk (`reconcile`): a frame whose output exists is
+recorded as done, a "done" record whose output is gone is dropped. So after any completed rerun, even one
+following a kill -9, the sidecar lists exactly the frames on disk.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import platform
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,13 +55,21 @@ def package_versions() -> dict[str, str]:
 
 @contextlib.contextmanager
 def locked(shot_dir: Path) -> Iterator[None]:
+    from filelock import FileLock
+
     shot_dir.mkdir(parents=True, exist_ok=True)
-    with open(shot_dir / LOCK_NAME, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    # thread_local=False: one worker's threads (several --device) take turns like separate processes do
+    with FileLock(shot_dir / LOCK_NAME, thread_local=False):
+        yield
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as UTF-8, with the surrogate escapes of non-UTF-8 names written as `\\udcXX` (lossless)."""
+    text = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def read_sidecar(shot_dir: Path) -> dict[str, Any] | None:
@@ -72,8 +86,7 @@ def _write(shot_dir: Path, data: dict[str, Any]) -> None:
     frames = data.get("frames", {})
     data["done"] = sum(1 for f in frames.values() if f.get("status") == "done")
     data["failed"] = sum(1 for f in frames.values() if f.get("status") == "failed")
-    payload = json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False).encode("utf-8", "surrogateescape")
-    write_bytes_atomic(shot_dir / SIDECAR_NAME, payload)
+    write_bytes_atomic(shot_dir / SIDECAR_NAME, dumps(data))
 
 
 def check_settings(shot_dir: Path, settings: dict[str, Any], overwrite: bool) -> bool:
@@ -112,6 +125,24 @@ def record_frames(shot_dir: Path, records: dict[int, dict[str, Any]]) -> None:
         frames = data.setdefault("frames", {})
         for number, record in records.items():
             frames[str(number)] = record
+        data["frames"] = dict(sorted(frames.items(), key=lambda kv: int(kv[0])))
+        _write(shot_dir, data)
+
+
+def reconcile(shot_dir: Path, frames_dir: Path, on_disk: dict[int, dict[str, Any]]) -> None:
+    """Make the sidecar true to the disk: `on_disk` (frame number → a done record) are frames of this worker
+    whose output exists; they are recorded as done unless already so. Any "done" record whose output file is
+    gone is dropped."""
+    with locked(shot_dir):
+        data = read_sidecar(shot_dir) or {"frames": {}}
+        frames = data.setdefault("frames", {})
+        for key, record in list(frames.items()):
+            output = record.get("output")
+            if record.get("status") == "done" and (not output or not (frames_dir / output).exists()):
+                del frames[key]
+        for number, record in on_disk.items():
+            if frames.get(str(number), {}).get("status") != "done":
+                frames[str(number)] = record
         data["frames"] = dict(sorted(frames.items(), key=lambda kv: int(kv[0])))
         _write(shot_dir, data)
 

@@ -15,14 +15,79 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FrameError, InputError
-from .images import display, temp_path
+from .images import display
+from .tempfiles import temp_path
 
 
 @dataclass(frozen=True)
 class VideoInfo:
-    frame_count: int
+    frame_count: int  # frames that decode
     fps: float
     size: tuple[int, int]  # (H, W)
+    declared: int | None = None  # frames the container's index lists (MP4/MOV), None where unknown
+
+
+ISO_BMFF = frozenset({".mp4", ".mov", ".m4v"})
+_CONTAINERS = (b"moov", b"trak", b"mdia", b"minf", b"stbl")
+
+
+def _boxes(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(type, payload) of each ISO BMFF box in `data`."""
+    pos = 0
+    while pos + 8 <= len(data):
+        size, kind = int.from_bytes(data[pos : pos + 4], "big"), data[pos + 4 : pos + 8]
+        head = 8
+        if size == 1 and pos + 16 <= len(data):
+            size, head = int.from_bytes(data[pos + 8 : pos + 16], "big"), 16
+        elif size == 0:
+            size = len(data) - pos
+        if size < head:
+            return
+        yield kind, data[pos + head : pos + size]
+        pos += size
+
+
+def declared_frames(path: Path, max_index: int = 64 << 20) -> int | None:
+    """The video track's sample count from an MP4/MOV index (`moov/trak/.../stsz`), or None."""
+    if path.suffix.lower() not in ISO_BMFF:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            while True:
+                head = fh.read(8)
+                if len(head) < 8:
+                    return None
+                size, kind = int.from_bytes(head[:4], "big"), head[4:]
+                if size == 1:
+                    size = int.from_bytes(fh.read(8), "big") - 8
+                if kind == b"moov":
+                    if size - 8 > max_index:
+                        return None
+                    return _video_samples(fh.read(size - 8))
+                if size < 8:
+                    return None
+                fh.seek(size - 8, os.SEEK_CUR)
+    except OSError:
+        return None
+
+
+def _video_samples(moov: bytes) -> int | None:
+    for kind, trak in _boxes(moov):
+        if kind != b"trak":
+            continue
+        handler, count = None, None
+        stack = [trak]
+        while stack:
+            for sub, payload in _boxes(stack.pop()):
+                if sub == b"hdlr" and len(payload) >= 12:
+                    handler = payload[8:12]
+                elif sub == b"stsz" and len(payload) >= 12:
+                    count = int.from_bytes(payload[8:12], "big")
+                elif sub in _CONTAINERS:
+                    stack.append(payload)
+        if handler == b"vide" and count:
+            return count
+    return None
 
 
 def probe(path: Path) -> VideoInfo:
@@ -41,7 +106,13 @@ def probe(path: Path) -> VideoInfo:
     width, height = meta["size"]
     if count <= 0:
         raise InputError(f"{display(path)}: video has no frames")
-    return VideoInfo(frame_count=int(count), fps=float(meta.get("fps") or 24.0), size=(height, width))
+    declared = declared_frames(path)
+    return VideoInfo(
+        frame_count=int(count),
+        fps=float(meta.get("fps") or 24.0),
+        size=(height, width),
+        declared=declared if declared is not None and declared > count else None,
+    )
 
 
 def iter_video_frames(path: Path, indices: Iterable[int]) -> Iterator[tuple[int, np.ndarray]]:
@@ -67,7 +138,9 @@ def iter_video_frames(path: Path, indices: Iterable[int]) -> Iterator[tuple[int,
     finally:
         reader.close()
     if want is not None:
-        raise FrameError(f"{display(path)}: video ended before frame index {want}")
+        raise FrameError(
+            f"{display(path)}: video ended before frame index {want} (truncated file?); re-copy or re-encode it"
+        )
 
 
 def even_pad(image: np.ndarray) -> np.ndarray:

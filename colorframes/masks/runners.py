@@ -12,18 +12,25 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelUnavailableError
+from ..errors import ConfigError, ModelUnavailableError
 
 DEFAULT_SIZE = 1024
 
 
 def pick_torch_device(device: str = "auto", dtype: str = "auto"):
-    """(torch.device, torch.dtype) for `--device` / `--dtype`: fp16 on CUDA under auto, fp32 on CPU."""
+    """(torch.device, torch.dtype) for `--device` / `--dtype`: fp16 on CUDA under auto, fp32 on CPU.
+
+    A device list (`cuda:0,cuda:1`, one colorizer worker each) runs the shared mask model on its first device.
+    """
     import torch
 
+    device = next((d.strip() for d in device.split(",") if d.strip()), "auto")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"--device {device!r} is not a device; use auto, cpu, cuda or cuda:N[,cuda:M]") from None
     table = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
     if dtype == "auto" or dev.type == "cpu":
         return dev, (torch.float16 if dev.type == "cuda" and dtype == "auto" else torch.float32)

@@ -9,6 +9,8 @@ A converted folder is `config.json` + one safetensors file per component and loa
 from __future__ import annotations
 
 import json
+import pickle
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,15 +94,50 @@ def _fit_shape(value: torch.Tensor, shape: torch.Size) -> torch.Tensor | None:
     return None
 
 
+ACCEPTED_FORMATS = (
+    ".safetensors (preferred), or a PyTorch .ckpt/.pt/.pth holding only tensors (read with weights_only=True)"
+)
+
+
+def unusable(path: str | Path, reason: str) -> ModelUnavailableError:
+    """The one-line error for a file that is not weights we can read safely (exit 3)."""
+    return ModelUnavailableError(f"{path}: not a usable weights file ({reason}); colorframes reads {ACCEPTED_FORMATS}")
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """safetensors, or a torch pickle loaded with weights_only=True (no code execution)."""
+    """safetensors, or a torch pickle loaded with weights_only=True (no code execution). Anything else —
+    a pickle with code or objects, a corrupt or absurd header, no tensors — is ModelUnavailableError (exit 3)."""
     path = Path(path)
     if not path.is_file():
         raise ModelUnavailableError(f"weights file not found: {path}; run `colorframes models pull switch-eps`")
     if path.suffix == ".safetensors":
         return _read_component(path)
-    sd = torch.load(str(path), map_location="cpu", weights_only=True)
-    return sd.get("state_dict", sd) if isinstance(sd, dict) else sd
+    sd = _torch_load(path)
+    if isinstance(sd, dict) and isinstance(sd.get("state_dict"), dict):
+        sd = sd["state_dict"]
+    tensors = {k: v for k, v in sd.items() if isinstance(v, torch.Tensor)} if isinstance(sd, dict) else {}
+    if not tensors:
+        raise unusable(path, "it holds no tensors")
+    return tensors
+
+
+def _torch_load(path: Path) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on foreign pickle protocols are not the user's concern
+            try:  # memory-mapped where the file allows it (the zip format): no second copy in memory
+                return torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
+            except RuntimeError as exc:
+                if "mmap" not in str(exc):
+                    raise
+                return torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        # PyTorch's own text suggests turning the safety off; it must never reach the user
+        raise unusable(path, "it holds Python code or objects, not only tensors, and is refused") from None
+    except MemoryError:
+        raise unusable(path, "out of memory reading it") from None
+    except Exception as exc:  # noqa: BLE001 - a truncated zip, a foreign format, ...: all mean unusable
+        raise unusable(path, f"unreadable: {type(exc).__name__}") from None
 
 
 def load_converted(
@@ -155,12 +192,14 @@ def load_official(
     *,
     attention: str = "sdpa",
     clip_weights: str | Path | dict[str, torch.Tensor] | None = None,
+    adopt: bool = False,
 ) -> tuple[SplitColorizer, ConversionReport]:
     """Build a SplitColorizer from the official single file (e.g. switch-eps.safetensors).
 
     CLIP weights are taken from the file when present (the fixture) or from `clip_weights`
     (open_clip's ViT-H-14 checkpoint, keys `visual.*`); otherwise the tower stays randomly initialised
-    and the report's `missing` is empty only because image_encoder.* is optional here."""
+    and the report's `missing` is empty only because image_encoder.* is optional here. `adopt=True` hands a
+    state dict over (the model takes its tensors without copying them)."""
     config = config or ColorizerConfig.full()
     source = str(path_or_state_dict) if not isinstance(path_or_state_dict, dict) else "state dict"
     sd = path_or_state_dict if isinstance(path_or_state_dict, dict) else read_state_dict(path_or_state_dict)
@@ -170,7 +209,7 @@ def load_official(
     with torch.device("meta"):
         model = SplitColorizer(config, attention=attention)
     # A caller's dict is copied so the model never aliases tensors it does not own.
-    load_converted(model, ours, report, source=source, copy=isinstance(path_or_state_dict, dict))
+    load_converted(model, ours, report, source=source, copy=isinstance(path_or_state_dict, dict) and not adopt)
     if clip_weights is not None:
         load_open_clip_visual(model, clip_weights)
     _materialize(model)
@@ -271,7 +310,37 @@ def _read_component(path: Path) -> dict[str, torch.Tensor]:
     from safetensors import safe_open
 
     out = {}
-    with safe_open(str(path), framework="pt") as f:
-        for key in f.keys():  # noqa: SIM118 - safe_open is not a mapping
-            out[key] = f.get_tensor(key).clone(memory_format=torch.contiguous_format)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            for key in f.keys():  # noqa: SIM118 - safe_open is not a mapping
+                out[key] = f.get_tensor(key).clone(memory_format=torch.contiguous_format)
+    except MemoryError:
+        raise unusable(path, "out of memory reading it") from None
+    except Exception as exc:  # noqa: BLE001 - SafetensorError, absurd header length, bad offsets, ...
+        raise unusable(path, f"safetensors header or data unreadable: {_first_line(exc)}") from None
+    if not out:
+        raise unusable(path, "it holds no tensors")
     return out
+
+
+def tensor_shapes(path: str | Path) -> dict[str, list[int]]:
+    """Key -> shape of every tensor in a weights file of any accepted format (safetensors: header only).
+    Raises ModelUnavailableError (exit 3) for a file that is not usable weights."""
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        return {k: list(v.shape) for k, v in read_state_dict(path).items()}
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            shapes = {key: list(f.get_slice(key).get_shape()) for key in f.keys()}  # noqa: SIM118
+    except Exception as exc:  # noqa: BLE001 - see _read_component
+        raise unusable(path, f"safetensors header unreadable: {_first_line(exc)}") from None
+    if not shapes:
+        raise unusable(path, "it holds no tensors")
+    return shapes
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0][:120] if text else type(exc).__name__) or type(exc).__name__

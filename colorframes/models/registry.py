@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -295,20 +294,26 @@ def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
-def _safetensors_header_ok(path: Path) -> bool:
-    """A cheap structural check: the 8-byte length prefix and the JSON header parse."""
-    with open(path, "rb") as handle:
-        raw = handle.read(8)
-        if len(raw) != 8:
-            return False
-        (length,) = struct.unpack("<Q", raw)
-        if length <= 0 or length > 100_000_000 or length + 8 > path.stat().st_size:
-            return False
+def check_structure(path: Path) -> str | None:
+    """None when `path` is readable as what its suffix says (weights: tensors, read safely; JSON: parses),
+    else the problem. Files of other kinds (e.g. .onnx) are not checked here."""
+    suffix = path.suffix.lower()
+    if suffix in WEIGHT_SUFFIXES:
+        from .convert import tensor_shapes
+
         try:
-            json.loads(handle.read(length))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return False
-    return True
+            tensor_shapes(path)
+        except ModelUnavailableError as exc:
+            return str(exc)
+    elif suffix == ".json":
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return f"{path.name}: not valid JSON ({exc})"
+    return None
+
+
+WEIGHT_SUFFIXES = frozenset({".safetensors", ".ckpt", ".pt", ".pth", ".bin"})
 
 
 def verify(name: str) -> list[dict]:
@@ -338,8 +343,9 @@ def verify(name: str) -> list[dict]:
             problems.append(f"size {size} != expected {expected_size}")
         if expected_sha is not None and digest != expected_sha:
             problems.append(f"sha256 {digest} != expected {expected_sha}")
-        if path.suffix == ".safetensors" and not _safetensors_header_ok(path):
-            problems.append("not a valid safetensors file (header unreadable)")
+        problem = check_structure(path)
+        if problem:
+            problems.append(problem)
         results.append(
             {
                 "file": path.name,
@@ -353,21 +359,12 @@ def verify(name: str) -> list[dict]:
     return results
 
 
-def safetensors_shapes(path: Path) -> dict[str, list[int]]:
-    """Key -> shape from a safetensors header, without reading the tensors."""
-    if path.suffix != ".safetensors" or not _safetensors_header_ok(path):
-        return {}
-    with open(path, "rb") as handle:
-        (length,) = struct.unpack("<Q", handle.read(8))
-        header = json.loads(handle.read(length))
-    return {k: v["shape"] for k, v in header.items() if k != "__metadata__"}
-
-
-def official_config(path: Path):
+def official_config(path: Path, shapes: dict[str, list[int]] | None = None):
     """The ColorizerConfig an official single file was trained with: full size, or the tiny fixture."""
     from .config import ColorizerConfig
+    from .convert import tensor_shapes
 
-    shapes = safetensors_shapes(path)
+    shapes = tensor_shapes(path) if shapes is None else shapes
     conv_in = shapes.get("model.diffusion_model.input_blocks.0.0.weight")
     tiny = ColorizerConfig.tiny()
     if conv_in and conv_in[0] == tiny.unet_channels[0]:
@@ -376,18 +373,26 @@ def official_config(path: Path):
 
 
 def load_official_file(path: Path, dtype=None):
-    """Build the colorizer from an official single file; CLIP comes from the file or clip-vit-h-14.
+    """Build the colorizer from an official single file (any accepted format); CLIP comes from the file or
+    clip-vit-h-14.
 
-    Raises ModelUnavailableError (exit 3) when the separate CLIP weights are needed and missing.
+    Raises ModelUnavailableError (exit 3) when the file is not usable weights, or when the separate CLIP
+    weights are needed and missing.
     """
     import torch
 
     from . import convert as converter
 
-    shapes = safetensors_shapes(path)
+    if path.suffix == ".safetensors":
+        source, shapes = path, converter.tensor_shapes(path)  # header only; tensors are read once below
+    else:
+        source = converter.read_state_dict(path)  # a pickle is read once, safely, and handed over
+        shapes = {k: list(v.shape) for k, v in source.items()}
     has_clip = any(k.startswith("cond_stage_model.visual.") for k in shapes)
-    clip = None if has_clip or not shapes else model_path("clip-vit-h-14")
-    model, _report = converter.load_official(path, official_config(path), dtype or torch.float32, clip_weights=clip)
+    clip = None if has_clip else model_path("clip-vit-h-14")
+    model, _report = converter.load_official(
+        source, official_config(path, shapes), dtype or torch.float32, clip_weights=clip, adopt=True
+    )
     return model
 
 

@@ -22,14 +22,17 @@ SCHEDULE: dict[str, Any] = {
     "steps_offset": 1,
 }
 
-# option name -> (diffusers class name, extra config)
+# option name -> (diffusers class name, extra config). ddim, dpm++2m, lms and pndm are the official
+# configs/scheduler_cfgs/{ddim,dpm,lms,pndm}.yaml: the schedule above plus library defaults, except ddim's
+# `clip_sample: false`. pndm therefore keeps diffusers' default `skip_prk_steps=False`: 20 steps make 29 UNet
+# calls (Runge-Kutta warm-up 951, 926, 926, 901, ...). euler, euler-a and unipc have no official config.
 SCHEDULER_CLASSES: dict[str, tuple[str, dict[str, Any]]] = {
     "dpm++2m": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2}),
     "ddim": ("DDIMScheduler", {"clip_sample": False}),
     "euler": ("EulerDiscreteScheduler", {}),
     "euler-a": ("EulerAncestralDiscreteScheduler", {}),
     "lms": ("LMSDiscreteScheduler", {}),
-    "pndm": ("PNDMScheduler", {"skip_prk_steps": True}),
+    "pndm": ("PNDMScheduler", {}),
     "unipc": ("UniPCMultistepScheduler", {}),
 }
 

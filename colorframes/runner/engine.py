@@ -6,7 +6,6 @@ backend colorizes batches, a writer pool encodes PNGs. Several `--device`s run o
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,9 +18,10 @@ from ..errors import InputError
 from ..io import sidecar
 from ..io.discover import FrameRef
 from ..io.framespec import format_ranges, select_shard
-from ..io.images import TMP_SUFFIX, LoadedImage, display, read_reference, remove_stale_temps
+from ..io.images import LoadedImage, display, read_reference
+from ..io.tempfiles import remove_stale_temps, temp_path
 from ..options import RunOptions
-from .frames import frame_size, load_mask, load_sketch
+from .frames import frame_size, input_name, load_mask, load_sketch
 from .plan import ShotPlan, keyframe_path
 from .render import finish_shot, render_frames
 from .results import RunSummary, ShotSummary
@@ -104,13 +104,15 @@ def execute(
             emit({"event": "note", "message": message})
 
     for plan, summary in zip(plans, summaries, strict=True):
+        sweep_temps(plan)
+        if plan.to_render or (plan.selected and plan.out_dir.is_dir()):
+            plan.frames_dir.mkdir(parents=True, exist_ok=True)
+            sidecar.start_shot(plan.out_dir, _header(plan, options, backends[0]), overwrite_frames=False)
+            sidecar.reconcile(plan.out_dir, plan.frames_dir, _on_disk(plan))
         if not plan.to_render:
             finish_shot(plan, summary, options, emit)
             continue
         emit({"event": "shot", "shot": plan.shot.name, "frames": len(plan.to_render)})
-        plan.frames_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(plan.frames_dir, {plan.outputs[f.number].name for f in plan.selected})
-        sidecar.start_shot(plan.out_dir, _header(plan, options, backends[0]), overwrite_frames=False)
         recorder = Recorder(plan.out_dir)
         shot_stages = stages[id(plan)]
         setup = _shot_setup(plan, options, masks, shot_stages)
@@ -126,21 +128,47 @@ def execute(
                         for b, part in zip(backends, parts, strict=True)
                         if part
                     ]
-                    for future in futures:
-                        future.result()
+                    try:
+                        for future in futures:
+                            future.result()
+                    except BaseException:
+                        counter.stop.set()  # the other devices stop after their frame in progress
+                        raise
+        except BaseException:
+            counter.stop.set()
+            raise
         finally:
             recorder.flush()
+            # whatever happened (an interrupt too), the sidecar lists the frames now on disk
+            sidecar.reconcile(plan.out_dir, plan.frames_dir, _on_disk(plan, exclude=set(summary.failed)))
         for backend in backends:
             _drain_warnings(backend, emit, warnings)
         finish_shot(plan, summary, options, emit)
     return RunSummary(shots=summaries, warnings=warnings, seconds=time.monotonic() - started)
 
 
+def sweep_temps(plan: ShotPlan) -> None:
+    """Remove the temp files of writers that are gone (a killed run) from every folder a shot writes to."""
+    folders = {plan.out_dir, plan.frames_dir}
+    folders.update(plan.out_dir / sub for sub in ("masks", "lines", "report", "layers"))
+    for folder in folders:
+        remove_stale_temps(folder)
+
+
+def _on_disk(plan: ShotPlan, exclude: set[int] | None = None) -> dict[int, dict[str, Any]]:
+    """Done records for this worker's frames whose output exists (frames `exclude`d are left as recorded)."""
+    return {
+        f.number: {"status": "done", "input": input_name(plan, f), "output": plan.outputs[f.number].name}
+        for f in plan.selected
+        if f.number not in (exclude or set()) and plan.outputs[f.number].exists()
+    }
+
+
 def _check_writable(folder: Path) -> None:
     """Fail before any model loads when the output folder cannot take files (read-only, full, a file)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-test.{os.getpid()}{TMP_SUFFIX}"
+        probe = temp_path(folder / "write-test")
         probe.write_bytes(b"colorframes")
         probe.unlink()
     except OSError as exc:
@@ -172,9 +200,12 @@ def _split(frames: list[FrameRef], n: int) -> list[list[FrameRef]]:
 
 
 class Counter:
+    """Progress across workers; `stop` tells every worker to stop after its frame in progress."""
+
     def __init__(self, total: int, emit: Callback):
         self.total, self.done, self.emit = total, 0, emit
         self.lock = threading.Lock()
+        self.stop = threading.Event()
 
     def frame(self, event: dict[str, Any]) -> None:
         with self.lock:
@@ -202,10 +233,10 @@ def _header(plan: ShotPlan, options: RunOptions, backend) -> dict[str, Any]:
 
 
 def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: ShotStages) -> ShotSetup:
-    ref: LoadedImage | None = read_reference(plan.reference) if plan.reference else None
+    ref: LoadedImage | None = read_reference(plan.reference, options.max_pixels) if plan.reference else None
     ref_mask = masks.reference_mask(ref.rgb, ref.alpha) if (masks is not None and ref is not None) else None
     first = plan.shot.frames[0]
-    size = frame_size(plan.shot, first)
+    size = frame_size(plan.shot, first, options.max_pixels)
     background = None
     if stages.background is not None and options.background_tokens:
         background = stages.background.token_plate(first.number, size)
@@ -218,7 +249,7 @@ def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: ShotStages) 
             number = split_stem(path.stem)[1]
         if number is None:  # no @FRAME and no number in the name: the shot's first frame
             number = plan.shot.frames[0].number
-        keyframes[number] = read_reference(path).rgb
+        keyframes[number] = read_reference(path, options.max_pixels).rgb
     return ShotSetup(
         name=plan.shot.leaf,
         seed=plan.seed,

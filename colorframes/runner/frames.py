@@ -11,16 +11,17 @@ import numpy as np
 from ..errors import FrameError
 from ..io.discover import FrameRef, Shot
 from ..io.images import LoadedImage, display, read_image
+from ..options import DEFAULT_MAX_PIXELS
 from .plan import ShotPlan
 
 
-def frame_size(shot: Shot, frame: FrameRef) -> tuple[int, int]:
+def frame_size(shot: Shot, frame: FrameRef, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
     if shot.kind == "video":
         from ..io.video import probe
 
         return probe(shot.source).size
     try:
-        return read_image(frame.path).size
+        return read_image(frame.path, max_pixels).size
     except FrameError:
         return (0, 0)
 
@@ -32,15 +33,18 @@ def load_frames(plan: ShotPlan, frames: list[FrameRef]) -> Iterator[tuple[FrameR
         by_index = {f.index: f for f in frames}
         try:
             for index, rgb in iter_video_frames(plan.shot.source, by_index):
-                yield by_index[index], LoadedImage(rgb=rgb, alpha=None, bit_depth=8)
+                yield by_index.pop(index), LoadedImage(rgb=rgb, alpha=None, bit_depth=8)
         except FrameError as exc:
-            yield frames[-1], exc
+            for index in sorted(by_index):  # every frame the video did not deliver fails, not just one
+                yield by_index[index], exc
         return
     for frame in frames:
         try:
-            yield frame, read_image(frame.path)
+            yield frame, read_image(frame.path, plan.max_pixels)
         except FrameError as exc:
             yield frame, exc
+        except MemoryError:
+            yield frame, FrameError(f"{input_name(plan, frame)}: out of memory reading the frame")
 
 
 def load_sketch(plan: ShotPlan, number: int) -> np.ndarray | None:

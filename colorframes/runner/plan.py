@@ -14,8 +14,8 @@ from ..io import sidecar
 from ..io.discover import FrameRef, Shot, discover_shots
 from ..io.framespec import format_ranges, parse_frame_spec, parse_shard, select_shard
 from ..io.images import display, read_reference
-from ..io.naming import render_name, safe_join, validate_template
-from ..options import RunOptions
+from ..io.naming import check_name_length, render_name, safe_join, validate_template
+from ..options import DEFAULT_MAX_PIXELS, RunOptions
 
 HIDDEN_FRAMES_DIR = ".frames"  # PNG cache behind --format mp4 (resume works from it)
 
@@ -39,6 +39,7 @@ class ShotPlan:
     settings: dict[str, Any]
     settings_match: bool
     missing: list[int] = field(default_factory=list)  # requested by --frames but absent from the input
+    max_pixels: int = DEFAULT_MAX_PIXELS  # --max-pixels: the largest frame read
 
     @property
     def to_render(self) -> list[FrameRef]:
@@ -50,21 +51,24 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
     warnings: list[str] = []
     if options.name_template:
         validate_template(options.name_template)
+    if options.frames is not None and not options.frames.strip():
+        raise InputError("--frames is empty; give a frame spec such as 1001-1100 (an empty value never means all)")
     if reference is not None:
-        read_reference(reference)  # exists, is an image, decodes
+        read_reference(reference, options.max_pixels)  # exists, is an image, decodes
     for spec in options.keyframe:
-        keyframe_path(spec)
+        read_reference(keyframe_path(spec)[0], options.max_pixels)
     if options.hints is not None:
         if options.backend != "flat":
             warnings.append("--hints are used by the flat backend only; ignored")
         else:
             from ..backends.flat.hints import load_hints
 
-            load_hints(options.hints, 1)  # parse now: a malformed hints file exits 2 before any frame
+            # parse now: a malformed hints file exits 2 before any frame
+            load_hints(options.hints, 1, max_pixels=options.max_pixels)
     shard = parse_shard(options.shard) if options.shard else None
 
     shots = discover_shots(inputs, start_frame=options.start_frame)
-    wanted = set(parse_frame_spec(options.frames)) if options.frames else None
+    wanted = set(parse_frame_spec(options.frames)) if options.frames is not None else None
     requested: list[tuple[Shot, list[FrameRef], list[int]]] = []
     for shot in shots:
         warnings.extend(f"{shot.name}: {note}" for note in shot.notes)
@@ -90,7 +94,7 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
             continue
         ref = shot.reference or (Path(reference) if reference else None)
         if shot.reference is not None:
-            read_reference(shot.reference)
+            read_reference(shot.reference, options.max_pixels)
         out_dir = safe_join(output_root, shot.name)
         frames_dir = out_dir / HIDDEN_FRAMES_DIR if options.format == "mp4" else out_dir
         settings = sidecar.settings_of(options, str(ref) if ref else None)
@@ -101,6 +105,8 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
         }
         if len(set(outputs.values())) != len(outputs):
             raise ConfigError(f"--name-template gives two frames of {shot.name} the same output name")
+        for path in outputs.values():
+            check_name_length(path)
         skip = set() if options.overwrite else {f.number for f in selected if outputs[f.number].exists()}
         plans.append(
             ShotPlan(
@@ -116,6 +122,7 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
                 settings=settings,
                 settings_match=match,
                 missing=missing,
+                max_pixels=options.max_pixels,
             )
         )
     if reference is None and not any(p.reference for p in plans) and not options.keyframe:

@@ -61,14 +61,10 @@ def render_frames(backend, plan, frames, setup, options, masks, stages, summary,
             except ColorframesError as exc:
                 fail(frame, str(exc))
                 continue
+            except MemoryError:
+                fail(frame, f"{input_name(plan, frame)}: out of memory writing the frame")
+                continue
             summary.done.append(frame.number)
-            record = {
-                "status": "done",
-                "input": input_name(plan, frame),
-                "seconds": round(seconds, 3),
-                **written,
-            }
-            recorder.add(frame.number, record)
             counter.frame(
                 {
                     "shot": plan.shot.name,
@@ -79,17 +75,31 @@ def render_frames(backend, plan, frames, setup, options, masks, stages, summary,
                 }
             )
 
+    def record_written(frame: FrameRef, seconds: float) -> Callable[[Future], None]:
+        """Record a frame in the sidecar as soon as its files are on disk (also when the run is interrupted
+        before the main thread collects it)."""
+
+        def done(future: Future) -> None:
+            if future.cancelled() or future.exception() is not None:
+                return
+            record = {"status": "done", "input": input_name(plan, frame), "seconds": round(seconds, 3)}
+            recorder.add(frame.number, {**record, **future.result()})
+
+        return done
+
     def flush() -> None:
         if not batch:
             return
         t0 = time.monotonic()
         inputs = [item for _, item in batch]
-        if cels is not None:
-            cels.prime(batch[0][0].number, recompute)
         try:
+            if cels is not None:
+                cels.prime(batch[0][0].number, recompute)
             results = backend.colorize(inputs)
         except ColorframesError as exc:
             results = [exc] * len(batch)
+        except MemoryError:
+            results = [FrameError("out of memory while colorizing; lower --batch-size or free memory")] * len(batch)
         except (RuntimeError, ValueError) as exc:  # a backend crash fails this batch, not the run
             results = [FrameError(f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}")] * len(batch)
         seconds = (time.monotonic() - t0) / len(batch)
@@ -104,16 +114,19 @@ def render_frames(backend, plan, frames, setup, options, masks, stages, summary,
             if cels is not None:
                 try:
                     result.image = cels.apply(result.image, item.sketch, frame.number)
-                except (ColorframesError, RuntimeError, ValueError) as exc:
-                    fail(frame, f"{input_name(plan, frame)}: flatten failed: {exc}")
+                except (ColorframesError, RuntimeError, ValueError, MemoryError) as exc:
+                    fail(frame, f"{input_name(plan, frame)}: flatten failed: {str(exc) or type(exc).__name__}")
                     continue
             future = writer.submit(_write_outputs, plan, frame, item, result, options, stages)
+            future.add_done_callback(record_written(frame, seconds))
             pending.append((frame, future, seconds))
         batch.clear()
         collect(block=len(pending) > 4)
 
     try:
         for frame, loaded in prefetch(load_frames(plan, frames), depth=2 * options.batch_size):
+            if counter.stop.is_set():
+                break
             if isinstance(loaded, FrameError):
                 fail(frame, str(loaded))
                 continue
@@ -123,7 +136,11 @@ def render_frames(backend, plan, frames, setup, options, masks, stages, summary,
                 flush()  # cel tracking needs consecutive frames within a batch
             mask = None
             if masks is not None:
-                mask_result = masks.sketch_mask_result(loaded.rgb)
+                try:
+                    mask_result = masks.sketch_mask_result(loaded.rgb)
+                except MemoryError:
+                    fail(frame, f"{input_name(plan, frame)}: out of memory computing the mask")
+                    continue
                 mask = mask_result.mask
                 for message in mask_result.warnings:
                     counter.emit({"event": "warning", "message": f"{plan.shot.name} frame {frame.number}: {message}"})

@@ -30,7 +30,7 @@ class ShotStages:
 
             stages.background = BackgroundStage.from_options(options)
             first = plan.to_render[0]
-            stages.background.check(frame_size(plan.shot, first), first.number)
+            stages.background.check(frame_size(plan.shot, first, options.max_pixels), first.number)
         if options.process:
             from ..compose import ProcessStage
 

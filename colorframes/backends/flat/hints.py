@@ -8,13 +8,16 @@ becomes one hint at its inner-most pixel.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ...errors import InputError
+from ...errors import FrameError, InputError
+from ...io.images import check_pixels
+from ...options import DEFAULT_MAX_PIXELS
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
@@ -40,7 +43,7 @@ def parse_color(text: object, where: str) -> tuple[int, int, int]:
     raise InputError(f"{where}: colour {text!r} is not '#rrggbb' or [r, g, b]; fix the hint")
 
 
-def load_hints(spec: str | None, first_frame: int = 1) -> list[Hint]:
+def load_hints(spec: str | None, first_frame: int = 1, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Hint]:
     """Read hints from a JSON file or a hint image (`PATH[@FRAME]`). Raises InputError naming the file."""
     if not spec:
         return []
@@ -53,13 +56,13 @@ def load_hints(spec: str | None, first_frame: int = 1) -> list[Hint]:
         raise InputError(f"hints file not found: {path}; give a JSON file or an image")
     if path.suffix.lower() == ".json":
         return _hints_from_json(path)
-    return hints_from_image(_read_rgba(path), first_frame if frame is None else frame)
+    return hints_from_image(_read_rgba(path, max_pixels), first_frame if frame is None else frame)
 
 
 def _hints_from_json(path: Path) -> list[Hint]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
         raise InputError(f"{path}: not valid JSON ({exc}); fix the hints file") from None
     if isinstance(data, dict):
         data = data.get("hints", [])
@@ -70,18 +73,37 @@ def _hints_from_json(path: Path) -> list[Hint]:
         where = f"{path} entry {i}"
         if not isinstance(item, dict) or not {"frame", "x", "y", "color"} <= set(item):
             raise InputError(f"{where}: needs keys frame, x, y, color")
-        try:
-            frame, x, y = int(item["frame"]), int(round(float(item["x"]))), int(round(float(item["y"])))
-        except (TypeError, ValueError):
-            raise InputError(f"{where}: frame, x and y must be numbers") from None
+        values = [item["frame"], item["x"], item["y"]]
+        if not all(_finite_number(v) for v in values):
+            raise InputError(f"{where}: frame, x and y must be finite numbers; got {values}; fix the hint")
+        frame, x, y = int(item["frame"]), int(round(item["x"])), int(round(item["y"]))
         hints.append(Hint(frame, x, y, parse_color(item["color"], where)))
     return hints
 
 
-def _read_rgba(path: Path) -> np.ndarray:
+def _finite_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
+
+
+def _read_rgba(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     import cv2
 
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    try:
+        data = path.read_bytes()
+        check_pixels(data, str(path), max_pixels)
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the hint image ({exc.strerror})") from None
+    except FrameError as exc:
+        raise InputError(f"hint image {exc}") from None
+    except (cv2.error, MemoryError):
+        img = None
     if img is None:
         raise InputError(f"{path}: cannot read the hint image; save it as PNG")
     if img.dtype == np.uint16:
