@@ -3,6 +3,7 @@
 Core (`pip install colorframes`): CLI, io, flat backend, classical masks, eval, review — no torch.
 `colorframes[masks]`: ISNet masks through ONNX Runtime and `models pull`.
 `colorframes[diffusion]`: the diffusion backends, the torch ISNet masks and `models pull`.
+`colorframes[video]`: video input and MP4 output (imageio-ffmpeg and its static ffmpeg).
 A feature whose extra is missing raises `ModelUnavailableError` (exit 3) naming the pip command.
 """
 
@@ -14,9 +15,11 @@ from .errors import ModelUnavailableError
 
 DIFFUSION_EXTRA = "diffusion"
 MASKS_EXTRA = "masks"
+VIDEO_EXTRA = "video"
 DIFFUSION_MODULES = ("torch", "diffusers", "open_clip")
 TORCH_MASK_MODULES = ("torch",)
 ONNX_MASK_MODULES = ("onnxruntime",)
+VIDEO_MODULES = ("imageio_ffmpeg",)
 
 
 def pip_hint(extra: str) -> str:

@@ -16,7 +16,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTRAS = ("torch", "torchvision", "diffusers", "open_clip", "onnxruntime", "huggingface_hub", "transformers", "peft")
+EXTRAS = (
+    "torch",
+    "torchvision",
+    "diffusers",
+    "open_clip",
+    "onnxruntime",
+    "huggingface_hub",
+    "transformers",
+    "peft",
+    "imageio_ffmpeg",
+)
 BLOCKED = (
     "import sys\n"
     f"for name in {EXTRAS!r}:\n"
@@ -79,6 +89,8 @@ def test_flat_run_review_inspect_eval_segment_without_torch(tmp_path, empty_home
         (["--backend", "tiny-random"], "diffusion"),
         (["--mask-model", "isnet"], "diffusion"),
         (["--mask-model", "isnet-onnx"], "masks"),
+        (["--format", "mp4"], "video"),
+        (["--format", "both"], "video"),
     ],
 )
 def test_features_of_an_extra_exit_3_naming_the_pip_install(tmp_path, empty_home, args, extra):
@@ -88,6 +100,18 @@ def test_features_of_an_extra_exit_3_naming_the_pip_install(tmp_path, empty_home
     assert result.returncode == 3, result.stderr
     assert f'pip install "colorframes[{extra}]"' in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_video_input_without_the_extra_exits_3_naming_the_pip_install(tmp_path, empty_home):
+    import numpy as np
+
+    from colorframes.io.video import write_mp4
+
+    clip = tmp_path / "clip.mp4"
+    write_mp4(clip, (np.full((32, 48, 3), 255 - 40 * i, np.uint8) for i in range(3)), fps=24.0)
+    result = core("run", clip, "--ref", ROOT / "examples" / "sheet.png", "-o", tmp_path / "out", env=empty_home)
+    assert result.returncode == 3, result.stderr
+    assert 'pip install "colorframes[video]"' in result.stderr and "Traceback" not in result.stderr
 
 
 def test_models_pull_without_the_extra_exits_3_naming_the_pip_install(empty_home):
@@ -103,8 +127,9 @@ def test_pyproject_core_dependencies_exclude_the_extras():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     core_names = {d.split(">")[0].split("=")[0].split("[")[0].strip().lower() for d in project["dependencies"]}
     assert not core_names & {"torch", "torchvision", "diffusers", "open_clip_torch", "onnxruntime", "peft", "tqdm",
-                             "transformers", "huggingface_hub", "pillow"}  # fmt: skip
+                             "transformers", "huggingface_hub", "imageio-ffmpeg"}  # fmt: skip
     assert {"scipy", "filelock", "numpy", "opencv-python-headless"} <= core_names
     extras = project["optional-dependencies"]
     assert any(d.startswith("torch") for d in extras["diffusion"])
-    assert "colorframes[diffusion,masks]" in extras["dev"]
+    assert "colorframes[diffusion,masks,video]" in extras["dev"]
+    assert any(d.startswith("imageio-ffmpeg") for d in extras["video"])

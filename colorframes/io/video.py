@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FrameError, InputError
+from ..extras import VIDEO_EXTRA, VIDEO_MODULES, require_modules
 from .images import display
 from .tempfiles import temp_path
 
@@ -90,8 +91,16 @@ def _video_samples(moov: bytes) -> int | None:
     return None
 
 
-def probe(path: Path) -> VideoInfo:
+def _ffmpeg():
+    """imageio_ffmpeg, or ModelUnavailableError (exit 3) naming `pip install "colorframes[video]"`."""
+    require_modules("video input and MP4 output", VIDEO_MODULES, VIDEO_EXTRA)
     import imageio_ffmpeg
+
+    return imageio_ffmpeg
+
+
+def probe(path: Path) -> VideoInfo:
+    imageio_ffmpeg = _ffmpeg()
 
     try:
         reader = imageio_ffmpeg.read_frames(str(path))
@@ -117,7 +126,7 @@ def probe(path: Path) -> VideoInfo:
 
 def iter_video_frames(path: Path, indices: Iterable[int]) -> Iterator[tuple[int, np.ndarray]]:
     """Decode the wanted frames (0-based indices, increasing) as (H, W, 3) uint8 RGB, streaming."""
-    import imageio_ffmpeg
+    imageio_ffmpeg = _ffmpeg()
 
     wanted = sorted(set(indices))
     if not wanted:
@@ -153,7 +162,7 @@ def even_pad(image: np.ndarray) -> np.ndarray:
 
 def write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float, crf: int = 18) -> int:
     """Encode (H, W, 3) uint8 RGB frames to H.264 yuv420p atomically. Returns the number of frames."""
-    import imageio_ffmpeg
+    imageio_ffmpeg = _ffmpeg()
 
     tmp = temp_path(path)
     writer = None

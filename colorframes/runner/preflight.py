@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ModelUnavailableError
-from ..extras import DIFFUSION_EXTRA, DIFFUSION_MODULES, mask_runtime, require_modules
+from ..extras import DIFFUSION_EXTRA, DIFFUSION_MODULES, VIDEO_EXTRA, VIDEO_MODULES, mask_runtime, require_modules
 from ..options import RunOptions
 
 
@@ -77,6 +77,8 @@ def requirements(options: RunOptions) -> Requirements:
             found.weights.append(canonical)
             found.needed_by[canonical] = flag
 
+    if options.format in ("mp4", "both"):
+        need_modules(f"--format {options.format}", VIDEO_MODULES, VIDEO_EXTRA)
     if options.backend in ("diffusion", "tiny-random"):
         need_modules(f"--backend {options.backend}", DIFFUSION_MODULES, DIFFUSION_EXTRA)
     if options.backend == "diffusion" and options.model != "tiny-random":
