@@ -256,7 +256,7 @@ class Check:
         return step
 
     def _bench(self, name: str, extra: list[str], budget_s: float, timeout_s: float) -> dict[str, Any]:
-        cmd = [self.python, "benchmarks/bench_gpu.py", "--resolutions", "512", "--attention", "sdpa", "xformers",
+        cmd = [self.python, "benchmarks/bench_gpu.py", "--resolutions", "512",
                *extra, "--budget-s", f"{max(budget_s, 1):.0f}", "--out", str(self.result)]  # fmt: skip
         if self.args.dry_run:
             cmd.insert(2, "--smoke")
@@ -267,7 +267,8 @@ class Check:
     def bench(self) -> dict[str, Any]:
         left = self.left() - BUDGETS.compile_min_s - BUDGETS.margin_s
         budget = max(30.0, min(BUDGETS.bench_s, left - BUDGETS.bench_grace_s))
-        extra = ["--batch-sizes", "1", "4", "--dtypes", "fp16", "bf16", "--compile-modes", "eager",
+        extra = ["--attention", "sdpa", "xformers", "--batch-sizes", "1", "4", "--dtypes", "fp16", "bf16",
+                 "--compile-modes", "eager",
                  "--offload-dtype", "fp16", "--runner-batch-sizes", "4"]  # fmt: skip
         return self._bench("bench", extra, budget, budget + BUDGETS.bench_grace_s)
 
@@ -281,8 +282,8 @@ class Check:
             self._add_row({**row, "skipped": reason})
             self.finish_step({"step": "compile", "skipped": reason, "rc": 0, "wall_s": 0.0})
             return None
-        extra = ["--batch-sizes", "4", "--dtypes", "bf16", "--compile-modes", "compile", "--no-stock", "--no-runner",
-                 "--no-offload", "--append"]  # fmt: skip
+        extra = ["--attention", "sdpa", "--batch-sizes", "4", "--dtypes", "bf16", "--compile-modes", "compile",
+                 "--no-stock", "--no-runner", "--no-offload", "--append"]  # fmt: skip
         step = self._bench("compile", extra, left - 30.0, left)
         rows = _load(self.result).get("rows", [])
         if not any(r.get("compile") for r in rows):  # killed before the row was written: say so in the JSON
