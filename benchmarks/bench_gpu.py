@@ -70,6 +70,8 @@ def environment(device: torch.device) -> dict[str, Any]:
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
         "torch": torch.__version__,
         "diffusers": version("diffusers"),
+        "open_clip_torch": _version("open_clip_torch"),
+        "commit": _git_commit(),
         "python": platform.python_version(),
         "cpu_count": __import__("os").cpu_count(),
         "xformers": _xformers_version(),
@@ -79,6 +81,26 @@ def environment(device: torch.device) -> dict[str, Any]:
         info["total_vram_gb"] = round(props.total_memory / 2**30, 1)
         info["cuda"] = torch.version.cuda
     return info
+
+
+def _version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    """The checkout's commit, when it is a git checkout and git is there (a copied tree may be neither)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
 
 
 def _cpu_name() -> str:
