@@ -118,13 +118,14 @@ class Check:
         self.log.write(line + "\n")
         self.log.flush()
 
-    def run(self, name: str, cmd: list[str], timeout_s: float) -> dict[str, Any]:
-        """Run `cmd`, tee its output to <name>.log and stdout; kill its process group at the timeout."""
-        log_path = self.out / f"{name}.log"
+    def run(self, name: str, cmd: list[str], timeout_s: float, log_name: str | None = None) -> dict[str, Any]:
+        """Run `cmd`, tee its output to <log_name or name>.log (appended) and stdout; kill its process group
+        at the timeout. Few log files: the device machine returns at most 8 files from $OUT."""
+        log_path = self.out / f"{log_name or name}.log"
         timeout_s = max(1.0, timeout_s)
         self.say(f"{name}: {shlex.join(cmd)} (timeout {timeout_s:.0f} s)")
         t0 = time.monotonic()
-        with log_path.open("w", encoding="utf-8") as log:
+        with log_path.open("a", encoding="utf-8") as log:
             log.write(f"$ {shlex.join(cmd)}\n")
             proc = subprocess.Popen(
                 cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -229,7 +230,7 @@ class Check:
                 step["pip_rc"] = rc = pip["rc"]
             cmd = [self.python, "-m", "pip", "install", "--no-index", "--no-deps", "--no-build-isolation",
                    "--disable-pip-version-check", "-e", str(ROOT)]  # fmt: skip
-            own = self.run("install-colorframes", cmd, min(60.0, self.left()))
+            own = self.run("install-colorframes", cmd, min(60.0, self.left()), log_name="install")
             step["colorframes"] = "editable install" if own["rc"] == 0 else "PYTHONPATH (editable install failed)"
         probe = [self.python, "-c", "import diffusers, open_clip, colorframes; print('imports ok:', "
                  "diffusers.__version__, open_clip.__version__, colorframes.__file__)"]  # fmt: skip

@@ -133,3 +133,28 @@ def test_bench_gpu_budget_skips_rows_that_cannot_finish(compile_, left, device, 
     assert (reason is not None) == skipped
     if skipped:
         assert reason.startswith("time budget")
+
+
+def test_install_takes_only_the_missing_wheels_and_never_the_network(tmp_path, monkeypatch):
+    """Outside a dry run: pip gets exactly the wheels whose distribution is missing, from the folder only
+    (--no-index --no-deps), then colorframes itself without dependencies. pip is not really run here."""
+    wheelhouse = tmp_path / "wheels"
+    wheelhouse.mkdir()
+    fake_wheel(wheelhouse, "open_clip_torch", "3.3.0")  # installed here
+    missing = fake_wheel(wheelhouse, "cf_never_installed_pkg", "1.0")
+    module, check = _check(tmp_path / "out", "--wheelhouse", str(wheelhouse))
+    commands = []
+    monkeypatch.setattr(check, "run", lambda name, cmd, timeout_s, log_name=None: commands.append(cmd) or {"rc": 0})
+
+    def fake_run(cmd, **kwargs):  # the import probe and the missing-module probe
+        out = "[]" if "find_spec" in cmd[2] else "imports ok: 0.42.1 3.3.0 colorframes"
+        return subprocess.CompletedProcess(cmd, 0, out, "")
+
+    monkeypatch.setattr(module.subprocess, "run", fake_run)
+    assert check.install() is True
+    pip_wheels, own = commands
+    assert pip_wheels[1:4] == ["-m", "pip", "install"] and pip_wheels[-1] == str(missing)
+    assert {"--no-index", "--no-deps"} <= set(pip_wheels) and "open_clip_torch" not in " ".join(pip_wheels)
+    assert own[-2:] == ["-e", str(ROOT)] and {"--no-index", "--no-deps", "--no-build-isolation"} <= set(own)
+    (step,) = json.loads((tmp_path / "out" / "gpu_512.json").read_text())["device_check"]["steps"]
+    assert step["colorframes"] == "editable install" and step["pip_rc"] == 0 and step["rc"] == 0
