@@ -192,3 +192,22 @@ def test_bf16_vae_same_decodes_in_bf16():
     assert next(_render(dtype="fp16")[0].model.vae.parameters()).dtype == torch.float32  # fp16: VAE stays fp32
     diff = np.abs(results[0].image.astype(int) - full[0].image.astype(int)).mean()
     assert diff < 8
+
+
+@pytest.mark.parametrize("devices", ["cuda,cuda", "cuda:0,cuda:1"])
+def test_runner_workers_on_gpus_match_one_worker(devices, cli, shot_factory, sheet, tmp_path):
+    """Several workers (one backend each, rendering in threads) give the frames one worker gives; two
+    workers may share one GPU."""
+    import torch
+    from cf_helpers import outputs
+
+    if devices.count(":") and torch.cuda.device_count() < 2:
+        pytest.skip("needs two CUDA devices")
+    shot = shot_factory(n=4)
+    common = ["--ref", sheet, "--backend", "tiny-random", "--steps", "3", "--resolution", "128", "--dtype", "fp16"]
+    code, _, stderr = cli("run", shot, *common, "--device", "cuda:0", "-o", tmp_path / "one")
+    assert code == 0, stderr
+    code, _, stderr = cli("run", shot, *common, "--device", devices, "-o", tmp_path / "two")
+    assert code == 0, stderr
+    one, two = outputs(tmp_path / "one"), outputs(tmp_path / "two")
+    assert len(one) == 4 and one == two
