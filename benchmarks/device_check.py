@@ -71,10 +71,11 @@ class Budgets:
 
     install_s: float = 90.0
     doctor_s: float = 45.0
-    pytest_s: float = 180.0
+    pytest_s: float = 180.0  # ... and never into the last bench_min_s
+    bench_min_s: float = 200.0  # left for the eager grid (it comes before the optional compiled row)
     bench_s: float = 240.0  # the eager grid: rows are not started after this (one in flight finishes)
     bench_grace_s: float = 60.0  # ... and the process is killed this much later
-    compile_min_s: float = 150.0  # the compiled row runs only with this much left (compile + 3 calls)
+    compile_min_s: float = 180.0  # the compiled row runs only with this much left (compile + 3 calls)
     margin_s: float = 10.0  # kept free at the end for writing the result
 
 
@@ -257,7 +258,7 @@ class Check:
         # The full-size bench_gpu slice among them is what the bench step measures at 512: not twice.
         cmd = [self.python, "-m", "pytest", "-m", "gpu", "-p", "no:cacheprovider", "-q", "-rs",
                "--deselect", BENCH_SLICE_TEST, *gpu_test_files()]  # fmt: skip
-        step = self.run("pytest", cmd, min(BUDGETS.pytest_s, self.left() - BUDGETS.compile_min_s - 60))
+        step = self.run("pytest", cmd, min(BUDGETS.pytest_s, self.left() - BUDGETS.bench_min_s))
         self.finish_step(step)
         return step
 
@@ -271,7 +272,9 @@ class Check:
         return step
 
     def bench(self) -> dict[str, Any]:
-        left = self.left() - BUDGETS.compile_min_s - BUDGETS.margin_s
+        # The eager grid first: rows start until bench_s (they usually finish well before, leaving the
+        # rest to the compiled row), never past the end of the whole budget.
+        left = self.left() - BUDGETS.margin_s
         budget = max(30.0, min(BUDGETS.bench_s, left - BUDGETS.bench_grace_s))
         extra = ["--attention", "sdpa", "xformers", "--batch-sizes", "1", "4", "--dtypes", "fp16", "bf16",
                  "--compile-modes", "eager",
@@ -355,7 +358,9 @@ def missing_modules(env: dict[str, str] | None = None) -> list[str]:
         "import importlib.util, json, sys; req = json.loads(sys.argv[1]); "
         "print(json.dumps([f'{m} ({d})' for m, d in req.items() if importlib.util.find_spec(m) is None]))"
     )
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(REQUIRED)], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(REQUIRED)], env=env, capture_output=True, text=True, timeout=60
+    )
     return json.loads(proc.stdout) if proc.returncode == 0 else ["(probe failed)"]
 
 
