@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from importlib.util import find_spec
@@ -103,7 +103,7 @@ class Check:
             "dry_run": args.dry_run,
             "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "budget_s": args.budget_s,
-            "budgets": _asdict(BUDGETS),
+            "budgets": asdict(BUDGETS),
             "host": {"python": platform.python_version(), "executable": self.python, "machine": platform.machine()},
             "steps": [],
         }
@@ -180,9 +180,7 @@ class Check:
         data.setdefault("benchmark", "gpu")
         data.setdefault("status", "partial")
         data["device_check"] = {**self.record, "elapsed_s": round(time.monotonic() - self.started, 1), **extra}
-        tmp = self.result.with_name(self.result.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(self.result)
+        _write(self.result, data)
 
     # --- steps -------------------------------------------------------------------------------------
 
@@ -302,16 +300,17 @@ class Check:
     def _add_row(self, row: dict[str, Any]) -> None:
         data = _load(self.result)
         data.setdefault("rows", []).append(row)
-        tmp = self.result.with_name(self.result.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(self.result)
+        _write(self.result, data)
 
 
 # --- helpers (standard library only) -------------------------------------------------------------------
 
 
-def _asdict(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """Atomic rewrite: a run killed mid-write leaves the previous complete file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def _pythonpath() -> str:
