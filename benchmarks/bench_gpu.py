@@ -470,14 +470,24 @@ def budget_skip(row: dict, left_s: float | None, device: torch.device) -> str | 
 
 
 def run_grid(
-    args, device: torch.device, config, peak_tflops: float, progress, save=None, deadline: float | None = None
+    args,
+    device: torch.device,
+    config,
+    peak_tflops: float,
+    progress,
+    save=None,
+    deadline: float | None = None,
+    known_flops: dict | None = None,
 ) -> tuple[list[dict], dict]:
     """Every row of the grid in order; `save(rows, flops)` after each one, so a killed run keeps what it
-    measured. Rows not started before `deadline` (time.monotonic) are marked skipped with the reason."""
+    measured. Rows not started before `deadline` (time.monotonic) are marked skipped with the reason.
+    known_flops: {"512": {...}} counted by an earlier run (--append), not counted again."""
     has_xformers = _xformers_version() is not None
     rows = grid(args, has_xformers)
+    known = known_flops or {}
     flops = {
-        res: {"colorframes": colorizer_flops(config, res, args.steps), "stock": stock_flops(config, res, args.steps)}
+        res: known.get(str(res))
+        or {"colorframes": colorizer_flops(config, res, args.steps), "stock": stock_flops(config, res, args.steps)}
         for res in args.resolutions
     }
     model = None
@@ -757,13 +767,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         peak = matmul_peak_tflops(device, peak_dtype, 256 if args.smoke else 8192, 0.2 if args.smoke else 3.0)
 
+    env = environment(device)
+
     def record(rows: list[dict], flops: dict, status: str) -> dict[str, Any]:
         all_rows = earlier.get("rows", []) + rows
         result = {
             **{k: v for k, v in existing.items() if k in KEPT_KEYS},
             "benchmark": "gpu", "status": status, "smoke": args.smoke,
             "command": command, "commands": earlier.get("commands", []) + [command],
-            "environment": environment(device), "settings": {**settings, "repeats": args.repeats},
+            "environment": env, "settings": {**settings, "repeats": args.repeats},
             "matmul_peak": {"dtype": str(peak_dtype).removeprefix("torch."), "tflops": round(peak, 3)},
             "flops": {**earlier.get("flops", {}), **{str(k): v for k, v in flops.items()}},
             "rows": all_rows, "summary": summarize(all_rows),
@@ -776,8 +788,9 @@ def main(argv: list[str] | None = None) -> int:
         _write(args.out, record(rows, flops, "partial"), quiet=True)
 
     rows, flops = run_grid(
-        args, device, config, peak, lambda msg: print(msg, file=sys.stderr, flush=True), save, deadline
-    )
+        args, device, config, peak, lambda msg: print(msg, file=sys.stderr, flush=True), save, deadline,
+        earlier.get("flops"),
+    )  # fmt: skip
     result = record(rows, flops, "smoke" if args.smoke else "measured")
     print_table(result["rows"])
     for name, goal in result["summary"]["goals"].items():
