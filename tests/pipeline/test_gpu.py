@@ -211,3 +211,24 @@ def test_runner_workers_on_gpus_match_one_worker(devices, cli, shot_factory, she
     assert code == 0, stderr
     one, two = outputs(tmp_path / "one"), outputs(tmp_path / "two")
     assert len(one) == 4 and one == two
+
+
+@pytest.mark.parametrize("mode", ["fig2fig", "vanilla"])
+def test_the_unet_call_compiles_to_one_graph(mode):
+    """--compile captures one CUDA graph per step only if the UNet call (split attention, cached K/V,
+    hints) traces without graph breaks; each break would split the graph and add launches."""
+    import torch
+
+    backend, _ = _render(dtype="fp16", mode=mode)
+    pipe, cond = backend.pipeline, backend._conditioning
+    b, size = 2, 128 // 8
+    hints = pipe.encode_sketch(torch.zeros(b, 3, 128, 128, device="cuda"), 1.0)
+    kv = pipe.context_kv(cond).for_branches((False, True))
+    mask = torch.rand(b, 1, size, size, device="cuda") if cond.masked else None
+    args = (torch.randn(b, 4, size, size, device="cuda"), torch.full((b,), 500, device="cuda"), cond.context, hints)
+    with torch.no_grad():
+        explained = torch._dynamo.explain(backend.model.predict_noise)(
+            *args, mask, fg_lora=cond.fg_lora, bg_lora=cond.bg_lora, ts_s=cond.ts_s, context_kv=kv
+        )
+    assert explained.graph_break_count == 0, [str(r.reason)[:200] for r in explained.break_reasons]
+    assert explained.graph_count == 1
