@@ -429,7 +429,7 @@ def _attach_rate(row: dict, flops: dict, peak_tflops: float) -> None:
     row["pct_of_matmul_peak"] = round(100 * achieved / peak_tflops, 1) if peak_tflops else None
 
 
-def grid(args, has_xformers: bool) -> list[dict]:
+def grid(args, xformers_skip: str | None) -> list[dict]:
     """Every configuration of our backend, ordered so one compiled shape is reused before the next."""
     rows = []
     for res in args.resolutions:
@@ -452,8 +452,8 @@ def grid(args, has_xformers: bool) -> list[dict]:
                     rows.append({"impl": "stock-controlnet", "resolution": res, "batch": batch, "dtype": dtype,
                                  "attention": "sdpa", "compile": False, "offload": False})  # fmt: skip
     for row in rows:
-        if row["attention"] == "xformers" and not has_xformers:
-            row["skipped"] = "xformers is not installed"
+        if row["attention"] == "xformers" and xformers_skip:
+            row["skipped"] = xformers_skip
         elif row["compile"] and args.smoke:
             row["skipped"] = "smoke run: torch.compile is only timed on CUDA (minutes on a CPU)"
     return rows
@@ -482,8 +482,7 @@ def run_grid(
     """Every row of the grid in order; `save(rows, flops)` after each one, so a killed run keeps what it
     measured. Rows not started before `deadline` (time.monotonic) are marked skipped with the reason.
     known_flops: {"512": {...}} counted by an earlier run (--append), not counted again."""
-    has_xformers = _xformers_version() is not None
-    rows = grid(args, has_xformers)
+    rows = grid(args, _xformers_skip(device))
     known = known_flops or {}
     flops = {
         res: known.get(str(res))
@@ -525,6 +524,17 @@ def run_grid(
         if save is not None:
             save(rows, flops)
     return rows, flops
+
+
+def _xformers_skip(device: torch.device) -> str | None:
+    """Why the xformers rows are skipped: not installed, or (on CUDA) installed but not running here."""
+    if _xformers_version() is None:
+        return "xformers is not installed"
+    if device.type != "cuda":
+        return None
+    from colorframes.models.split_attention import xformers_unusable
+
+    return xformers_unusable(device, torch.float16)
 
 
 def _free(device: torch.device) -> None:
