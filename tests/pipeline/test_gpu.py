@@ -112,9 +112,10 @@ def test_cuda_render_matches_the_cpu_render():
 
 
 def test_stochastic_scheduler_with_cpu_generators_on_cuda():
-    """euler-a draws each frame's step noise from its own CPU generator: identical frames stay identical."""
+    """euler-a draws each frame's step noise from its own CPU generator: identical frames in one batch get the
+    same noise (a shared generator would give the second frame other noise: a visibly different picture)."""
     _, results = _render(dtype="fp16", scheduler="euler-a")
-    np.testing.assert_array_equal(results[0].image, results[1].image)
+    assert _diff(results[0].image, results[1].image) < 1 / 255
 
 
 def test_offload_gives_the_same_pixels():
