@@ -50,6 +50,11 @@ GOALS = {
     "runner_efficiency": 0.95,  # api.run frames/s / colorize-only frames/s: the GPU never waits for I/O
 }
 HIGHER_IS_BETTER = ("ratio_vs_stock", "pct_of_matmul_peak", "runner_efficiency")
+# A compiled row (torch.compile + CUDA graphs of the full UNet) is not started with less time left
+# than this under --budget-s: a half-finished compile measures nothing.
+COMPILE_MIN_S = 120.0
+# Sections of an existing --out file a measured run keeps: the CPU UNet timing and device_check.py's steps.
+KEPT_KEYS = ("full_size_cpu", "device_check")
 GPU_COMMAND = "python benchmarks/bench_gpu.py --resolutions {res} --out benchmarks/results/gpu_{res}.json"
 
 
@@ -65,6 +70,8 @@ def environment(device: torch.device) -> dict[str, Any]:
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
         "torch": torch.__version__,
         "diffusers": version("diffusers"),
+        "open_clip_torch": _version("open_clip_torch"),
+        "commit": _git_commit(),
         "python": platform.python_version(),
         "cpu_count": __import__("os").cpu_count(),
         "xformers": _xformers_version(),
@@ -74,6 +81,26 @@ def environment(device: torch.device) -> dict[str, Any]:
         info["total_vram_gb"] = round(props.total_memory / 2**30, 1)
         info["cuda"] = torch.version.cuda
     return info
+
+
+def _version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    """The checkout's commit, when it is a git checkout and git is there (a copied tree may be neither)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
 
 
 def _cpu_name() -> str:
@@ -142,9 +169,10 @@ def build_stock(config, device: torch.device, dtype: torch.dtype):
 
     from colorframes.pipeline.schedulers import make_scheduler
 
-    unet = UNet2DConditionModel(**stock_unet_kwargs(config))
-    controlnet = ControlNetModel.from_unet(unet, conditioning_channels=3)
-    vae = AutoencoderKL(**config.vae_kwargs())
+    with torch.device(device):  # random init where the weights live: seconds on a GPU
+        unet = UNet2DConditionModel(**stock_unet_kwargs(config))
+        controlnet = ControlNetModel.from_unet(unet, conditioning_channels=3)
+        vae = AutoencoderKL(**config.vae_kwargs())
     pipe = StableDiffusionControlNetPipeline(
         vae=vae, text_encoder=None, tokenizer=None, unet=unet, controlnet=controlnet,
         scheduler=make_scheduler(), safety_checker=None, feature_extractor=None, requires_safety_checker=False,
@@ -405,7 +433,7 @@ def _attach_rate(row: dict, flops: dict, peak_tflops: float) -> None:
     row["pct_of_matmul_peak"] = round(100 * achieved / peak_tflops, 1) if peak_tflops else None
 
 
-def grid(args, has_xformers: bool) -> list[dict]:
+def grid(args, xformers_skip: str | None) -> list[dict]:
     """Every configuration of our backend, ordered so one compiled shape is reused before the next."""
     rows = []
     for res in args.resolutions:
@@ -415,10 +443,11 @@ def grid(args, has_xformers: bool) -> list[dict]:
                     for batch in args.batch_sizes:
                         rows.append({"impl": "colorframes", "resolution": res, "batch": batch, "dtype": dtype,
                                      "attention": attention, "compile": compiled, "offload": False})  # fmt: skip
-        rows.append({"impl": "colorframes", "resolution": res, "batch": 1, "dtype": args.offload_dtype,
-                     "attention": "sdpa", "compile": False, "offload": True})  # fmt: skip
+        if not args.no_offload:
+            rows.append({"impl": "colorframes", "resolution": res, "batch": 1, "dtype": args.offload_dtype,
+                         "attention": "sdpa", "compile": False, "offload": True})  # fmt: skip
         if not args.no_runner:
-            for batch in args.batch_sizes:
+            for batch in args.runner_batch_sizes or args.batch_sizes:
                 rows.append({"impl": "colorframes-runner", "resolution": res, "batch": batch, "dtype": args.dtypes[0],
                              "attention": "sdpa", "compile": False, "offload": False})  # fmt: skip
         if not args.no_stock:
@@ -427,44 +456,94 @@ def grid(args, has_xformers: bool) -> list[dict]:
                     rows.append({"impl": "stock-controlnet", "resolution": res, "batch": batch, "dtype": dtype,
                                  "attention": "sdpa", "compile": False, "offload": False})  # fmt: skip
     for row in rows:
-        if row["attention"] == "xformers" and not has_xformers:
-            row["skipped"] = "xformers is not installed"
+        if row["attention"] == "xformers" and xformers_skip:
+            row["skipped"] = xformers_skip
+        elif row["compile"] and args.smoke:
+            row["skipped"] = "smoke run: torch.compile is only timed on CUDA (minutes on a CPU)"
     return rows
 
 
-def run_grid(args, device: torch.device, config, peak_tflops: float, progress) -> tuple[list[dict], dict]:
-    has_xformers = _xformers_version() is not None
-    rows = grid(args, has_xformers)
+def budget_skip(row: dict, left_s: float | None, device: torch.device) -> str | None:
+    """Why a row is not started with `left_s` seconds of the time budget left (None: run it)."""
+    if left_s is None:
+        return None
+    need = COMPILE_MIN_S if row["compile"] and device.type == "cuda" else 0.0
+    if left_s <= need:
+        return f"time budget: {max(left_s, 0):.0f} s left" + (f", a compiled row needs {need:.0f} s" if need else "")
+    return None
+
+
+def run_grid(
+    args,
+    device: torch.device,
+    config,
+    peak_tflops: float,
+    progress,
+    save=None,
+    deadline: float | None = None,
+    known_flops: dict | None = None,
+) -> tuple[list[dict], dict]:
+    """Every row of the grid in order; `save(rows, flops)` after each one, so a killed run keeps what it
+    measured. Rows not started before `deadline` (time.monotonic) are marked skipped with the reason.
+    known_flops: {"512": {...}} counted by an earlier run (--append), not counted again."""
+    rows = grid(args, _xformers_skip(device))
+    known = known_flops or {}
     flops = {
-        res: {"colorframes": colorizer_flops(config, res, args.steps), "stock": stock_flops(config, res, args.steps)}
+        res: known.get(str(res))
+        or {"colorframes": colorizer_flops(config, res, args.steps), "stock": stock_flops(config, res, args.steps)}
         for res in args.resolutions
     }
-    model = build_colorizer(config)
+    model = None
     stock: dict[str, Any] = {}
     for row in rows:
+        reason = budget_skip(row, None if deadline is None else deadline - time.monotonic(), device)
+        if reason and "skipped" not in row:
+            row["skipped"] = reason
         if "skipped" in row:
             continue
         label = " ".join(f"{k}={row[k]}" for k in ("impl", "resolution", "batch", "dtype", "attention", "compile"))
         progress(f"running {label} offload={row['offload']}")
+        t0 = time.perf_counter()
         try:
-            if row["impl"] == "colorframes":
-                row.update(run_ours(model, row, args, device))
-            elif row["impl"] == "colorframes-runner":
-                row.update(run_runner(model, row, args, device))
-            else:
+            if row["impl"] == "stock-controlnet":
+                if model is not None:  # our model off the GPU: the stock peak VRAM is the stock pipeline's own
+                    model.to("cpu")
                 if row["dtype"] not in stock:
                     stock.clear()  # one stock pipeline on the device at a time
-                    if device.type == "cuda":
-                        torch.cuda.empty_cache()
+                    _free(device)
                     stock[row["dtype"]] = build_stock(config, device, DTYPES[row["dtype"]])
                 row.update(run_stock(stock[row["dtype"]], row, args, device, config))
+            else:
+                stock.clear()
+                if model is None:
+                    model = build_colorizer(config, device)  # random init on the GPU: seconds, not minutes
+                run = run_ours if row["impl"] == "colorframes" else run_runner
+                row.update(run(model, row, args, device))
             key = "stock" if row["impl"] == "stock-controlnet" else "colorframes"
             _attach_rate(row, flops[row["resolution"]][key], peak_tflops)
         except Exception as exc:  # noqa: BLE001 - a benchmark reports what fails and goes on
-            if device.type == "cuda":
-                torch.cuda.empty_cache()
+            _free(device)
             row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        row["row_wall_s"] = round(time.perf_counter() - t0, 2)
+        if save is not None:
+            save(rows, flops)
     return rows, flops
+
+
+def _xformers_skip(device: torch.device) -> str | None:
+    """Why the xformers rows are skipped: not installed, or (on CUDA) installed but not running here."""
+    if _xformers_version() is None:
+        return "xformers is not installed"
+    if device.type != "cuda":
+        return None
+    from colorframes.models.split_attention import xformers_unusable
+
+    return xformers_unusable(device, torch.float16)
+
+
+def _free(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
 
 
 # --- summary -----------------------------------------------------------------------------------------
@@ -598,6 +677,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=2, help="timed calls per configuration (median)")
     parser.add_argument("--no-stock", action="store_true", help="skip the stock ControlNet pipeline")
     parser.add_argument("--no-runner", action="store_true", help="skip the api.run (runner overlap) rows")
+    parser.add_argument("--no-offload", action="store_true", help="skip the --offload row")
+    parser.add_argument(
+        "--runner-batch-sizes", type=int, nargs="+", default=None, help="api.run rows (default: --batch-sizes)"
+    )
+    parser.add_argument(
+        "--budget-s", type=float, default=None, help="start no row after this many seconds (marked skipped)"
+    )
+    parser.add_argument(
+        "--append", action="store_true", help="keep the rows of an earlier measured/smoke --out file and add these"
+    )
     parser.add_argument("--no-flops", action="store_true", help="pending record without the meta FLOP count")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (smoke default: 1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -606,12 +695,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.threads = 1  # tiny ops: a second intra-op thread only adds sync cost, badly so on a busy box
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.smoke:
-        args.resolutions, args.batch_sizes, args.steps, args.repeats = [64], [1, 2], 2, 1
-        args.dtypes, args.offload_dtype = ["fp32", "bf16"], "fp32"
-        args.compile_modes = ["eager"]
+    if args.smoke:  # the same grid at CPU sizes: 64 px, 2 steps, batches <= 2, fp16 -> fp32; no compile
+        args.resolutions, args.steps, args.repeats = [64], 2, 1
+        args.batch_sizes = _smoke_batches(args.batch_sizes)
+        args.runner_batch_sizes = args.runner_batch_sizes and _smoke_batches(args.runner_batch_sizes)
+        args.dtypes = list(dict.fromkeys("fp32" if d == "fp16" else d for d in args.dtypes))
+        args.offload_dtype = "fp32" if args.offload_dtype == "fp16" else args.offload_dtype
     args.compile_modes = [m == "compile" for m in args.compile_modes]
     return args
+
+
+def _smoke_batches(sizes: list[int]) -> list[int]:
+    return sorted({min(b, 2) for b in sizes})
 
 
 def _load_existing(path: Path) -> dict[str, Any]:
@@ -621,10 +716,14 @@ def _load_existing(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
+def _write(path: Path, data: dict[str, Any], quiet: bool = False) -> None:
+    """Atomic: a run killed mid-write leaves the previous complete file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    print(f"wrote {path}")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    if not quiet:
+        print(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -669,28 +768,63 @@ def main(argv: list[str] | None = None) -> int:
         _write(args.out, pending)
         return 0
 
+    started = time.monotonic()
+    deadline = None if args.budget_s is None else started + args.budget_s
     device = torch.device("cpu" if args.smoke else "cuda")
     config = ColorizerConfig.tiny() if args.smoke else ColorizerConfig.full()
+    settings = {"steps": args.steps, "guidance_scale": 4.0, "sketch_guidance_scale": 1.0, "mode": "fig2fig",
+                "config": "tiny" if args.smoke else "full", "weights": "random"}  # fmt: skip
+    earlier = _earlier_rows(existing, settings) if args.append else {}
     peak_dtype = torch.float32 if device.type == "cpu" else torch.bfloat16
-    peak = matmul_peak_tflops(device, peak_dtype, 256 if args.smoke else 8192, 0.2 if args.smoke else 3.0)
-    rows, flops = run_grid(args, device, config, peak, lambda msg: print(msg, file=sys.stderr, flush=True))
-    print_table(rows)
-    summary = summarize(rows)
-    for name, goal in summary["goals"].items():
+    if "matmul_peak" in earlier:  # measured once per file: a second --append run reuses it
+        peak = earlier["matmul_peak"]["tflops"]
+    else:
+        peak = matmul_peak_tflops(device, peak_dtype, 256 if args.smoke else 8192, 0.2 if args.smoke else 3.0)
+
+    env = environment(device)
+
+    def record(rows: list[dict], flops: dict, status: str) -> dict[str, Any]:
+        all_rows = earlier.get("rows", []) + rows
+        result = {
+            **{k: v for k, v in existing.items() if k in KEPT_KEYS},
+            "benchmark": "gpu", "status": status, "smoke": args.smoke,
+            "command": command, "commands": earlier.get("commands", []) + [command],
+            "environment": env, "settings": {**settings, "repeats": args.repeats},
+            "matmul_peak": {"dtype": str(peak_dtype).removeprefix("torch."), "tflops": round(peak, 3)},
+            "flops": {**earlier.get("flops", {}), **{str(k): v for k, v in flops.items()}},
+            "rows": all_rows, "summary": summarize(all_rows),
+        }  # fmt: skip
+        if not args.append:
+            result.pop("commands")
+        return json.loads(json.dumps(result, default=_json_default))
+
+    def save(rows: list[dict], flops: dict) -> None:  # after every row: a killed run keeps what it measured
+        _write(args.out, record(rows, flops, "partial"), quiet=True)
+
+    rows, flops = run_grid(
+        args, device, config, peak, lambda msg: print(msg, file=sys.stderr, flush=True), save, deadline,
+        earlier.get("flops"),
+    )  # fmt: skip
+    result = record(rows, flops, "smoke" if args.smoke else "measured")
+    print_table(result["rows"])
+    for name, goal in result["summary"]["goals"].items():
         print(f"goal {name}: {goal['value']} (goal {goal['goal']}, met: {goal['met']})")
-    result = {
-        "benchmark": "gpu", "status": "smoke" if args.smoke else "measured", "smoke": args.smoke,
-        "command": command, "environment": environment(device),
-        "settings": {"steps": args.steps, "guidance_scale": 4.0, "sketch_guidance_scale": 1.0, "mode": "fig2fig",
-                     "repeats": args.repeats, "config": "tiny" if args.smoke else "full", "weights": "random"},
-        "matmul_peak": {"dtype": str(peak_dtype).removeprefix("torch."), "tflops": round(peak, 3)},
-        "flops": {str(k): v for k, v in flops.items()}, "rows": rows, "summary": summary,
-    }  # fmt: skip
-    if "full_size_cpu" in existing:
-        result["full_size_cpu"] = existing["full_size_cpu"]
-    _write(args.out, json.loads(json.dumps(result, default=_json_default)))
+    _write(args.out, result)
     errors = [r for r in rows if "error" in r]
     return 1 if args.smoke and errors else 0
+
+
+def _earlier_rows(existing: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """--append: an earlier measured/smoke/partial run of the same settings (else nothing is kept)."""
+    if existing.get("benchmark") != "gpu" or existing.get("status") not in ("measured", "smoke", "partial"):
+        return {}
+    if {k: existing.get("settings", {}).get(k) for k in settings} != settings:
+        return {}
+    keep = {"rows": existing.get("rows", []), "flops": existing.get("flops", {})}
+    keep["commands"] = existing.get("commands") or ([existing["command"]] if existing.get("command") else [])
+    if existing.get("matmul_peak"):
+        keep["matmul_peak"] = existing["matmul_peak"]
+    return keep
 
 
 def _json_default(value: Any) -> Any:

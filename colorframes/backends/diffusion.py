@@ -64,7 +64,7 @@ class DiffusionColorizer:
         vae_dtype = dtype if getattr(opts, "vae_dtype", "fp32") == "same" else torch.float32
         if {p.dtype for p in model.parameters()} != {torch.float32} or dtype != torch.float32:
             model.set_precision(dtype, vae_dtype=vae_dtype)
-        self._set_attention(model, opts.attention, device)
+        self._set_attention(model, opts.attention, device, dtype)
         model.to(device)
         self.model = model
         channels_last = use_channels_last(model, device)
@@ -105,16 +105,20 @@ class DiffusionColorizer:
 
     # --- setup ----------------------------------------------------------------------------------
 
-    def _set_attention(self, model: Any, attention: str, device: Any) -> None:
-        """Always sets the kernel (a reused model goes back to sdpa); xformers needs CUDA and the package."""
+    def _set_attention(self, model: Any, attention: str, device: Any, dtype: Any) -> None:
+        """Always sets the kernel (a reused model goes back to sdpa); xformers needs CUDA and a working
+        package (probed with one call on the device: a wheel for another torch imports, then fails)."""
+        from ..models.split_attention import xformers_unusable
+
         if attention == "xformers" and device.type != "cuda":
             self.warnings.append("--attention xformers needs a CUDA device; using sdpa")
             attention = "sdpa"
-        try:
-            model.set_attention(attention)
-        except ImportError:
-            self.warnings.append(f"--attention {attention}: xformers is not installed; using sdpa")
-            model.set_attention("sdpa")
+        elif attention == "xformers":
+            reason = xformers_unusable(device, dtype)
+            if reason is not None:
+                self.warnings.append(f"--attention xformers: {reason}; using sdpa")
+                attention = "sdpa"
+        model.set_attention(attention)
 
     def _park(self, names: tuple[str, ...], device: Any) -> None:
         """--offload: move per-stage submodules between the GPU and the CPU."""

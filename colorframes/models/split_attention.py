@@ -285,6 +285,24 @@ def install_processors(unet, fg_rank: float | int, bg_rank: float | int, backend
     unet.set_attn_processor(processors)
 
 
+def xformers_unusable(device: torch.device, dtype: torch.dtype) -> str | None:
+    """Why xformers cannot run this attention on `device` in `dtype`, or None when it can.
+
+    One tiny call, not just the import: an xformers wheel built for another torch imports with a warning
+    and only fails (NotImplementedError, missing kernels) at its first memory_efficient_attention."""
+    try:
+        import xformers.ops as xops
+
+        q = torch.zeros(1, 8, 1, 64, device=device, dtype=dtype)  # (B, M, H, K)
+        xops.memory_efficient_attention(q, q, q)
+    except ModuleNotFoundError:
+        return "xformers is not installed"
+    except Exception as exc:  # noqa: BLE001 - any failure means "use sdpa", reported with its cause
+        first = str(exc).splitlines()[0][:120] if str(exc) else ""
+        return f"xformers does not run here ({type(exc).__name__}: {first})"
+    return None
+
+
 def set_attention_backend(unet, backend: str) -> None:
     """Switch every processor between SDPA and xformers (weights untouched)."""
     if backend not in ATTENTION_BACKENDS:

@@ -50,11 +50,19 @@ def resolve_dtype(name: str, device: torch.device, warnings: list[str]) -> torch
             warnings.append(f"--dtype {name} is not used on the CPU; running fp32")
         return torch.float32
     if name == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if name == "bf16" and not torch.cuda.is_bf16_supported():
-        warnings.append("--dtype bf16 is not supported by this GPU; running fp16")
+        return torch.bfloat16 if bf16_native(device) else torch.float16
+    if name == "bf16" and not bf16_native(device):
+        warnings.append(f"--dtype bf16 is not native on {device} (only emulated, slower than fp32); running fp16")
         return torch.float16
     return _DTYPES[name]
+
+
+def bf16_native(device: torch.device) -> bool:
+    """bf16 in hardware on this very device (NVIDIA compute capability 8.0+). `torch.cuda.is_bf16_supported()`
+    also says yes where bf16 is only emulated (T4, V100), and asks the current device, not `device`."""
+    if torch.version.hip:
+        return torch.cuda.is_bf16_supported()
+    return torch.cuda.get_device_capability(device) >= (8, 0)
 
 
 def _randomise_zero_params(model: torch.nn.Module, generator: torch.Generator) -> None:

@@ -24,7 +24,8 @@ def _render(**changes):
     from colorframes.backends.diffusion import create_colorizer
     from colorframes.options import RunOptions
 
-    opts = RunOptions(backend="tiny-random", device="cuda", num_inference_steps=3, resolution=128, **changes)
+    changes = {"device": "cuda", **changes}
+    opts = RunOptions(backend="tiny-random", num_inference_steps=3, resolution=128, **changes)
     backend = create_colorizer(opts)
     sketch, mask = _frame()
     reference = np.random.default_rng(0).integers(0, 256, (80, 64, 3), dtype=np.uint8)
@@ -69,10 +70,52 @@ def test_auto_dtype_is_half_on_cuda_and_vae_stays_fp32():
         assert r.image.shape == (96, 128, 3) and np.isfinite(r.image).all()
 
 
-def test_half_precision_stays_close_to_fp32():
+def _diff(a, b) -> float:
+    """Mean absolute difference of two frames in [0, 1] (8-bit outputs are uint8: no wrap-around)."""
+    scale = 255.0 if a.dtype == np.uint8 else 1.0
+    return float(np.abs(a.astype(np.float64) - b.astype(np.float64)).mean() / scale)
+
+
+@pytest.mark.parametrize("dtype", ["fp16", "bf16"])
+def test_half_precision_stays_close_to_fp32(dtype):
+    import torch
+
     _, full = _render(dtype="fp32")
-    _, half = _render(dtype="fp16")
-    assert np.abs(full[0].image - half[0].image).mean() < 0.05
+    backend, half = _render(dtype=dtype)
+    assert backend.dtype == {"fp16": torch.float16, "bf16": torch.bfloat16}[dtype]
+    assert next(backend.model.unet.parameters()).dtype == backend.dtype
+    assert _diff(full[0].image, half[0].image) < 0.05
+
+
+@pytest.mark.parametrize("dtype", ["fp16", "bf16"])
+def test_sdpa_runs_fused_kernels_not_the_math_fallback(dtype):
+    """Only flash / memory-efficient SDPA allowed: the cached (expanded) cross-attention K/V, the split
+    attention and the VAE must all be accepted by a fused kernel (the math fallback is slow, and in fp16
+    it can overflow the SD2.1 attention logits)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION]):
+        _, results = _render(dtype=dtype)
+    _, free = _render(dtype=dtype)
+    assert _diff(results[0].image, free[0].image) < 0.01
+
+
+def test_cuda_render_matches_the_cpu_render():
+    """The shot noise is drawn on the CPU: the same frame renders the same on either device (fp32, no TF32)."""
+    import torch
+
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    _, gpu = _render(dtype="fp32")
+    _, cpu = _render(dtype="fp32", device="cpu")
+    assert _diff(gpu[0].image, cpu[0].image) < 2 / 255
+
+
+def test_stochastic_scheduler_with_cpu_generators_on_cuda():
+    """euler-a draws each frame's step noise from its own CPU generator: identical frames in one batch get the
+    same noise (a shared generator would give the second frame other noise: a visibly different picture)."""
+    _, results = _render(dtype="fp16", scheduler="euler-a")
+    assert _diff(results[0].image, results[1].image) < 1 / 255
 
 
 def test_offload_gives_the_same_pixels():
@@ -81,6 +124,38 @@ def test_offload_gives_the_same_pixels():
     assert backend.offload
     assert next(backend.model.image_encoder.parameters()).device.type == "cpu"
     np.testing.assert_array_equal(plain[0].image, parked[0].image)
+
+
+@pytest.mark.parametrize("offload", [False, True])
+def test_offload_parks_the_vae_while_the_reference_encodes(offload, monkeypatch):
+    """--offload: the VAE is off the GPU while the (large) reference encoders run, back for decoding."""
+    from colorframes.models.colorizer import SplitColorizer
+
+    seen = []
+    encode = SplitColorizer.encode_reference
+
+    def spy(self, *args, **kwargs):
+        seen.append((next(self.vae.parameters()).device.type, next(self.image_encoder.parameters()).device.type))
+        return encode(self, *args, **kwargs)
+
+    monkeypatch.setattr(SplitColorizer, "encode_reference", spy)
+    backend, _ = _render(dtype="fp16", offload=offload)
+    assert seen == [("cpu" if offload else "cuda", "cuda")]
+    assert next(backend.model.vae.parameters()).device.type == "cuda"
+
+
+def test_a_second_gpu_renders_the_same_and_leaves_the_first_alone():
+    import torch
+
+    if torch.cuda.device_count() < 2:
+        pytest.skip("needs two CUDA devices")
+    _, first = _render(dtype="fp16", device="cuda:0")
+    torch.cuda.synchronize(0)
+    before = torch.cuda.memory_allocated(0)
+    backend, second = _render(dtype="fp16", device="cuda:1")
+    assert next(backend.model.unet.parameters()).device == torch.device("cuda", 1)
+    assert torch.cuda.memory_allocated(0) <= before  # nothing of the cuda:1 run landed on cuda:0
+    np.testing.assert_array_equal(first[0].image, second[0].image)
 
 
 def test_cuda_speed_paths_channels_last_parked_encoders_uint8():
@@ -118,3 +193,43 @@ def test_bf16_vae_same_decodes_in_bf16():
     assert next(_render(dtype="fp16")[0].model.vae.parameters()).dtype == torch.float32  # fp16: VAE stays fp32
     diff = np.abs(results[0].image.astype(int) - full[0].image.astype(int)).mean()
     assert diff < 8
+
+
+@pytest.mark.parametrize("devices", ["cuda,cuda", "cuda:0,cuda:1"])
+def test_runner_workers_on_gpus_match_one_worker(devices, cli, shot_factory, sheet, tmp_path):
+    """Several workers (one backend each, rendering in threads) give the frames one worker gives; two
+    workers may share one GPU."""
+    import torch
+    from cf_helpers import outputs
+
+    if devices.count(":") and torch.cuda.device_count() < 2:
+        pytest.skip("needs two CUDA devices")
+    shot = shot_factory(n=4)
+    common = ["--ref", sheet, "--backend", "tiny-random", "--steps", "3", "--resolution", "128", "--dtype", "fp16"]
+    code, _, stderr = cli("run", shot, *common, "--device", "cuda:0", "-o", tmp_path / "one")
+    assert code == 0, stderr
+    code, _, stderr = cli("run", shot, *common, "--device", devices, "-o", tmp_path / "two")
+    assert code == 0, stderr
+    one, two = outputs(tmp_path / "one"), outputs(tmp_path / "two")
+    assert len(one) == 4 and one == two
+
+
+@pytest.mark.parametrize("mode", ["fig2fig", "vanilla"])
+def test_the_unet_call_compiles_to_one_graph(mode):
+    """--compile captures one CUDA graph per step only if the UNet call (split attention, cached K/V,
+    hints) traces without graph breaks; each break would split the graph and add launches."""
+    import torch
+
+    backend, _ = _render(dtype="fp16", mode=mode)
+    pipe, cond = backend.pipeline, backend._conditioning
+    b, size = 2, 128 // 8
+    hints = pipe.encode_sketch(torch.zeros(b, 3, 128, 128, device="cuda"), 1.0)
+    kv = pipe.context_kv(cond).for_branches((False, True))
+    mask = torch.rand(b, 1, size, size, device="cuda") if cond.masked else None
+    args = (torch.randn(b, 4, size, size, device="cuda"), torch.full((b,), 500, device="cuda"), cond.context, hints)
+    with torch.no_grad():
+        explained = torch._dynamo.explain(backend.model.predict_noise)(
+            *args, mask, fg_lora=cond.fg_lora, bg_lora=cond.bg_lora, ts_s=cond.ts_s, context_kv=kv
+        )
+    assert explained.graph_break_count == 0, [str(r.reason)[:200] for r in explained.break_reasons]
+    assert explained.graph_count == 1
