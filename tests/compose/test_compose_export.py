@@ -1,5 +1,4 @@
 import cv2
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -51,6 +50,7 @@ def test_rgba_layer_png_keeps_straight_alpha(tmp_path):
 
 
 def test_mp4_round_trip_frame_count_and_even_padding(tmp_path):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="MP4 needs the video extra")
     frames = ramp(7)
     path = write_process_mp4(frames, tmp_path / "proc.mp4", fps=4)
     reader = imageio_ffmpeg.read_frames(str(path))
