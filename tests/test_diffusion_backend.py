@@ -129,7 +129,7 @@ def test_missing_weights_exit_3_with_fetch_command(tmp_path, monkeypatch):
 
 
 def test_half_precision_on_cpu_falls_back_with_a_warning():
-    from colorframes.pipeline.loading import resolve_device, resolve_dtype
+    from colorframes.foundation.device import resolve_device, resolve_dtype
 
     warnings: list[str] = []
     import torch

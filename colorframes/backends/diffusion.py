@@ -368,15 +368,9 @@ def _copy_result(result: FrameResult) -> FrameResult:
 
 def create_colorizer(opts: RunOptions) -> DiffusionColorizer:
     """Backends "diffusion" (registry name or path in opts.model) and "tiny-random" (in-process)."""
+    from ..foundation.device import resolve_device, resolve_dtype
     from ..models import registry
-    from ..pipeline.loading import (
-        build_tiny_random,
-        load_model_from_path,
-        path_sha256,
-        resolve_device,
-        resolve_dtype,
-        state_dict_sha256,
-    )
+    from ..pipeline.loading import build_tiny_random, load_model_from_path, path_sha256, state_dict_sha256
 
     warnings: list[str] = []
     tiny = opts.backend == "tiny-random" or opts.model == "tiny-random"

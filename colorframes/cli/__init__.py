@@ -29,17 +29,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Subcommand modules, in --help order. A module that is missing is skipped so a partial checkout
-# still parses; every shipped module is imported by the test suite.
-COMMANDS = ("run", "inspect", "segment", "eval", "review", "models", "presets", "doctor")
+# Subcommand modules, in --help order (run.py registers `run` and `inspect`). A module that fails to import
+# is a bug and fails loudly: no subcommand disappears without a word.
+COMMANDS = ("run", "segment", "eval", "review", "models", "presets", "doctor")
 for _name in COMMANDS:
-    try:
-        _module = importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as exc:  # pragma: no cover - only in partial checkouts
-        if exc.name != f"{__name__}.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"{__name__}.{_name}").register(app)
 
 
 def _print_version(value: bool) -> None:

@@ -31,7 +31,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import FrameError
-from ..metrics.color import lab_to_srgb, srgb_to_lab
+from ..foundation.color import lab_to_srgb, srgb_to_lab
 from .edges import dilate, guided_filter, line_weight, sketch_grey
 
 REGIONS = ("band", "plate")

@@ -90,16 +90,9 @@ def filled_fraction(image: np.ndarray, sketch: np.ndarray, atol: float = 1.0 / 5
 
 
 def _segment(sketch: np.ndarray, gap_radius: int) -> np.ndarray:
-    """Region map of the sketch: the flat backend's segmentation when present, else connected paper."""
-    try:
-        from ..backends.flat.regions import segment_regions
-    except ImportError:
-        import cv2
+    """Region map of the sketch: the one line-art segmentation (the flat backend's paint bucket)."""
+    from ..backends.flat.regions import segment_regions
 
-        from .edges import line_mask
-
-        free = (~line_mask(sketch)).astype(np.uint8)
-        return cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)[1]
     return segment_regions(np.ascontiguousarray(sketch, dtype=np.uint8), gap_radius).labels
 
 

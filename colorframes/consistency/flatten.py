@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..metrics.color import ciede2000, kmeans, lab_to_srgb, srgb_to_lab
+from ..foundation.color import ciede2000, kmeans, lab_to_srgb, srgb_to_lab
 from ..metrics.palette import paper_mask
 from ..metrics.regions import line_regions
 

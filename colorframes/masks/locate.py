@@ -9,35 +9,29 @@ by hand or fetched with `huggingface-cli download` is found too.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, ModelUnavailableError
+from ..models.registry import ALIASES, ModelEntry, list_models, model_path
 
 
-@dataclass(frozen=True)
-class MaskWeights:
-    """A mask model file: registry name, file name, Hugging Face repo it comes from."""
-
-    name: str
-    filename: str
-    repo: str
+def _mask_models() -> dict[str, ModelEntry]:
+    """--mask-model name -> its row of the weights registry (the registry's aliases are the CLI names)."""
+    cli_name = {target: alias for alias, target in ALIASES.items()}
+    return {cli_name.get(e.name, e.name): e for e in list_models() if e.kind == "mask"}
 
 
-MASK_WEIGHTS = {
-    "isnet": MaskWeights("isnetis", "isnetis.safetensors", "tellurion/line_extractor"),
-    "sketch-segment": MaskWeights("sketch-segment", "sketch-segment.safetensors", "tellurion/line_extractor"),
-    "isnet-onnx": MaskWeights("isnetis-onnx", "isnetis.onnx", "skytnt/anime-seg"),
-}
+# isnet | sketch-segment | isnet-onnx -> registry entry; declared once, in models/registry.py.
+MASK_WEIGHTS: dict[str, ModelEntry] = _mask_models()
 
 
-def how_to_get(weights: MaskWeights) -> str:
+def how_to_get(weights: ModelEntry) -> str:
     """The fetch command, and where a file copied by hand goes (`$COLORFRAMES_HOME/<name>/<file>`)."""
     home = os.environ.get("COLORFRAMES_HOME", "").strip()
     now = f" (COLORFRAMES_HOME is {home})" if home else " (set COLORFRAMES_HOME to a folder first)"
     return (
-        f"`colorframes models pull {weights.name}`, or copy {weights.filename} from huggingface.co/{weights.repo} "
-        f"to $COLORFRAMES_HOME/{weights.name}/{weights.filename}{now}"
+        f"`colorframes models pull {weights.name}`, or copy {weights.files[0]} from huggingface.co/{weights.repo} "
+        f"to $COLORFRAMES_HOME/{weights.name}/{weights.files[0]}{now}"
     )
 
 
@@ -51,17 +45,17 @@ def _hf_hub_dirs() -> list[Path]:
     return dirs
 
 
-def _search_local(weights: MaskWeights) -> Path | None:
+def _search_local(weights: ModelEntry) -> Path | None:
     home = os.environ.get("COLORFRAMES_HOME", "").strip()
     if home and Path(home).expanduser().is_dir():
-        hit = next(iter(sorted(Path(home).expanduser().rglob(weights.filename))), None)
+        hit = next(iter(sorted(Path(home).expanduser().rglob(weights.files[0]))), None)
         if hit is not None and hit.is_file():
             return hit
     folder = "models--" + weights.repo.replace("/", "--")
     for hub in _hf_hub_dirs():
         snapshots = hub / folder / "snapshots"
         if snapshots.is_dir():
-            for hit in sorted(snapshots.glob(f"*/{weights.filename}")):
+            for hit in sorted(snapshots.glob(f"*/{weights.files[0]}")):
                 if hit.is_file():
                     return hit
     return None
@@ -71,16 +65,11 @@ def find_weights(kind: str) -> Path | None:
     """Local path of the weights of mask model `kind` (isnet | sketch-segment | isnet-onnx), or None."""
     weights = MASK_WEIGHTS[kind]
     try:
-        from ..models.registry import model_path  # written by the models owner; optional here
-    except ImportError:
-        model_path = None
-    if model_path is not None:
-        try:
-            path = Path(model_path(weights.name))
-            if path.is_file():
-                return path
-        except (ModelUnavailableError, InputError, KeyError, ValueError, OSError):
-            pass
+        path = Path(model_path(weights.name))
+        if path.is_file():
+            return path
+    except (ModelUnavailableError, InputError, KeyError, ValueError, OSError):
+        pass
     return _search_local(weights)
 
 
@@ -90,7 +79,7 @@ def require_weights(kind: str) -> Path:
     if path is None:
         weights = MASK_WEIGHTS[kind]
         raise ModelUnavailableError(
-            f"--mask-model {kind}: {weights.filename} not found; get it with {how_to_get(weights)}, "
+            f"--mask-model {kind}: {weights.files[0]} not found; get it with {how_to_get(weights)}, "
             "or use --mask-model classical"
         )
     return path

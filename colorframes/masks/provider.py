@@ -129,7 +129,7 @@ class MaskProvider:
 # --- construction from options -----------------------------------------------------------------
 
 
-def _torch_masker(path: Path, convention: str, dilation: int, opts: Any) -> NetMasker:
+def _torch_masker(path: Path, convention: str, dilation: int, opts: Any, warnings: list[str]) -> NetMasker:
     from .isnet_weights import declared_input_size, load_isnet
     from .runners import TorchRunner
 
@@ -138,6 +138,7 @@ def _torch_masker(path: Path, convention: str, dilation: int, opts: Any) -> NetM
         size=declared_input_size(path),
         device=getattr(opts, "device", "auto"),
         dtype=getattr(opts, "dtype", "auto"),
+        warnings=warnings,
     )
     return NetMasker(runner, convention, dilation, label=f"{path.name}:{convention}")
 
@@ -149,7 +150,7 @@ def _onnx_masker(path: Path, dilation: int, opts: Any) -> NetMasker:
     return NetMasker(runner, "skytnt", dilation, label=f"{path.name}:skytnt")
 
 
-def _build(kind: str, path: Path, opts: Any, *, sketch: bool) -> NetMasker:
+def _build(kind: str, path: Path, opts: Any, warnings: list[str], *, sketch: bool) -> NetMasker:
     """A masker for one role (sketch frames or reference) from a weights file of model `kind`."""
     from ..extras import mask_runtime, require_modules
 
@@ -158,8 +159,8 @@ def _build(kind: str, path: Path, opts: Any, *, sketch: bool) -> NetMasker:
     if kind == "isnet-onnx":
         return _onnx_masker(path, dilation, opts)
     if kind == "sketch-segment":
-        return _torch_masker(path, "sketch" if sketch else "official", dilation, opts)
-    return _torch_masker(path, "skytnt" if sketch else "official", dilation, opts)
+        return _torch_masker(path, "sketch" if sketch else "official", dilation, opts, warnings)
+    return _torch_masker(path, "skytnt" if sketch else "official", dilation, opts, warnings)
 
 
 def _kind_of_file(path: Path) -> str:
@@ -194,15 +195,15 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
             kind, path = choice, require_weights(choice)
         else:
             kind, path = _kind_of_file(Path(choice)), Path(choice).expanduser()
-        sketch_net = _build(kind, path, opts, sketch=True)
+        sketch_net = _build(kind, path, opts, warnings, sketch=True)
         if kind == "sketch-segment":  # the sketch model is not a reference segmenter; find one
             ref_kind = next((k for k in ("isnet", "isnet-onnx") if usable(k)), None)
-            reference_net = _build(ref_kind, find_weights(ref_kind), opts, sketch=False) if ref_kind else None
+            reference_net = _build(ref_kind, find_weights(ref_kind), opts, warnings, sketch=False) if ref_kind else None
             if reference_net is None:
                 warnings.append("no reference mask model found; using the classical reference mask")
         else:
-            reference_net = _build(kind, path, opts, sketch=False)
-        return MaskProvider(sketch_net, reference_net, classical), warnings
+            reference_net = _build(kind, path, opts, warnings, sketch=False)
+        return MaskProvider(sketch_net, reference_net, classical), list(dict.fromkeys(warnings))
     if choice != "auto":
         raise InputError(
             "--mask-model must be auto, classical, isnet, isnet-onnx, sketch-segment or a weights file; "
@@ -211,8 +212,8 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
     found = {k: usable(k) for k in ("sketch-segment", "isnet", "isnet-onnx")}
     sketch_kind = next((k for k in ("sketch-segment", "isnet", "isnet-onnx") if found[k]), None)
     ref_kind = next((k for k in ("isnet", "isnet-onnx") if found[k]), None)
-    sketch_net = _build(sketch_kind, found[sketch_kind], opts, sketch=True) if sketch_kind else None
-    reference_net = _build(ref_kind, found[ref_kind], opts, sketch=False) if ref_kind else None
+    sketch_net = _build(sketch_kind, found[sketch_kind], opts, warnings, sketch=True) if sketch_kind else None
+    reference_net = _build(ref_kind, found[ref_kind], opts, warnings, sketch=False) if ref_kind else None
     provider = MaskProvider(sketch_net, reference_net, classical)
     if sketch_net is None and reference_net is None:  # the normal path without weights: a note, not a warning
         provider.notes.append(
@@ -220,4 +221,4 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
             + how_to_get(MASK_WEIGHTS["isnet-onnx"])
             + ")"
         )
-    return provider, warnings
+    return provider, list(dict.fromkeys(warnings))  # a dtype fallback shared by both nets is said once

@@ -12,36 +12,35 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, ModelUnavailableError
+from ..errors import ModelUnavailableError
 
 DEFAULT_SIZE = 1024
 
 
-def pick_torch_device(device: str = "auto", dtype: str = "auto"):
-    """(torch.device, torch.dtype) for `--device` / `--dtype`: fp16 on CUDA under auto, fp32 on CPU.
+def pick_torch_device(device: str = "auto", dtype: str = "auto", warnings: list[str] | None = None):
+    """(torch.device, torch.dtype) for `--device` / `--dtype` through foundation.device: fp16 on CUDA under
+    auto, fp32 on the CPU (an fp16 / bf16 request there is announced in `warnings`, never dropped silently).
 
     A device list (`cuda:0,cuda:1`, one colorizer worker each) runs the shared mask model on its first device.
     """
-    import torch
+    from ..foundation.device import first_device, resolve_device, resolve_dtype
 
-    device = next((d.strip() for d in device.split(",") if d.strip()), "auto")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise ConfigError(f"--device {device!r} is not a device; use auto, cpu, cuda or cuda:N[,cuda:M]") from None
-    table = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-    if dtype == "auto" or dev.type == "cpu":
-        return dev, (torch.float16 if dev.type == "cuda" and dtype == "auto" else torch.float32)
-    return dev, table[dtype]
+    dev = resolve_device(first_device(device))
+    return dev, resolve_dtype(dtype, dev, warnings if warnings is not None else [], auto_cuda="fp16")
 
 
 class TorchRunner:
     """Runs an ISNetDIS module on one input and returns sigmoid probabilities."""
 
-    def __init__(self, net, size: int = DEFAULT_SIZE, device: str = "auto", dtype: str = "auto") -> None:
-        self.device, self.dtype = pick_torch_device(device, dtype)
+    def __init__(
+        self,
+        net,
+        size: int = DEFAULT_SIZE,
+        device: str = "auto",
+        dtype: str = "auto",
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.device, self.dtype = pick_torch_device(device, dtype, warnings)
         self.net = net.to(self.device, self.dtype).eval()
         self.size = size
 

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .color import to_unit_rgb
+from ..foundation.color import to_unit_rgb
 
 WINDOW = 11
 SIGMA = 1.5

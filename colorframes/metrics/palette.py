@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .color import ciede2000, kmeans, srgb_to_lab, to_unit_rgb
+from ..foundation.color import ciede2000, kmeans, srgb_to_lab, to_unit_rgb
 
 PALETTE_SIZE = 8
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..consistency.flow import dis_flow, occlusion_mask, warp
-from .color import to_unit_rgb
+from ..foundation.flow import dis_flow, occlusion_mask, warp
+from ..foundation.color import to_unit_rgb
 
 
 @dataclass(frozen=True)

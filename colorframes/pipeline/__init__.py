@@ -9,5 +9,5 @@ noise                       seeded CPU shot noise, per-frame generators for stoc
 latent_chain                `--consistency latent`: flow-warped previous latents in frame-anchored segments
 anchor                      attn1 K/V injection from the shot's first frame (measured; not enabled by default)
 acceleration                channels_last, torch.compile (CUDA graphs on CUDA), moving submodules
-loading                     device / dtype resolution, tiny-random, loading weights, content hashes
+loading                     tiny-random, loading weights, content hashes (device / dtype: foundation.device)
 """

@@ -42,7 +42,7 @@ def warp_latent(previous: ChainLink, current_gray: np.ndarray) -> torch.Tensor:
     """The previous frame's latent brought into the current frame: (1, 4, h, w) float32."""
     import cv2
 
-    from ..consistency.flow import dis_flow, warp
+    from ..foundation.flow import dis_flow, warp
 
     flow = dis_flow(current_gray, previous.sketch_gray)  # (Hc, Wc, 2) current -> previous, pixels
     _, h, w = previous.latent.shape

@@ -1,4 +1,4 @@
-"""Device, precision and model loading for the diffusion backend.
+"""Model loading for the diffusion backend (device / dtype resolution lives in foundation.device).
 
 Fallbacks never happen silently: each one appends a line to the `warnings` list the runner prints.
 """
@@ -11,58 +11,10 @@ from typing import Any
 
 import torch
 
-from ..errors import ConfigError, ModelUnavailableError
 
 TINY_RANDOM_SEED = 20250227  # fixed: tiny-random weights are identical in every process
 
-_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 _SHA_CACHE: dict[tuple[str, int, float], str] = {}
-
-
-def resolve_device(name: str) -> torch.device:
-    """auto | cpu | cuda | cuda:N -> torch.device; a missing GPU is exit 3 naming the fix."""
-    name = (name or "auto").strip().lower()
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    if name == "cuda" or name.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise ModelUnavailableError(
-                f"--device {name}: no CUDA device is visible to torch {torch.__version__}; "
-                "use --device cpu or install a CUDA build of torch"
-            )
-        index = int(name.split(":", 1)[1]) if ":" in name else 0
-        if index >= torch.cuda.device_count():
-            raise ModelUnavailableError(
-                f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) visible; pick cuda:0.."
-                f"{torch.cuda.device_count() - 1}"
-            )
-        return torch.device("cuda", index)
-    raise ConfigError(f"--device must be auto, cpu, cuda or cuda:N; got {name!r}")
-
-
-def resolve_dtype(name: str, device: torch.device, warnings: list[str]) -> torch.dtype:
-    """auto = bf16 on CUDA where supported, else fp16; fp32 on CPU (half on CPU falls back, announced)."""
-    name = (name or "auto").lower()
-    if device.type != "cuda":
-        if name in ("fp16", "bf16"):
-            warnings.append(f"--dtype {name} is not used on the CPU; running fp32")
-        return torch.float32
-    if name == "auto":
-        return torch.bfloat16 if bf16_native(device) else torch.float16
-    if name == "bf16" and not bf16_native(device):
-        warnings.append(f"--dtype bf16 is not native on {device} (only emulated, slower than fp32); running fp16")
-        return torch.float16
-    return _DTYPES[name]
-
-
-def bf16_native(device: torch.device) -> bool:
-    """bf16 in hardware on this very device (NVIDIA compute capability 8.0+). `torch.cuda.is_bf16_supported()`
-    also says yes where bf16 is only emulated (T4, V100), and asks the current device, not `device`."""
-    if torch.version.hip:
-        return torch.cuda.is_bf16_supported()
-    return torch.cuda.get_device_capability(device) >= (8, 0)
 
 
 def _randomise_zero_params(model: torch.nn.Module, generator: torch.Generator) -> None:

@@ -5,7 +5,7 @@ import pytest
 from colorframes.compose.edges import line_weight
 from colorframes.compose.harmonize import feather_alpha, harmonize
 from colorframes.errors import FrameError
-from colorframes.metrics.color import lab_to_srgb, srgb_to_lab
+from colorframes.foundation.color import lab_to_srgb, srgb_to_lab
 
 
 def cv_lab(rgb: np.ndarray) -> np.ndarray:

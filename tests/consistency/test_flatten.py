@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from colorframes.consistency.flatten import DEDUPE_DELTA_E, Flattener, build_palette, match_previous, restore_lines
-from colorframes.metrics.color import ciede2000, srgb_to_lab
+from colorframes.foundation.color import ciede2000, srgb_to_lab
 from colorframes.metrics.regions import line_regions
 from colorframes.metrics.segments import line_fidelity, segment_accuracy
 

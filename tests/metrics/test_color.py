@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from colorframes.metrics.color import ciede2000, kmeans, srgb_to_lab
+from colorframes.foundation.color import ciede2000, kmeans, srgb_to_lab
 
 from .sharma2005 import SHARMA_PAIRS
 

@@ -67,7 +67,7 @@ def test_frames_batched_in_one_unet_call_match_frame_by_frame(model64, fg, bg, s
 def test_bf16_only_where_the_gpu_has_it(monkeypatch, capability, name, expected, warned):
     """torch.cuda.is_bf16_supported() is True on a T4 / V100 (emulated bf16, slower than fp32): `auto` must
     pick fp16 there, and ask the chosen device (cuda:1 may differ from the current one)."""
-    from colorframes.pipeline import loading
+    from colorframes.foundation import device as loading
 
     asked = []
     monkeypatch.setattr(torch.version, "hip", None)
