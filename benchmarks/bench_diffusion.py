@@ -119,14 +119,14 @@ def flicker(n: int, steps: int) -> list[dict[str, Any]]:
     flows = [pair_flow(sketches[k], sketches[k + 1]) for k in sorted(sketches)[:-1]]
     rows = []
     for mode in ("fig2fig", "vanilla"):
-        for consistency in ("seed", "latent", "anchor"):
+        for consistency in ("seed", "latent"):
             opts = RunOptions(
                 backend="tiny-random", mode=mode, num_inference_steps=steps, resolution=64, seed=3,
                 consistency=consistency, latent_strength=0.6, mask_model="classical",
             )  # fmt: skip
             backend = DiffusionColorizer(
                 opts, build_tiny_random(), device=torch.device("cpu"), dtype=torch.float32, model_id="tiny-random",
-                sha256=None, anchor_attention=True,
+                sha256=None,
             )  # fmt: skip
             setup = ShotSetup("moving", 3, (size[1], size[0]), sheet, None, masks.reference_mask(sheet),
                               first_frame=1001, sketch_loader=sketches.get)  # fmt: skip

@@ -22,7 +22,7 @@ MODES = ("vanilla", "bg2fig", "fig2fig")
 FORMATS = ("png", "mp4", "both")
 DTYPES = ("auto", "fp32", "fp16", "bf16")
 ATTENTIONS = ("sdpa", "xformers")
-CONSISTENCY = ("seed", "latent", "anchor")
+CONSISTENCY = ("seed", "latent")
 MASK_MODELS = ("auto", "classical", "isnet", "isnet-onnx", "sketch-segment")
 SCHEDULERS = ("dpm++2m", "ddim", "euler", "euler-a", "lms", "pndm", "unipc")
 
@@ -216,6 +216,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
 
 def validate(opts: RunOptions) -> RunOptions:
     """Check choices and ranges before anything heavy runs. Raises ConfigError (exit 2)."""
+    if opts.consistency == "anchor":  # removed in 0.2.0; the name stays known so the message can say so
+        raise ConfigError(
+            "--consistency anchor was removed (attention injection did not lower flicker in "
+            "benchmarks/bench_diffusion.py); use --consistency latent (flow-warped latents) or seed"
+        )
     for name, choices in _CHOICES.items():
         if getattr(opts, name) not in choices:
             raise ConfigError(

@@ -8,7 +8,7 @@ call), so a frame's pixels are bit-identical whatever the batch size, shard or w
 
 --consistency latent chains frames inside fixed, frame-number-anchored segments (pipeline/latent_chain),
 reading frames outside a worker's shard through `ShotSetup.sketch_loader`, so shards render what a whole
-run does. Anchor attention (pipeline/anchor) is measured by the benchmark only: it did not lower flicker.
+run does.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ class DiffusionColorizer:
         model_id: str,
         sha256: str | None,
         warnings: list[str] | None = None,
-        anchor_attention: bool = False,
     ) -> None:
         import torch
 
@@ -91,17 +90,7 @@ class DiffusionColorizer:
         self._canvas: tuple[int, int] | None = None
         self._warned_mask = False
         self._chain = None  # --consistency latent: LatentChain of the current shot
-        self._anchor = None  # --consistency anchor: (anchor frame number, AnchorInjector, its FrameResult)
         self._mask_provider = None
-        # Attention injection from the shot's first frame is implemented (pipeline/anchor.py) but did not
-        # lower the warping error on the moving test shot (benchmarks/bench_diffusion.py), so
-        # --consistency anchor falls back to seed unless a caller (the benchmark) asks for it.
-        self.anchor_attention = anchor_attention and opts.consistency == "anchor"
-        if opts.consistency == "anchor" and not anchor_attention:
-            self.warnings.append(
-                "--consistency anchor: attention injection did not lower flicker in our measurements "
-                "(benchmarks/bench_diffusion.py); using seed"
-            )
 
     # --- setup ----------------------------------------------------------------------------------
 
@@ -171,7 +160,6 @@ class DiffusionColorizer:
         self._park(("vae",), self.device)
         self.shot = shot
         self._chain = None
-        self._anchor = None
         size = shot.frame_size if min(shot.frame_size) > 0 else None
         self._canvas = working_size(size, opts.resolution) if size else None
         self._noise = None
@@ -199,24 +187,19 @@ class DiffusionColorizer:
         if self.opts.consistency == "latent" and init_latents is None:
             chain = self._latent_chain()
             return [chain.colorize(f) for f in frames]  # sequential: each needs the last
-        anchor = self._anchor_injector() if self.anchor_attention else None
         groups: dict[tuple[int, int], list[FrameInput]] = {}
         by_number = {}
         for frame in frames:
-            if anchor is not None and frame.number == anchor[0]:
-                by_number[frame.number] = _copy_result(anchor[2])  # the anchor render itself
-            else:
-                groups.setdefault(frame.sketch.shape[:2], []).append(frame)
+            groups.setdefault(frame.sketch.shape[:2], []).append(frame)
         for size, group in groups.items():
-            injector = anchor[1] if anchor is not None and anchor[3] == size else None
-            for result in self._colorize_group(size, group, init_latents, strength, injector):
+            for result in self._colorize_group(size, group, init_latents, strength):
                 by_number[result.number] = result
         return [by_number[f.number] for f in frames]
 
     # --- consistency ----------------------------------------------------------------------------
 
     def _frame_input(self, number: int, sketch: np.ndarray) -> FrameInput:
-        """A frame outside this batch (chain seeding, anchor) with the mask the runner would compute."""
+        """A frame outside this batch (chain seeding) with the mask the runner would compute."""
         return FrameInput(number=number, sketch=sketch, mask=self._mask_for(number, sketch))
 
     def _mask_for(self, number: int, sketch: np.ndarray) -> np.ndarray | None:
@@ -261,29 +244,7 @@ class DiffusionColorizer:
             )
         return self._chain
 
-    def _anchor_injector(self):
-        """Anchor attention: render the shot's first frame once, recording its attn1 K/V per step.
-
-        Returns (anchor number, AnchorInjector, anchor FrameResult, anchor frame size) or None (then
-        frames render as with --consistency seed, announced once)."""
-        from ..pipeline.anchor import AnchorInjector, AnchorRecorder
-
-        if self._anchor is None:
-            shot = self.shot
-            sketch = shot.sketch_loader(shot.first_frame) if shot.sketch_loader is not None else None
-            if sketch is None:
-                self.warnings.append(
-                    f"{shot.name}: --consistency anchor cannot read the first frame {shot.first_frame}; using seed"
-                )
-                self._anchor = False
-            else:
-                recorder = AnchorRecorder()
-                frame = self._frame_input(shot.first_frame, sketch)
-                (result,) = self._colorize_group(sketch.shape[:2], [frame], None, 1.0, recorder)
-                self._anchor = (shot.first_frame, AnchorInjector(recorder.steps), result, sketch.shape[:2])
-        return self._anchor or None
-
-    def _colorize_group(self, size, group, init_latents, strength, anchor=None) -> list[FrameResult]:
+    def _colorize_group(self, size, group, init_latents, strength) -> list[FrameResult]:
         import torch
 
         from ..pipeline.noise import shot_noise
@@ -330,7 +291,6 @@ class DiffusionColorizer:
                 init_latents=init_latents,
                 strength=strength,
                 num_intermediates=opts.process,
-                anchor=anchor,
             )
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
@@ -360,10 +320,6 @@ class DiffusionColorizer:
             "scheduler": type(self.pipeline.scheduler).__name__,
             **({"latent_chain": self.chain_every} if self.opts.consistency == "latent" else {}),
         }
-
-
-def _copy_result(result: FrameResult) -> FrameResult:
-    return FrameResult(number=result.number, image=result.image.copy(), extras=dict(result.extras))
 
 
 def create_colorizer(opts: RunOptions) -> DiffusionColorizer:

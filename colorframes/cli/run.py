@@ -118,7 +118,7 @@ def run(
         int | None, _opt("--seed", help="Shot seed (default: derived from the shot name).", panel=CONS)
     ] = None,
     consistency: Annotated[
-        str | None, _opt("--consistency", help="seed | latent | anchor [seed].", panel=CONS)
+        str | None, _opt("--consistency", help="seed | latent [seed].", panel=CONS)
     ] = None,
     latent_strength: Annotated[
         float | None, _opt("--latent-strength", help="Re-noising for --consistency latent.", panel=CONS)

@@ -192,13 +192,12 @@ class SplitColorizer(nn.Module):
         bg_lora: bool,
         ts_s: float,
         context_kv: ContextKV | None = None,
-        anchor=None,
     ) -> torch.Tensor:
         """One UNet call: (B, 4, h, w) -> (B, 4, h, w) eps (or v), in `sample`'s dtype.
 
         mask: latent-resolution (B|1, 1, h, w) soft sketch mask; ignored (may be None) for vanilla.
         context_kv: the shot's precomputed attn2 keys/values (`context_kv()` + the batch's branch layout);
-        then `context` only supplies its shape. anchor: attn1 K/V exchange (--consistency anchor)."""
+        then `context` only supplies its shape."""
         dtype = self.unet_dtype
         split = None
         if uses_mask(fg_lora, bg_lora):
@@ -220,7 +219,7 @@ class SplitColorizer(nn.Module):
             timestep,
             context.to(device=self.device, dtype=dtype),
             hints,
-            cross_attention_kwargs={"split": split, "context_kv": context_kv, "anchor": anchor},
+            cross_attention_kwargs={"split": split, "context_kv": context_kv},
         )
         return out.to(sample.dtype)
 

@@ -92,16 +92,10 @@ class SplitLoRA(nn.Module):
 
 
 class SelfAttnProcessor:
-    """attn1 processor: plain self-attention; accepts (and ignores) the split kwargs.
+    """attn1 processor: plain self-attention; accepts (and ignores) the split kwargs."""
 
-    `anchor` (--consistency anchor) is any object with `exchange(name, k, v) -> (k, v)`: it records this
-    layer's keys/values while the anchor frame renders, and appends the anchor's to every other frame's
-    (reference-only style attention injection; see colorframes/pipeline/anchor.py).
-    """
-
-    def __init__(self, backend: str = "sdpa", name: str = "") -> None:
+    def __init__(self, backend: str = "sdpa") -> None:
         self.backend = backend
-        self.name = name
 
     def __call__(
         self,
@@ -112,12 +106,9 @@ class SelfAttnProcessor:
         temb: torch.Tensor | None = None,
         split: SplitAttentionInputs | None = None,
         context_kv: ContextKV | None = None,
-        anchor=None,
     ) -> torch.Tensor:
         ctx = hidden_states if encoder_hidden_states is None else encoder_hidden_states
         k, v = attn.to_k(ctx), attn.to_v(ctx)  # (B, L, inner)
-        if anchor is not None:
-            k, v = anchor.exchange(self.name, k, v)  # (B, L + La, inner) when injecting
         out = attend(attn.to_q(hidden_states), k, v, attn.heads, self.backend)
         return attn.to_out[1](attn.to_out[0](out))
 
@@ -221,7 +212,6 @@ class SplitCrossAttnProcessor(nn.Module):
         temb: torch.Tensor | None = None,
         split: SplitAttentionInputs | None = None,
         context_kv: ContextKV | None = None,
-        anchor=None,
     ) -> torch.Tensor:
         x = hidden_states  # (B, HW, C)
         if context_kv is not None:
@@ -281,7 +271,7 @@ def install_processors(unet, fg_rank: float | int, bg_rank: float | int, backend
             )
             processors[name].name = name
         else:
-            processors[name] = SelfAttnProcessor(backend, name)
+            processors[name] = SelfAttnProcessor(backend)
     unet.set_attn_processor(processors)
 
 

@@ -7,7 +7,6 @@ schedulers                  diffusers schedulers with the official schedule (`--
 preprocess                  frames <-> tensors: sketch inversion, letterbox, latent masks, crop back
 noise                       seeded CPU shot noise, per-frame generators for stochastic schedulers
 latent_chain                `--consistency latent`: flow-warped previous latents in frame-anchored segments
-anchor                      attn1 K/V injection from the shot's first frame (measured; not enabled by default)
 acceleration                channels_last, torch.compile (CUDA graphs on CUDA), moving submodules
 loading                     tiny-random, loading weights, content hashes (device / dtype: foundation.device)
 """

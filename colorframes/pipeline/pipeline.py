@@ -141,7 +141,6 @@ class ColorizePipeline:
         mask: torch.Tensor | None,
         guidance: DualGuidance,
         context_kv: Any | None = None,
-        anchor: Any | None = None,
     ) -> torch.Tensor:
         """One UNet call over [cond, uncond_ref, uncond_sketch] for b frames -> (nb * b, 4, h, w)."""
         b = model_input.shape[0]
@@ -174,7 +173,6 @@ class ColorizePipeline:
             bg_lora=cond.bg_lora,
             ts_s=cond.ts_s,
             context_kv=context_kv,
-            anchor=anchor,
         )
         # A CUDA-graph replay reuses its output buffer: copy before the next call overwrites it.
         return noise_pred.float() if noise_pred.dtype != torch.float32 else noise_pred.clone()
@@ -199,14 +197,12 @@ class ColorizePipeline:
         num_intermediates: int = 0,
         output_type: str = "pt",
         callback: StepCallback | None = None,
-        anchor: Any | None = None,
     ) -> ColorizeOutput:
         """Colorize a batch of sketches (B, 3, H, W) in [-1, 1] (white on black) of one shot.
 
         mask: (B, 1, H/8, W/8) sketch masks (ignored in vanilla mode). latents: (1 | B, 4, h, w) initial
         noise; drawn from `seed` on the CPU when None. init_latents + strength < 1: start from noised
-        latents part-way through the schedule. anchor: a `pipeline.anchor` recorder / injector whose
-        `at_step(i)` gives the attn1 K/V exchange of step i (--consistency anchor).
+        latents part-way through the schedule.
         """
         # 1. Check inputs and pick the guidance branches.
         batch, _, height, width = sketch.shape
@@ -255,10 +251,9 @@ class ColorizePipeline:
         context_kv = self.context_kv(conditioning)
         for i, t in enumerate(timesteps):
             model_input = scheduler.scale_model_input(x, t)  # (B, 4, h, w)
-            step_anchor = anchor.at_step(start + i) if anchor is not None else None
             preds = [
                 guidance.combine(
-                    self._unet_branches(part, t, conditioning, hints, null_hints, m, guidance, context_kv, step_anchor)
+                    self._unet_branches(part, t, conditioning, hints, null_hints, m, guidance, context_kv)
                 )
                 for part, hints, m in zip(model_input.split(chunk), frame_hints, mask_parts, strict=True)
             ]

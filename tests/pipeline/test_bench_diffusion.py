@@ -23,6 +23,6 @@ def test_bench_diffusion_smoke(tmp_path):
     (flops,) = data["flops"]
     assert flops["unet_call_gflops_cached"] < flops["unet_call_gflops_uncached"]
     rows = {(r["mode"], r["consistency"]): r for r in data["consistency"]}
-    assert set(rows) == {(m, c) for m in ("fig2fig", "vanilla") for c in ("seed", "latent", "anchor")}
+    assert set(rows) == {(m, c) for m in ("fig2fig", "vanilla") for c in ("seed", "latent")}
     assert rows[("fig2fig", "latent")]["vs_seed"] < 1.0
     assert "warping error" in proc.stdout

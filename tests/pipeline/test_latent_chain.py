@@ -116,16 +116,9 @@ def test_latent_lowers_the_warping_error_against_seed_on_a_moving_shot(make_exam
     assert errors["latent"] < 0.5 * errors["seed"], errors  # measured 0.020 vs 0.093
 
 
-def test_anchor_falls_back_to_seed_with_a_warning():
-    from colorframes.backends.diffusion import create_colorizer
-
-    sketches = {1001 + i: _sketch(i) for i in range(2)}
-    images = {}
-    for consistency in ("seed", "anchor"):
-        backend = create_colorizer(_opts(consistency=consistency))
-        backend.setup_shot(_setup(sketches))
-        images[consistency] = [r.image for r in backend.colorize(_inputs(backend, sketches, sorted(sketches)))]
-        if consistency == "anchor":
-            assert any("--consistency anchor" in w and "using seed" in w for w in backend.warnings)
-    for a, b in zip(images["seed"], images["anchor"], strict=True):
-        np.testing.assert_array_equal(a, b)
+def test_consistency_anchor_was_removed_and_says_what_to_use(cli, shot_factory, sheet, tmp_path):
+    shot = shot_factory(n=1)
+    code, _, err = cli("run", shot, "--ref", sheet, "-o", tmp_path / "out", "--consistency", "anchor")
+    assert code == 2
+    assert "--consistency anchor was removed" in err and "--consistency latent" in err
+    assert not (tmp_path / "out").exists()
