@@ -117,9 +117,7 @@ def run(
     seed: Annotated[
         int | None, _opt("--seed", help="Shot seed (default: derived from the shot name).", panel=CONS)
     ] = None,
-    consistency: Annotated[
-        str | None, _opt("--consistency", help="seed | latent [seed].", panel=CONS)
-    ] = None,
+    consistency: Annotated[str | None, _opt("--consistency", help="seed | latent [seed].", panel=CONS)] = None,
     latent_strength: Annotated[
         float | None, _opt("--latent-strength", help="Re-noising for --consistency latent.", panel=CONS)
     ] = None,

@@ -4,7 +4,8 @@
   * an image file: the same plate behind every frame (a held background);
   * a folder: every image in it whose file stem ends in a number (`bg.1001.png`, `bg_0012.exr` is not read:
     PNG/JPG/TIFF/WebP/BMP only) is the plate for that frame number;
-  * a sequence pattern: `plates/bg.####.png` or `plates/bg.%04d.png` (the `#`s / `%0Nd` stand for the number).
+  * a sequence pattern in the grammar of `run` (io.discover.match_pattern): `plates/bg.####.png`,
+    `plates/bg.%04d.png`, `plates/bg.1001-1100#.png`.
 
 Sizes are never rescaled silently: a plate whose size differs from the frame raises `InputError` naming both
 sizes, unless the caller asks for `fit="pad"`, which centres the plate on the frame, letterboxing a smaller
@@ -14,62 +15,24 @@ plate with its replicated edge pixels and centre-cropping a larger one (pixels a
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import FrameError, InputError
+from ..io.discover import frame_number, is_sequence_pattern, match_pattern
+from ..io.images import IMAGE_EXTENSIONS, read_float_rgb
 from ..options import DEFAULT_MAX_PIXELS
 
-PLATE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 FITS = ("error", "pad")
-_TRAILING_NUMBER = re.compile(r"(\d+)$")
-_HASHES = re.compile(r"#+|@+|%0?(\d*)d")
-
-
-def frame_number_of(path: str | os.PathLike) -> int | None:
-    """The trailing number of a file stem (`bg.1001.png` -> 1001), or None."""
-    match = _TRAILING_NUMBER.search(Path(path).stem)
-    return int(match.group(1)) if match else None
 
 
 def read_plate(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read an 8- or 16-bit image as (H, W, 3) float32 RGB in [0, 1]; alpha is composited onto white."""
-    import cv2
-
-    from ..io.images import check_pixels
-
-    name = os.fsdecode(path)
+    """(H, W, 3) float32 RGB in [0, 1] at full precision (io.images); an unreadable plate is an input error."""
     try:
-        data = np.fromfile(name, dtype=np.uint8)
-    except OSError as exc:
-        raise InputError(f"background plate {name}: cannot read ({exc.strerror}); check the path") from None
-    try:
-        check_pixels(data.tobytes(), f"background plate {name}", max_pixels)
-        array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+        return read_float_rgb(path, max_pixels)
     except FrameError as exc:
-        raise InputError(str(exc)) from None
-    except (cv2.error, MemoryError):
-        array = None
-    if array is None:
-        raise InputError(f"background plate {name}: not a readable image; re-export it as PNG")
-    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(array.dtype)
-    if scale is None:
-        raise InputError(f"background plate {name}: unsupported sample type {array.dtype}; save 8/16-bit")
-    image = array.astype(np.float32) / scale
-    if image.ndim == 2:
-        image = image[:, :, None]
-    channels = image.shape[2]
-    if channels in (1, 2):
-        rgb, alpha = np.repeat(image[:, :, :1], 3, axis=2), image[:, :, 1:2] if channels == 2 else None
-    elif channels in (3, 4):
-        rgb, alpha = image[:, :, 2::-1], image[:, :, 3:4] if channels == 4 else None  # BGR(A) -> RGB
-    else:
-        raise InputError(f"background plate {name}: {channels}-channel images are not supported")
-    if alpha is not None:  # the project convention: transparency is composited onto white paper
-        rgb = rgb * alpha + (1.0 - alpha)
-    return np.ascontiguousarray(rgb, dtype=np.float32)
+        raise InputError(f"background plate {exc}") from None
 
 
 def fit_plate(plate: np.ndarray, size: tuple[int, int], fit: str, name: str) -> np.ndarray:
@@ -113,7 +76,7 @@ class PlateSource:
                     f"background folder {name} has no numbered images (e.g. bg.1001.png); "
                     "add plates or pass a single image"
                 )
-        elif _HASHES.search(self.path.name):
+        elif is_sequence_pattern(self.path):
             self._frames = _index_pattern(self.path)
             if not self._frames:
                 raise InputError(f"background sequence {name} matches no files; check the pattern")
@@ -162,9 +125,9 @@ class PlateSource:
 def _index_folder(folder: Path) -> dict[int, Path]:
     frames: dict[int, Path] = {}
     for entry in sorted(folder.iterdir()):
-        if entry.suffix.lower() not in PLATE_EXTENSIONS or entry.name.startswith(".") or not entry.is_file():
+        if entry.suffix.lower() not in IMAGE_EXTENSIONS or entry.name.startswith(".") or not entry.is_file():
             continue
-        number = frame_number_of(entry)
+        number = frame_number(entry.stem)
         if number is None:
             continue
         if number in frames:
@@ -177,17 +140,5 @@ def _index_folder(folder: Path) -> dict[int, Path]:
 
 
 def _index_pattern(pattern: Path) -> dict[int, Path]:
-    """Expand `bg.####.png` / `bg.%04d.png` by listing the folder and matching the number slot."""
-    folder = pattern.parent if str(pattern.parent) else Path(".")
-    name = pattern.name
-    match = _HASHES.search(name)
-    assert match is not None
-    regex = re.compile(re.escape(name[: match.start()]) + r"(\d+)" + re.escape(name[match.end() :]) + r"$")
-    frames: dict[int, Path] = {}
-    if not folder.is_dir():
-        return frames
-    for entry in sorted(folder.iterdir()):
-        found = regex.match(entry.name)
-        if found and entry.is_file():
-            frames[int(found.group(1))] = entry
-    return frames
+    """Expand `bg.####.png` / `bg.%04d.png` / `bg.1001-1100#.png` with the sequence grammar of `run`."""
+    return {frame.number: frame.path for frame in match_pattern(pattern) if frame.path is not None}

@@ -23,9 +23,9 @@ from pathlib import Path
 from ..errors import InputError
 from .framespec import find_gaps, parse_frame_spec
 from .images import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, display
+from .sidecar import SIDECAR_NAME
 
 REFERENCE_STEMS = frozenset({"ref", "reference"})
-SIDECAR_NAME = "colorframes.json"
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
 _PADDING = re.compile(r"(?P<range>\d[-\d,x:]*)?(?P<pad>#+|@+|%0?(?P<width>\d*)d)")
 
@@ -67,10 +67,56 @@ def natural_key(text: str) -> list:
 
 
 def split_stem(stem: str) -> tuple[str, int | None]:
+    """(prefix, frame number) of a file stem: the number is its trailing digits (`shot.1001` -> 1001)."""
     match = _TRAILING_NUMBER.match(stem)
     if not match:
         return stem, None
     return match.group(1), int(match.group(2))
+
+
+def frame_number(stem: str) -> int | None:
+    """The frame number of a file stem (its trailing digits), or None: the one rule of every reader."""
+    return split_stem(stem)[1]
+
+
+def is_sequence_pattern(path: str | os.PathLike) -> bool:
+    """True when the file name holds a frame-number slot (`####`, `@@@@`, `%04d`, `1001-1100#`)."""
+    return _PADDING.search(Path(path).name) is not None
+
+
+def match_pattern(path: Path) -> list[FrameRef]:
+    """The files an image-sequence pattern names, in natural order (a number may appear twice).
+
+    The one sequence grammar (run, inspect, eval, --background): `#` run of n>1 = at least n digits, a single
+    `#` = 4 (fileseq), `@@@@`, `%04d`, and an optional fileseq range before the slot (`shot.1001-1100#.png`).
+    Raises InputError when the pattern's folder does not exist.
+    """
+    matches = list(_PADDING.finditer(path.name))
+    if not matches:
+        raise InputError(f"{display(path)}: not a sequence pattern; use name.####.png or name.%04d.png")
+    match = matches[-1]
+    prefix, suffix = path.name[: match.start()], path.name[match.end() :]
+    pad = match.group("pad")
+    if pad.startswith("%"):
+        width = int(match.group("width") or 1)
+    elif pad.startswith("#"):
+        width = 4 if len(pad) == 1 else len(pad)
+    else:
+        width = len(pad)
+    wanted = set(parse_frame_spec(match.group("range"))) if match.group("range") else None
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{display(folder)}: folder of the pattern {display(path.name)} does not exist")
+    regex = re.compile(rf"^{re.escape(prefix)}(\d{{{width},}}){re.escape(suffix)}$")
+    frames = []
+    for filename in sorted(os.listdir(folder), key=natural_key):
+        m = regex.match(filename)
+        if not m or filename.startswith("."):
+            continue
+        number = int(m.group(1))
+        if wanted is None or number in wanted:
+            frames.append(FrameRef(number=number, stem=Path(filename).stem, path=folder / filename))
+    return frames
 
 
 def _clean_prefix(prefix: str) -> str:
@@ -109,7 +155,7 @@ def _discover_one(raw: str, start_frame: int) -> list[Shot]:
             frame = FrameRef(number=number if number is not None else start_frame, stem=path.stem, path=path)
             return [Shot(name=name, source=path, kind="image", frames=[frame])]
         raise InputError(f"{display(path)}: not an image or video; give frames, a folder, a pattern or a video")
-    if _PADDING.search(path.name):
+    if is_sequence_pattern(path):
         return _pattern(path)
     raise InputError(f"{display(path)}: no such file or folder")
 
@@ -189,36 +235,15 @@ def _dedupe(frames: list[FrameRef], notes: list[str]) -> list[FrameRef]:
 
 
 def _pattern(path: Path) -> list[Shot]:
-    matches = list(_PADDING.finditer(path.name))
-    match = matches[-1]
-    prefix, suffix = path.name[: match.start()], path.name[match.end() :]
-    pad = match.group("pad")
-    if pad.startswith("%"):
-        width = int(match.group("width") or 1)
-    elif pad.startswith("#"):
-        width = 4 if len(pad) == 1 else len(pad)
-    else:
-        width = len(pad)
-    wanted = set(parse_frame_spec(match.group("range"))) if match.group("range") else None
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{display(folder)}: folder of the pattern {display(path.name)} does not exist")
-    regex = re.compile(rf"^{re.escape(prefix)}(\d{{{width},}}){re.escape(suffix)}$")
-    frames = []
-    for filename in sorted(os.listdir(folder), key=natural_key):
-        m = regex.match(filename)
-        if not m or filename.startswith("."):
-            continue
-        number = int(m.group(1))
-        if wanted is None or number in wanted:
-            frames.append(FrameRef(number=number, stem=Path(filename).stem, path=folder / filename))
+    frames = match_pattern(path)
+    prefix = path.name[: list(_PADDING.finditer(path.name))[-1].start()]
     if not frames:
         return []
     notes: list[str] = []
     return [
         Shot(
             name=_clean_prefix(prefix),
-            source=frames[0].path or folder,
+            source=frames[0].path or path.parent,
             kind="sequence",
             frames=_dedupe(frames, notes),
             notes=notes,

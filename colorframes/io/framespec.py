@@ -116,3 +116,18 @@ def find_gaps(frames: Sequence[int]) -> list[int]:
         return []
     present = set(frames)
     return [f for f in range(min(frames), max(frames) + 1) if f not in present]
+
+
+_AT_FRAME = re.compile(r"^(.*)@(-?\d+)$")
+
+
+def split_at_frame(spec: str) -> tuple[str, int | None]:
+    """`PATH[@FRAME]` (--keyframe, --hints) -> (path, frame or None).
+
+    A spec that names an existing file is a path even when it ends in `@digits`; otherwise a trailing
+    `@FRAME` (an integer) is the frame the image belongs to.
+    """
+    match = _AT_FRAME.match(spec)
+    if match and not os.path.exists(spec):
+        return match.group(1), int(match.group(2))
+    return spec, None

@@ -1,4 +1,4 @@
-"""Image reading and atomic writing.
+"""Image reading and atomic writing: the one reader and writer of image files in colorframes.
 
 Reading accepts PNG/JPG/TIFF/WebP/BMP at 8 or 16 bits, grey/RGB/RGBA/palette; transparency is composited
 onto white paper for line art and kept separately as `alpha`. Writing is atomic: a hidden temporary file in
@@ -90,7 +90,8 @@ def decode_image(data: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -
         raise FrameError(f"{name}: out of memory decoding the image; free memory or shrink the image") from None
 
 
-def _decode(data: bytes, name: str) -> LoadedImage:
+def _decode_array(data: bytes, name: str) -> np.ndarray:
+    """The file's samples as OpenCV decodes them: (H, W[, C]) in the file's own dtype, BGR(A) channel order."""
     import cv2
 
     try:
@@ -102,6 +103,27 @@ def _decode(data: bytes, name: str) -> LoadedImage:
         raise FrameError(f"{name}: cannot decode image (corrupt, truncated or not an image); re-export it")
     if name.lower().endswith(".png") and not _png_complete(data):
         raise FrameError(f"{name}: PNG is truncated (no IEND chunk); re-export the frame")
+    return array
+
+
+def _split_channels(array: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(H, W[, C]) BGR(A) / grey(+alpha) samples -> ((H, W, 3) RGB, (H, W) alpha or None), dtype kept."""
+    if array.ndim == 2:
+        array = array[:, :, None]
+    channels = array.shape[2]
+    if channels == 1:
+        return np.repeat(array, 3, axis=2), None
+    if channels == 2:  # grey + alpha
+        return np.repeat(array[:, :, :1], 3, axis=2), array[:, :, 1]
+    if channels == 3:
+        return array[:, :, ::-1], None
+    if channels == 4:
+        return array[:, :, 2::-1], array[:, :, 3]
+    raise FrameError(f"{name}: {channels}-channel images are not supported; save as RGB or RGBA")
+
+
+def _decode(data: bytes, name: str) -> LoadedImage:
+    array = _decode_array(data, name)
     bit_depth = 16 if array.dtype == np.uint16 else 8
     if array.dtype == np.uint16:
         array = ((array.astype(np.uint32) + 128) // 257).astype(np.uint8)
@@ -109,20 +131,7 @@ def _decode(data: bytes, name: str) -> LoadedImage:
         array = np.clip(np.nan_to_num(array) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     elif array.dtype != np.uint8:
         raise FrameError(f"{name}: unsupported sample type {array.dtype}; save as 8- or 16-bit")
-    if array.ndim == 2:
-        array = array[:, :, None]
-    channels = array.shape[2]
-    alpha = None
-    if channels == 1:
-        rgb = np.repeat(array, 3, axis=2)
-    elif channels == 2:  # grey + alpha
-        rgb, alpha = np.repeat(array[:, :, :1], 3, axis=2), array[:, :, 1]
-    elif channels == 3:
-        rgb = array[:, :, ::-1]
-    elif channels == 4:
-        rgb, alpha = array[:, :, 2::-1], array[:, :, 3]
-    else:
-        raise FrameError(f"{name}: {channels}-channel images are not supported; save as RGB or RGBA")
+    rgb, alpha = _split_channels(array, name)
     if alpha is not None:
         a = alpha.astype(np.float32) / 255.0
         if a.min() >= 1.0:
@@ -142,15 +151,47 @@ def _png_complete(data: bytes) -> bool:
     return b"IEND" in data[-64:]
 
 
-def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
-    """Read one frame; raises FrameError with a one-line message naming the file."""
+def _read_bytes(path: str | os.PathLike) -> bytes:
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:
         raise FrameError(f"{display(path)}: is a directory, not an image") from None
     except OSError as exc:
         raise FrameError(f"{display(path)}: cannot read ({exc.strerror}); check permissions") from None
-    return decode_image(data, display(path), max_pixels)
+    return data
+
+
+def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+    """Read one frame; raises FrameError with a one-line message naming the file."""
+    return decode_image(_read_bytes(path), display(path), max_pixels)
+
+
+def read_rgb_or_none(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | None:
+    """(H, W, 3) uint8 RGB of an image, or None when it cannot be read (previews skip such files)."""
+    try:
+        return read_image(path, max_pixels).rgb
+    except FrameError:
+        return None
+
+
+def read_float_rgb(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """(H, W, 3) float32 RGB in [0, 1] at the file's full precision (8 or 16 bits; background plates).
+
+    Transparency is composited onto white paper. Raises FrameError with a one-line message naming the file.
+    """
+    name = display(path)
+    data = _read_bytes(path)
+    if not data:
+        raise FrameError(f"{name}: file is empty (0 bytes); re-export it")
+    check_pixels(data, name, max_pixels)
+    array = _decode_array(data, name)
+    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(array.dtype)
+    if scale is None:
+        raise FrameError(f"{name}: unsupported sample type {array.dtype}; save as 8- or 16-bit")
+    rgb, alpha = _split_channels(array.astype(np.float32) / scale, name)
+    if alpha is not None:  # the project convention: transparency is composited onto white paper
+        rgb = rgb * alpha[:, :, None] + (1.0 - alpha[:, :, None])
+    return np.ascontiguousarray(rgb, dtype=np.float32)
 
 
 def read_reference(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
@@ -189,8 +230,27 @@ def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
     return buf.tobytes()
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a hidden temp file in the same folder, fsync, then rename over the target."""
+def encode_image(suffix: str, rgb: np.ndarray, jpeg_quality: int = 88) -> bytes:
+    """PNG / JPEG (by `suffix`) bytes of an (H, W, 3) RGB or (H, W) grey uint8 image (review thumbnails)."""
+    import cv2
+
+    suffix = suffix.lower()
+    params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality] if suffix in (".jpg", ".jpeg") else []
+    bgr = rgb[:, :, ::-1] if rgb.ndim == 3 else rgb
+    ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(bgr), params)
+    if not ok:  # pragma: no cover - OpenCV always encodes png/jpg
+        raise FrameError(f"could not encode {suffix}")
+    return encoded.tobytes()
+
+
+def write_bytes_atomic(path: Path, data: bytes, *, make_parents: bool = False) -> None:
+    """Write to a hidden temp file in the same folder, fsync, then rename over the target.
+
+    The one atomic writer of colorframes (frames, sidecars, review files): its temp names are the ones the
+    stale-temp cleanup (io/tempfiles) knows.
+    """
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
     try:
         with open(tmp, "wb") as fh:

@@ -198,7 +198,9 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
         sketch_net = _build(kind, path, opts, warnings, sketch=True)
         if kind == "sketch-segment":  # the sketch model is not a reference segmenter; find one
             ref_kind = next((k for k in ("isnet", "isnet-onnx") if usable(k)), None)
-            reference_net = _build(ref_kind, find_weights(ref_kind), opts, warnings, sketch=False) if ref_kind else None
+            reference_net = (
+                _build(ref_kind, find_weights(ref_kind), opts, warnings, sketch=False) if ref_kind else None
+            )
             if reference_net is None:
                 warnings.append("no reference mask model found; using the classical reference mask")
         else:

@@ -9,7 +9,6 @@ In-memory sources (a mapping number → image) make the API usable from scripts 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..io.discover import frame_number
 from ..io.images import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, display, read_image
 
-_TRAILING_NUMBER = re.compile(r"(\d+)$")
 _SKIPPED_STEMS = frozenset({"ref", "reference"})
 
 
@@ -63,11 +62,6 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
     if arr.ndim == 2:
         arr = np.repeat(arr[..., None], 3, axis=2)
     return np.ascontiguousarray(arr[..., :3])
-
-
-def frame_number(stem: str) -> int | None:
-    match = _TRAILING_NUMBER.search(stem)
-    return int(match.group(1)) if match else None
 
 
 def open_source(source: str | os.PathLike | Mapping[int, np.ndarray], role: str) -> FrameSource:

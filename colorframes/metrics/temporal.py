@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..foundation.flow import dis_flow, occlusion_mask, warp
 from ..foundation.color import to_unit_rgb
+from ..foundation.flow import dis_flow, occlusion_mask, warp
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from typing import Any
 
 import torch
 
-
 TINY_RANDOM_SEED = 20250227  # fixed: tiny-random weights are identical in every process
 
 _SHA_CACHE: dict[tuple[str, int, float], str] = {}

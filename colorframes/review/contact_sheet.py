@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import encode_image, fit_size, read_rgb, resize_to_fit, write_bytes
+from ..io.images import encode_image, read_rgb_or_none, write_bytes_atomic
+from .images import fit_size, resize_to_fit
 
 MAX_CELLS = 60
 MAX_BYTES = 4 * 1024 * 1024
@@ -77,7 +78,7 @@ def _text(canvas: np.ndarray, text: str, org: tuple[int, int], color: tuple[int,
 def _panel(thumb: Path | None, size: tuple[int, int], placeholder: str, failed: bool) -> np.ndarray:
     """A (h, w, 3) panel: the thumbnail letterboxed into `size`, or a labelled placeholder."""
     w, h = size
-    image = read_rgb(thumb) if thumb is not None else None
+    image = read_rgb_or_none(thumb) if thumb is not None else None
     panel = np.empty((h, w, 3), np.uint8)
     if image is None:
         panel[:] = FAILED_BG if failed else MISSING_BG
@@ -95,7 +96,7 @@ def _panel_size(entries: Sequence[SheetEntry], box: tuple[int, int]) -> tuple[in
     """Panel size from the aspect of the first readable thumbnail (4:3 if none)."""
     for entry in entries:
         for thumb in (entry.thumbs[-1], entry.thumbs[0]):
-            if thumb is not None and (image := read_rgb(thumb)) is not None:
+            if thumb is not None and (image := read_rgb_or_none(thumb)) is not None:
                 return fit_size(image.shape[1], image.shape[0], (box[0], box[1]))
     return fit_size(4, 3, box)
 
@@ -124,7 +125,7 @@ def build_contact_sheet(
             break
         shrink = 0.9 * (max_bytes / len(data)) ** 0.5
         box = (max(16, int(box[0] * shrink)), max(12, int(box[1] * shrink)))
-    write_bytes(target, data)
+    write_bytes_atomic(target, data, make_parents=True)
     return ContactSheet(target, sheet.shape[1], sheet.shape[0], cells, total_frames=len(entries))
 
 

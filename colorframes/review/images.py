@@ -1,4 +1,4 @@
-"""Image reading and cached thumbnails for the review.
+"""Cached thumbnails and view copies for the review (files are read and written through io.images).
 
 Thumbnails are made once with OpenCV's INTER_AREA and reused while they are newer than their source, so
 re-reviewing a long shot after a partial rerun only touches the frames that changed.
@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.images import encode_image, read_rgb_or_none, write_bytes_atomic
+
 # Browsers display these directly; anything else (TIFF, EXR, DPX...) gets a PNG view copy.
 WEB_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif"}
 THUMB_BOX = (320, 240)  # (width, height) a thumbnail fits inside
@@ -18,30 +20,6 @@ THUMB_BOX = (320, 240)  # (width, height) a thumbnail fits inside
 # sheet, formats browsers cannot show) are downscaled to fit this box and kept inside review/.
 VIEW_BOX = (1280, 720)
 JPEG_QUALITY = 88
-
-
-def read_rgb(path: Path) -> np.ndarray | None:
-    """Any image OpenCV reads as `(H, W, 3) uint8` RGB, alpha composited onto white; None if unreadable."""
-    import cv2
-
-    try:
-        raw = np.fromfile(str(path), dtype=np.uint8)  # imdecode copes with non-ASCII paths
-    except OSError:
-        return None
-    image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
-    if image is None:
-        return None
-    if image.dtype == np.uint16:
-        image = (image.astype(np.float32) / 257.0).round().astype(np.uint8)
-    elif image.dtype != np.uint8:
-        image = (np.clip(np.nan_to_num(image.astype(np.float32)), 0.0, 1.0) * 255.0).round().astype(np.uint8)
-    if image.ndim == 2:
-        return np.repeat(image[:, :, None], 3, axis=2)
-    if image.shape[2] == 4:
-        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
-        bgr = image[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        image = bgr.round().astype(np.uint8)
-    return np.ascontiguousarray(image[:, :, 2::-1])  # BGR -> RGB
 
 
 def fit_size(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
@@ -60,29 +38,8 @@ def resize_to_fit(image: np.ndarray, box: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def encode_image(suffix: str, rgb: np.ndarray) -> bytes:
-    """PNG/JPEG bytes of an RGB (or grey) uint8 image."""
-    import cv2
-
-    suffix = suffix.lower()
-    params = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if suffix in (".jpg", ".jpeg") else []
-    bgr = rgb[:, :, ::-1] if rgb.ndim == 3 else rgb
-    ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(bgr), params)
-    if not ok:  # pragma: no cover - OpenCV always encodes png/jpg
-        raise OSError(f"could not encode {suffix}")
-    return encoded.tobytes()
-
-
-def write_bytes(path: Path, data: bytes) -> None:
-    """Atomic write (temp file + rename) so an interrupted review never leaves a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_image(path: Path, rgb: np.ndarray) -> None:
-    write_bytes(path, encode_image(path.suffix, rgb))
+    write_bytes_atomic(path, encode_image(path.suffix, rgb, JPEG_QUALITY), make_parents=True)
 
 
 def is_fresh(target: Path, source: Path) -> bool:
@@ -97,7 +54,7 @@ def ensure_thumb(source: Path, target: Path, box: tuple[int, int] = THUMB_BOX) -
     """Make `target` from `source` unless it is fresh. True made, False reused, None unreadable source."""
     if is_fresh(target, source):
         return False
-    image = read_rgb(source)
+    image = read_rgb_or_none(source)
     if image is None:
         return None
     write_image(target, resize_to_fit(image, box))
@@ -116,7 +73,7 @@ def ensure_view(source: Path, target: Path, keep_inside: Path | None = None) -> 
         return source
     if is_fresh(target, source):
         return target
-    image = read_rgb(source)
+    image = read_rgb_or_none(source)
     if image is None:
         return None
     write_image(target, resize_to_fit(image, VIEW_BOX))
@@ -134,5 +91,5 @@ def image_size(path: Path | None) -> tuple[int, int] | None:
         return None
     if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
         return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
-    image = read_rgb(path)
+    image = read_rgb_or_none(path)
     return None if image is None else (image.shape[1], image.shape[0])

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-
-SIDECAR_NAME = "colorframes.json"
+from ..io.sidecar import SIDECAR_NAME
 
 SketchSource = Path | str | Mapping[int, Path | str] | None
 

@@ -2,9 +2,8 @@
 
 Both temporal numbers are measured on the cached thumbnails shrunk to at most 160x120, which keeps a
 review of thousands of frames cheap, and are cached per frame pair: flicker is the mean absolute
-difference of consecutive results; when `colorframes.metrics` is present the warping error (Lai et al.,
-flow from the sketches, DIS "ultrafast") is added and ranks "check first", so motion is not mistaken
-for flicker.
+difference of consecutive results; the warping error (Lai et al., flow from the sketches, DIS "ultrafast")
+ranks "check first", so motion is not mistaken for flicker.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import read_rgb, resize_to_fit, write_bytes
+from ..io.images import read_rgb_or_none, write_bytes_atomic
+from .images import resize_to_fit
 
 
 @dataclass
@@ -43,15 +43,6 @@ WARP_BOX = (160, 120)  # the warping error's flow runs at this size: 4x cheaper 
 CACHE_VERSION = 1
 
 
-def _warping_fn():
-    """(pair_flow, warping_error) from colorframes.metrics, or None when that package is absent."""
-    try:
-        from ..metrics.temporal import pair_flow, warping_error
-    except ImportError:
-        return None
-    return pair_flow, warping_error
-
-
 def _stamp(path: Path | None) -> str:
     if path is None:
         return "-"
@@ -73,7 +64,7 @@ class _Images:
         if path not in self.cache:
             if len(self.cache) > 8:
                 self.cache.pop(next(iter(self.cache)))
-            image = read_rgb(path)
+            image = read_rgb_or_none(path)
             self.cache[path] = None if image is None else resize_to_fit(image, WARP_BOX)
         return self.cache[path]
 
@@ -83,18 +74,19 @@ def temporal_series(
 ) -> tuple[list[float | None], list[float | None] | None]:
     """(flicker, warping error or None) of each frame against the previous one.
 
-    Flicker: mean abs difference of consecutive result thumbnails, in [0, 1]. Warping error (when
-    `colorframes.metrics` is installed): Lai et al. with the flow from the sketches when both are
-    present (a flickering result cannot hide its flicker by corrupting its own flow), else from the
-    results. Pairs are cached in `cache_file` keyed by the thumbnails' names and mtimes, so a repeated
-    review only computes the pairs whose frames changed.
+    Flicker: mean abs difference of consecutive result thumbnails, in [0, 1]. Warping error: Lai et al.
+    with the flow from the sketches when both are present (a flickering result cannot hide its flicker by
+    corrupting its own flow), else from the results. Pairs are cached in `cache_file` keyed by the
+    thumbnails' names and mtimes, so a repeated review only computes the pairs whose frames changed.
     """
-    warp_fns = _warping_fn()
+    from ..metrics.temporal import pair_flow, warping_error
+
+    warp_fns = (pair_flow, warping_error)
     cached: dict[str, list] = {}
     if cache_file is not None and cache_file.is_file():
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
-            if data.get("version") == CACHE_VERSION and data.get("warping") == (warp_fns is not None):
+            if data.get("version") == CACHE_VERSION and data.get("warping") is True:
                 cached = data.get("pairs", {})
         except (OSError, json.JSONDecodeError, AttributeError):
             cached = {}
@@ -111,9 +103,9 @@ def temporal_series(
         fresh[key] = cached[key]
         flicker[i], warping[i] = fresh[key]
     if cache_file is not None:
-        payload = {"version": CACHE_VERSION, "warping": warp_fns is not None, "pairs": fresh}
-        write_bytes(cache_file, json.dumps(payload, separators=(",", ":")).encode())
-    return flicker, (warping if warp_fns is not None else None)
+        payload = {"version": CACHE_VERSION, "warping": True, "pairs": fresh}
+        write_bytes_atomic(cache_file, json.dumps(payload, separators=(",", ":")).encode(), make_parents=True)
+    return flicker, warping
 
 
 def _pair(images: _Images, results, sketches, warp_fns) -> list[float | None]:
@@ -121,7 +113,7 @@ def _pair(images: _Images, results, sketches, warp_fns) -> list[float | None]:
     if prev is None or cur is None:
         return [None, None]
     flick = mean_abs_difference(prev.astype(np.float32) / 255.0, cur.astype(np.float32) / 255.0)
-    if warp_fns is None or prev.shape != cur.shape:
+    if prev.shape != cur.shape:
         return [flick, None]
     pair_flow, warping_error = warp_fns
     source = (images.get(sketches[0]), images.get(sketches[1]))

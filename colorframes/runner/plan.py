@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..io import sidecar
 from ..io.discover import FrameRef, Shot, discover_shots
-from ..io.framespec import format_ranges, parse_frame_spec, parse_shard, select_shard
+from ..io.framespec import format_ranges, parse_frame_spec, parse_shard, select_shard, split_at_frame
 from ..io.images import display, read_reference
 from ..io.naming import check_name_length, render_name, safe_join, validate_template
 from ..options import DEFAULT_MAX_PIXELS, RunOptions
@@ -131,10 +131,8 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
 
 
 def keyframe_path(spec: str) -> tuple[Path, int | None]:
-    path, _, frame = spec.rpartition("@") if "@" in spec else (spec, "", "")
-    if frame and not frame.isdigit():
-        path, frame = spec, ""
+    path, frame = split_at_frame(spec)
     p = Path(path)
     if not p.is_file():
         raise InputError(f"--keyframe {display(p)}: not found; use PATH[@FRAME]")
-    return p, int(frame) if frame else None
+    return p, frame

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from colorframes.compose.plates import PlateSource, frame_number_of, read_plate
+from colorframes.compose.plates import PlateSource, read_plate
 from colorframes.errors import FrameError, InputError
 
 
@@ -15,9 +15,19 @@ def solid(value, size=(6, 8)) -> np.ndarray:
 
 
 def test_trailing_number():
-    assert frame_number_of("sh01_bg.1001.png") == 1001
-    assert frame_number_of("bg_0012.png") == 12
-    assert frame_number_of("plate.png") is None
+    from colorframes.io.discover import frame_number
+
+    assert frame_number("sh01_bg.1001") == 1001
+    assert frame_number("bg_0012") == 12
+    assert frame_number("plate") is None
+
+
+def test_plate_sequence_uses_the_run_grammar_with_a_range(tmp_path):
+    for number, value in ((1001, 10), (1002, 20), (1003, 30)):
+        write_rgb(tmp_path / f"bg.{number}.png", solid(value))
+    source = PlateSource(tmp_path / "bg.1001-1002#.png")
+    assert source.frame_numbers == [1001, 1002]
+    assert source.for_frame(1002, (6, 8))[0, 0, 0] == pytest.approx(20 / 255)
 
 
 def test_single_image_is_held_for_every_frame(tmp_path):
@@ -104,7 +114,7 @@ def test_bad_sources(tmp_path):
     with pytest.raises(InputError, match="two plates for frame 1"):
         PlateSource(dup)
     (tmp_path / "junk.png").write_bytes(b"not an image")
-    with pytest.raises(InputError, match="not a readable image"):
+    with pytest.raises(InputError, match="background plate .*junk.png: cannot decode image"):
         PlateSource(tmp_path / "junk.png").for_frame(1, (6, 8))
     with pytest.raises(InputError, match="fit"):
         PlateSource(tmp_path / "junk.png", fit="stretch")

@@ -127,5 +127,3 @@ def test_attention_goes_back_to_sdpa_and_xformers_needs_cuda():
     )
     assert {p.backend for p in model.unet.attn_processors.values()} == {"sdpa"}
     assert backend.warnings == ["--attention xformers needs a CUDA device; using sdpa"]
-
-
