@@ -145,10 +145,3 @@ def reconcile(shot_dir: Path, frames_dir: Path, on_disk: dict[int, dict[str, Any
                 frames[str(number)] = record
         data["frames"] = dict(sorted(frames.items(), key=lambda kv: int(kv[0])))
         _write(shot_dir, data)
-
-
-def update_fields(shot_dir: Path, fields: dict[str, Any]) -> None:
-    with locked(shot_dir):
-        data = read_sidecar(shot_dir) or {"frames": {}}
-        data.update(fields)
-        _write(shot_dir, data)

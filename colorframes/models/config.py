@@ -164,16 +164,6 @@ class ColorizerConfig:
             "scaling_factor": self.latent_scale,
         }
 
-    def scheduler_kwargs(self) -> dict[str, Any]:
-        """The training schedule, in diffusers scheduler config names."""
-        return {
-            "num_train_timesteps": self.num_train_timesteps,
-            "beta_start": self.beta_start,
-            "beta_end": self.beta_end,
-            "beta_schedule": self.beta_schedule,
-            "prediction_type": self.prediction_type,
-        }
-
     # --- JSON --------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -278,7 +278,7 @@ def pull(name: str) -> Path:
                 hf_hub_download(repo_id=e.repo, filename=filename, local_dir=root / e.name)
             else:
                 hf_hub_download(repo_id=e.repo, filename=filename)
-    except Exception as exc:  # network, auth, disk: all mean "not available"
+    except Exception as exc:  # noqa: BLE001 - network, auth, disk: all mean "not available"
         raise ModelUnavailableError(
             f"could not download {e.name} from huggingface.co/{e.repo}: {type(exc).__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''}; {hand_copy_hint(e)}"

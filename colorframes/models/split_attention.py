@@ -203,7 +203,7 @@ class SplitCrossAttnProcessor(nn.Module):
                 out_blocks[i] = out[j * b : (j + 1) * b]
         return out_blocks[0] if n == 1 else torch.cat(out_blocks)  # (n*b, HW, C)
 
-    def __call__(  # noqa: D102 - diffusers processor protocol
+    def __call__(  # the diffusers processor protocol
         self,
         attn,
         hidden_states: torch.Tensor,

@@ -24,10 +24,6 @@ class ShotConditioning:
         """Vanilla (no LoRA) runs plain cross-attention and ignores the sketch mask."""
         return self.fg_lora or self.bg_lora
 
-    @property
-    def null_context(self) -> torch.Tensor:
-        return torch.zeros_like(self.context)  # (1, N, D)
-
 
 @torch.no_grad()
 def prepare_conditioning(

@@ -109,7 +109,7 @@ def _summary(frames: list[FrameRecord], sidecar: dict[str, Any]) -> str:
 def build_review(
     shot_dir: Path,
     sketch_dir_or_frames: SketchSource = None,
-    open: bool = False,  # noqa: A002 - the CLI flag's name
+    open: bool = False,  # the CLI flag's name
     *,
     progress: Progress | None = None,
     workers: int | None = None,
