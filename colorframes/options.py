@@ -176,7 +176,7 @@ def _jsonable(value: Any) -> Any:
 
 def _field_type(name: str) -> Any:
     hints = {f.name: f.type for f in fields(RunOptions)}
-    return eval(hints[name], vars(__import__("builtins")))  # our own annotations, never user text
+    return eval(str(hints[name]), vars(__import__("builtins")))  # our own annotations, never user text
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

@@ -14,13 +14,20 @@ run does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import FrameError, InputError
 from ..options import RunOptions
 from .base import FrameInput, FrameResult, ShotSetup
+
+if TYPE_CHECKING:
+    import torch
+
+    from ..masks.provider import MaskProvider
+    from ..pipeline.conditioning import ShotConditioning
+    from ..pipeline.latent_chain import LatentChain
 
 # --consistency latent: restart the chain every N frames from the shot's first frame (proposed option
 # `latent_chain`; shards recompute at most N - 1 frames to seed their chains).
@@ -85,12 +92,12 @@ class DiffusionColorizer:
         self.uint8_output = opts.bit_depth == 8 and not opts.alpha
         self.chain_every = int(getattr(opts, "latent_chain", DEFAULT_LATENT_CHAIN))
         self.shot: ShotSetup | None = None
-        self._conditioning = None
-        self._noise = None
+        self._conditioning: ShotConditioning | None = None
+        self._noise: torch.Tensor | None = None  # (1, 4, h, w) shared shot noise
         self._canvas: tuple[int, int] | None = None
         self._warned_mask = False
-        self._chain = None  # --consistency latent: LatentChain of the current shot
-        self._mask_provider = None
+        self._chain: LatentChain | None = None  # --consistency latent: LatentChain of the current shot
+        self._mask_provider: MaskProvider | None = None
 
     # --- setup ----------------------------------------------------------------------------------
 
@@ -202,6 +209,11 @@ class DiffusionColorizer:
         """A frame outside this batch (chain seeding) with the mask the runner would compute."""
         return FrameInput(number=number, sketch=sketch, mask=self._mask_for(number, sketch))
 
+    def _current_shot(self) -> ShotSetup:
+        if self.shot is None:
+            raise InputError("setup_shot must run before colorize")
+        return self.shot
+
     def _mask_for(self, number: int, sketch: np.ndarray) -> np.ndarray | None:
         if not self.needs_masks:
             return None
@@ -227,7 +239,7 @@ class DiffusionColorizer:
         from ..pipeline.latent_chain import LatentChain
 
         if self._chain is None:
-            shot = self.shot
+            shot = self._current_shot()
 
             def render(frame: FrameInput, init: Any, strength: float) -> FrameResult:
                 (result,) = self._colorize_group(frame.sketch.shape[:2], [frame], init, strength)
@@ -257,9 +269,12 @@ class DiffusionColorizer:
         )
 
         opts = self.opts
+        shot = self._current_shot()
+        if self._conditioning is None:
+            raise InputError("setup_shot must run before colorize")
         if self._canvas is None:  # frame size unknown at setup: the first batch fixes the canvas
             self._canvas = working_size(size, opts.resolution)
-            self._noise = shot_noise(self.shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
+            self._noise = shot_noise(shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
         box = letterbox(size, self._canvas)
         for f in group:
             if f.sketch.ndim != 3 or f.sketch.shape[2] != 3 or f.sketch.dtype != np.uint8:
@@ -286,7 +301,7 @@ class DiffusionColorizer:
                 guidance_scale=opts.guidance_scale,
                 sketch_guidance_scale=opts.sketch_guidance_scale,
                 sketch_strength=opts.sketch_strength,
-                seed=self.shot.seed,
+                seed=shot.seed,
                 latents=self._noise,
                 init_latents=init_latents,
                 strength=strength,
@@ -298,6 +313,7 @@ class DiffusionColorizer:
                 f"GPU out of memory at {self._canvas[1]}x{self._canvas[0]} with batch {len(group)}; "
                 "lower --batch-size or --resolution, or use --offload / --dtype fp16"
             ) from None
+        assert out.images is not None  # output_type="pt" always decodes
         images = tensor_to_frames(out.images, box, uint8=self.uint8_output)
         steps = [tensor_to_frames(x, box) for x in out.intermediates]  # per step: B frames
         results = []

@@ -41,7 +41,7 @@ def dis_flow(a_gray: np.ndarray, b_gray: np.ndarray, preset: str = "medium") -> 
     a, b = to_gray(a_gray), to_gray(b_gray)
     if a.shape != b.shape:
         raise ValueError(f"flow needs frames of one size, got {a.shape} and {b.shape}")
-    dis = cv2.DISOpticalFlow_create(PRESETS[preset])
+    dis = cv2.DISOpticalFlow_create(PRESETS[preset])  # type: ignore[attr-defined]  # missing from the stubs
     return dis.calc(a, b, None).astype(np.float32)  # (H, W, 2)
 
 

@@ -134,22 +134,21 @@ def iter_video_frames(path: Path, indices: Iterable[int]) -> Iterator[tuple[int,
     reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
     meta = next(reader)
     width, height = meta["size"]
-    target = iter(wanted)
-    want = next(target)
+    position = 0  # wanted[position] is the next frame to yield
     try:
         for i, raw in enumerate(reader):
-            if i < want:
+            if i < wanted[position]:
                 continue
             yield i, np.frombuffer(raw, np.uint8).reshape(height, width, 3)
-            want = next(target, None)
-            if want is None:
+            position += 1
+            if position == len(wanted):
                 return
     finally:
         reader.close()
-    if want is not None:
-        raise FrameError(
-            f"{display(path)}: video ended before frame index {want} (truncated file?); re-copy or re-encode it"
-        )
+    raise FrameError(
+        f"{display(path)}: video ended before frame index {wanted[position]} (truncated file?); "
+        "re-copy or re-encode it"
+    )
 
 
 def even_pad(image: np.ndarray) -> np.ndarray:
@@ -167,7 +166,7 @@ def write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float, crf: int = 1
     tmp = temp_path(path)
     writer = None
     count = 0
-    size = None
+    size: tuple[int, ...] = (0, 0)
     try:
         for frame in frames:
             frame = even_pad(np.ascontiguousarray(frame))

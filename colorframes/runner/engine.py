@@ -32,10 +32,12 @@ Callback = Callable[[dict[str, Any]], None]
 
 def create_backend(options: RunOptions):
     if options.backend == "flat":
-        from ..backends.flat import create_colorizer
-    else:
-        from ..backends.diffusion import create_colorizer
-    return create_colorizer(options)
+        from ..backends.flat import create_colorizer as create_flat
+
+        return create_flat(options)
+    from ..backends.diffusion import create_colorizer as create_diffusion
+
+    return create_diffusion(options)
 
 
 class Recorder:
@@ -215,7 +217,7 @@ class Counter:
 
 
 def _header(plan: ShotPlan, options: RunOptions, backend) -> dict[str, Any]:
-    describe = getattr(backend, "describe", lambda: {})
+    describe: Callable[[], dict[str, Any]] = getattr(backend, "describe", dict)
     versions = sidecar.package_versions()
     return {
         "colorframes": versions["colorframes"],

@@ -20,6 +20,7 @@ def frame_size(shot: Shot, frame: FrameRef, max_pixels: int = DEFAULT_MAX_PIXELS
         from ..io.video import probe
 
         return probe(shot.source).size
+    assert frame.path is not None  # only video frames have no path
     try:
         return read_image(frame.path, max_pixels).size
     except FrameError:
@@ -39,6 +40,7 @@ def load_frames(plan: ShotPlan, frames: list[FrameRef]) -> Iterator[tuple[FrameR
                 yield by_index[index], exc
         return
     for frame in frames:
+        assert frame.path is not None  # only video frames have no path
         try:
             yield frame, read_image(frame.path, plan.max_pixels)
         except FrameError as exc:
