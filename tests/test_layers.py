@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "cli": 6,
     "api": 5,
     "runner": 4,
-    "backends": 3,  # backends/flat/regions.py is here until tools/move_lineart.py moves it to foundation
+    "backends": 3,  # holds the flat line-art regions module until tools/move_lineart.py moves it to foundation
     "compose": 3,
     "review": 3,
     "metrics": 3,
