@@ -139,37 +139,69 @@ def test_bench_cpu_smoke_measures_floor_and_flat_rss(tmp_path):
 # --- scripts written by the other areas -----------------------------------------------------------
 
 
-def test_bench_masks_smoke(tmp_path):
+def test_bench_masks_smoke_meets_the_accuracy_target(tmp_path):
     out = tmp_path / "masks.json"
-    run_script("bench_masks.py", "--smoke", "--output", str(out))
-    assert load_json(out)["mode"] == "smoke"
+    proc = run_script("bench_masks.py", "--smoke", "--output", str(out))
+    result = load_json(out)
+    assert result["mode"] == "smoke" and "masks/s" in proc.stdout
+    assert result["accuracy"][0]["iou_clean_mean"] >= 0.95
+    assert result["reference"][0]["iou_alpha"] >= 0.99
+    assert result["speed"][0]["masks_per_s_median"] > 0
 
 
 def test_compose_bench_smoke(tmp_path):
     out = tmp_path / "compose.json"
-    run_script("compose_bench.py", "--smoke", "--output", str(out))
-    assert load_json(out)["smoke"] is True
+    proc = run_script("compose_bench.py", "--smoke", "--output", str(out))
+    result = load_json(out)
+    assert result["smoke"] is True and result["size"] == [64, 48]
+    assert set(result["seconds"]) == {
+        "harmonize edge_radius=0", "harmonize edge_radius=2", "process_frames n=8",
+        "write_process_png x8", "write_process_mp4 x8",
+    }  # fmt: skip
+    assert all(v > 0 for v in result["seconds"].values())
+    assert "process_frames n=8" in proc.stdout
 
 
 def test_review_long_shot_smoke_prints_its_table(tmp_path):
     # --smoke prints the table and writes no JSON (by design of that script).
     proc = run_script("review_long_shot.py", "--smoke", "--output", str(tmp_path / "review.json"))
-    assert "cold_ms_per_frame" in proc.stdout and "thumbs_reused_warm" in proc.stdout
+    assert "cold_ms_per_frame" in proc.stdout and "warm_ms_per_frame" in proc.stdout
+    assert "thumbs_reused_warm   36" in proc.stdout
     assert not (tmp_path / "review.json").exists()
 
 
 def test_bench_consistency_smoke_cpu_backends(tmp_path):
     # tiny-random rows are left out: 12 api.run calls at 2 steps take minutes on 2 busy cores.
     out = tmp_path / "consistency.json"
-    run_script("bench_consistency.py", "--smoke", "--backends", "flat,noisy-gt", "--output", str(out))
+    proc = run_script("bench_consistency.py", "--smoke", "--backends", "flat,noisy-gt", "--output", str(out))
     result = load_json(out)
-    assert result["smoke"] is True
+    assert result["smoke"] is True and result["frames"] == 3 and "warping_error" in proc.stdout
     assert {r["backend"] for r in result["rows"]} == {"flat", "noisy-gt"}
     assert all("tc" in r for r in result["rows"] if "error" not in r)
+    rows = {(r["backend"], r["flatten"]): r for r in result["rows"]}
+    flat = rows[("flat", "off")]
+    assert "error" not in flat and flat["line_fidelity"] == 1.0 and flat["warping_error"] >= 0
+    noisy, flattened = rows[("noisy-gt", "off")], rows[("noisy-gt", "post")]
+    assert "error" not in flattened
+    assert flattened["warping_error"] > 0 and noisy["warping_error"] > 0
+    assert flattened["line_fidelity"] == 1.0 > noisy["line_fidelity"]  # --keep-lines: exact lines
+
+
+def test_bench_diffusion_smoke_caches_kv_and_latent_chain_lowers_flicker(tmp_path):
+    out = tmp_path / "diffusion.json"
+    proc = run_script("bench_diffusion.py", "--smoke", "--out", str(out), timeout=300)
+    data = load_json(out)
+    (flops,) = data["flops"]
+    assert flops["unet_call_gflops_cached"] < flops["unet_call_gflops_uncached"]
+    rows = {(r["mode"], r["consistency"]): r for r in data["consistency"]}
+    assert set(rows) == {(m, c) for m in ("fig2fig", "vanilla") for c in ("seed", "latent")}
+    assert rows[("fig2fig", "latent")]["vs_seed"] < 1.0
+    assert "warping error" in proc.stdout
 
 
 def test_every_benchmark_script_is_covered():
-    # device_check.py: its --dry-run runs in tests/test_device_check.py
+    # device_check.py: its --dry-run runs in tests/test_device_check.py; bench_flat.py: tests/flat/test_flat_parts.py
+    # (moves here after the flat rebuild merges)
     covered = {"bench_gpu.py", "bench_cpu.py", "bench_flat.py", "bench_masks.py", "compose_bench.py",
                "review_long_shot.py", "bench_consistency.py", "bench_diffusion.py",
                "device_check.py"}  # fmt: skip

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 from xml.etree import ElementTree
 
 from colorframes.review import build_review
@@ -62,16 +60,6 @@ def test_pair_cache_holds_only_current_pairs(fake_run):
     build_review(fake_run.shot_dir)
     cache = json.loads((fake_run.shot_dir / "review" / "thumbs" / "pairs.json").read_text())
     assert len(cache["pairs"]) == 2
-
-
-def test_benchmark_smoke(capsys):
-    path = Path(__file__).parents[2] / "benchmarks" / "review_long_shot.py"
-    spec = importlib.util.spec_from_file_location("review_long_shot", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.main(["--smoke"]) == 0
-    out = capsys.readouterr().out
-    assert "warm_ms_per_frame" in out and "thumbs_reused_warm   36" in out
 
 
 def test_read_confidence_counts_regions_and_takes_the_weakest(tmp_path):
