@@ -1,5 +1,5 @@
 """Generated bad inputs for the bad-input catalogue and the fault tests (tests/test_bad_inputs.py,
-tests/test_faults.py). Every file is made by code here: small frames, bombs that only declare a huge size,
+tests/runner/test_faults.py). Every file is made by code here: small frames, bombs that only declare a huge size,
 weights files holding a pickle payload or an absurd header."""
 
 from __future__ import annotations

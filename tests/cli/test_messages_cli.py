@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from colorframes.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHOT = ROOT / "examples" / "shot01"
 SHEET = ROOT / "examples" / "sheet.png"
 # Runs the CLI in a fresh interpreter and reports on stderr whether torch got imported.
