@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..io.images import write_bytes_atomic
 from .contact_sheet import ContactSheet, SheetEntry, build_contact_sheet
 from .html import check_first_html, failed_html, render_page, settings_html, url_for
 from .images import ensure_thumb, ensure_view, image_size
@@ -202,9 +203,7 @@ def build_review(
         version=__version__,
     )
     html_path = review_dir / "index.html"
-    tmp = html_path.with_name(f".index.html.{os.getpid()}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, html_path)
+    write_bytes_atomic(html_path, page.encode("utf-8"), make_parents=True)
     if open:
         import webbrowser
 
