@@ -67,7 +67,7 @@ def test_frames_batched_in_one_unet_call_match_frame_by_frame(model64, fg, bg, s
 def test_bf16_only_where_the_gpu_has_it(monkeypatch, capability, name, expected, warned):
     """torch.cuda.is_bf16_supported() is True on a T4 / V100 (emulated bf16, slower than fp32): `auto` must
     pick fp16 there, and ask the chosen device (cuda:1 may differ from the current one)."""
-    from colorframes.foundation import device as loading
+    from colorframes.foundation.device import resolve_dtype
 
     asked = []
     monkeypatch.setattr(torch.version, "hip", None)
@@ -75,7 +75,7 @@ def test_bf16_only_where_the_gpu_has_it(monkeypatch, capability, name, expected,
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: asked.append(device) or capability)
     warnings: list[str] = []
     device = torch.device("cuda", 1)
-    assert loading.resolve_dtype(name, device, warnings) == expected
+    assert resolve_dtype(name, device, warnings) == expected
     assert bool(warnings) == warned and (not warned or "running fp16" in warnings[0])
     if name != "fp16":
         assert asked == [device]
