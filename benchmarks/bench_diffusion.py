@@ -6,8 +6,9 @@
    per-call cross-attention (the old path) and with the shot's cached K/V (to_k/to_v once per shot, the
    reference-null branch's attn2 skipped exactly), plus the per-shot cost of building the cache.
 2. CPU seconds per frame of the tiny-random backend (fig2fig, 1 thread), cache off vs on.
-3. Warping error (Lai et al., flow from the line art) on the moving example shot for --consistency seed,
-   latent and anchor (attention injection, enabled here only) with tiny-random.
+3. Warping error (Lai et al., flow from the line art) on the moving example shot for --consistency seed
+   and latent with tiny-random. (Anchor attention injection was measured here too, did not lower flicker,
+   and was removed in 0.2.0; its rows remain in results/diffusion.json from that run.)
 
     python benchmarks/bench_diffusion.py            # full-size FLOPs at 512 and 768, 8 frames
     python benchmarks/bench_diffusion.py --smoke    # tiny config FLOPs, 4 frames, seconds (tests)
