@@ -116,6 +116,28 @@ def record_frames(shot_dir: Path, records: dict[int, dict[str, Any]]) -> None:
         _write(shot_dir, data)
 
 
+def adopt_frames(shot_dir: Path, records: dict[int, dict[str, Any]]) -> int:
+    """Record finished outputs that have no `done` record yet; returns how many were added.
+
+    A task killed outright (SIGKILL, node loss) never flushes its last records, yet its frames exist
+    (writes are atomic) and its rerun skips them: they are recorded here so the sidecar lists every frame
+    on disk. Without a sidecar nothing is adopted (the frames' settings are unknown).
+    """
+    if not records:
+        return 0
+    with locked(shot_dir):
+        data = read_sidecar(shot_dir)
+        if data is None:
+            return 0
+        frames = data.setdefault("frames", {})
+        added = {n: r for n, r in records.items() if frames.get(str(n), {}).get("status") != "done"}
+        if added:
+            frames.update({str(n): r for n, r in added.items()})
+            data["frames"] = dict(sorted(frames.items(), key=lambda kv: int(kv[0])))
+            _write(shot_dir, data)
+        return len(added)
+
+
 def update_fields(shot_dir: Path, fields: dict[str, Any]) -> None:
     with locked(shot_dir):
         data = read_sidecar(shot_dir) or {"frames": {}}

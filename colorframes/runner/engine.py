@@ -21,7 +21,7 @@ from ..io.discover import FrameRef
 from ..io.framespec import format_ranges, select_shard
 from ..io.images import TMP_SUFFIX, LoadedImage, display, read_reference, remove_stale_temps
 from ..options import RunOptions
-from .frames import frame_size, load_mask, load_sketch
+from .frames import frame_size, input_name, load_mask, load_sketch
 from .plan import ShotPlan, keyframe_path
 from .render import finish_shot, render_frames
 from .results import RunSummary, ShotSummary
@@ -102,6 +102,7 @@ def execute(
             emit({"event": "warning", "message": message})
 
     for plan, summary in zip(plans, summaries, strict=True):
+        _adopt_skipped(plan)
         if not plan.to_render:
             finish_shot(plan, summary, options, emit)
             continue
@@ -132,6 +133,21 @@ def execute(
             _drain_warnings(backend, emit, warnings)
         finish_shot(plan, summary, options, emit)
     return RunSummary(shots=summaries, warnings=warnings, seconds=time.monotonic() - started)
+
+
+def _adopt_skipped(plan: ShotPlan) -> None:
+    """Frames skipped because they exist join the sidecar if a killed run never recorded them."""
+    records = {
+        f.number: {
+            "status": "done",
+            "input": input_name(plan, f),
+            "seconds": None,
+            "output": plan.outputs[f.number].name,
+        }
+        for f in plan.selected
+        if f.number in plan.skip
+    }
+    sidecar.adopt_frames(plan.out_dir, records)
 
 
 def _check_writable(folder: Path) -> None:
