@@ -46,7 +46,8 @@ stop_pidfile() { # stop the daemon whose pid file is $1, waiting for it to exit
 
 node_name() { hostname -s; }
 
-node_state() { sinfo -h -n "$(node_name)" -o %T 2>/dev/null | head -n1 | tr -d '*~#!%$@^-'; }
+# The node's state as sinfo prints it; a suffix such as `idle*` (not responding) counts as not usable.
+node_state() { sinfo -h -n "$(node_name)" -o %T 2>/dev/null | head -n1; }
 
 usable() {
     case "$(node_state)" in
@@ -179,7 +180,7 @@ up() {
                 log "node $(node_name) is $state"
                 return 0
                 ;;
-            down | drained | draining | fail | failing)
+            down* | drained* | draining* | fail*)
                 # A node that was down before a restart stays down: resume it once it has registered.
                 scontrol update NodeName="$(node_name)" State=RESUME >/dev/null 2>&1 || true
                 ;;
