@@ -93,12 +93,12 @@ def test_array_of_four_matches_one_process_and_a_dependent_review_runs_after(
     assert (out / SHOT_NAME / "review" / "index.html").is_file()
 
 
-def test_task_killed_mid_run_then_requeued_renders_only_its_missing_frames(
+def test_task_cancelled_then_killed_mid_run_and_requeued_renders_only_its_missing_frames(
     slurm: Slurm, farm_shot, farm_sheet, reference_run, tmp_path
 ):
     shot = copy_shot(farm_shot, tmp_path / "in")
     # Task 1 owns 1025-1048. Frame 1036 is a FIFO with no writer: reading it blocks, like a stalled file
-    # server, so the task is reliably caught mid-shard (1025-1035 written, 1036-1048 not) when it is killed.
+    # server, so the task is reliably caught mid-shard (1025-1035 written, 1036-1048 not).
     stalled = shot / frame_name(1036)
     stalled.unlink()
     os.mkfifo(stalled)
@@ -113,31 +113,49 @@ def test_task_killed_mid_run_then_requeued_renders_only_its_missing_frames(
     slurm.wait(job, until=others_done_and_task1_stalled)
     assert not any((shot_out / frame_name(n)).exists() for n in range(1036, 1049))
 
-    # SIGKILL through the scheduler. A plain `scancel --signal=KILL` on a batch job without srun steps is a
-    # normal cancel (SIGTERM first); --batch delivers the KILL to the batch shell, i.e. colorframes itself.
-    res = subprocess.run(["scancel", "--batch", "--signal=KILL", f"{job}_1"], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
-    killed = slurm.wait(job, until=lambda t: t[1].state in ("FAILED", "CANCELLED"))[1]
-    assert killed.signal == 9 and killed.restarts == 0
+    def requeue() -> None:
+        res = subprocess.run(["scontrol", "requeue", f"{job}_1"], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
 
+    # 1. scancel (what a time limit does first): SIGTERM; colorframes exits 130 and keeps finished frames.
+    # A plain `scancel --signal=KILL` is the same normal cancel on a batch job without srun steps.
+    subprocess.run(["scancel", f"{job}_1"], check=True)
+    # The controller marks the task CANCELLED at once and learns its exit status when the node reports it.
+    cancelled = slurm.wait(job, until=lambda t: t[1].state == "CANCELLED" and (t[1].exit_code or t[1].signal))[1]
+    assert (cancelled.exit_code, cancelled.signal, cancelled.restarts) == (130, 0, 0)
+    assert "interrupted: finished frames are kept" in slurm.log(job, 1)
+
+    # 2. Requeued, it skips the 11 frames on disk and stalls again; now SIGKILL it through the scheduler
+    # (--batch delivers the signal to the batch shell, i.e. colorframes itself: nothing can be flushed).
+    requeue()
+    slurm.wait(
+        job,
+        until=lambda t: t[1].state == "RUNNING" and "13 frame(s) to render, 11 skipped" in slurm.log(job, 1),
+        timeout=120,
+    )
+    subprocess.run(["scancel", "--batch", "--signal=KILL", f"{job}_1"], check=True)
+    killed = slurm.wait(job, until=lambda t: t[1].state in ("FAILED", "CANCELLED") and t[1].signal)[1]
+    assert (killed.signal, killed.restarts) == (9, 1)
+
+    # 3. The frame server recovers; requeued once more, the task renders exactly the 13 missing frames.
     stalled.unlink()
     shutil.copyfile(farm_shot / frame_name(1036), stalled)
-    res = subprocess.run(["scontrol", "requeue", f"{job}_1"], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
+    requeue()
     tasks = slurm.wait(job, timeout=300)
-    requeued = tasks[1]
-    assert (requeued.state, requeued.exit_code, requeued.signal, requeued.restarts) == ("COMPLETED", 0, 0, 1)
+    done = tasks[1]
+    assert (done.state, done.exit_code, done.signal, done.restarts) == ("COMPLETED", 0, 0, 2)
     for index in (0, 2, 3):
-        assert (tasks[index].state, tasks[index].exit_code) == ("COMPLETED", 0)
+        assert (tasks[index].state, tasks[index].exit_code, tasks[index].restarts) == ("COMPLETED", 0, 0)
 
-    summary = slurm.summary(job, 1)  # the killed run never printed one: this is the requeued run's
+    summary = slurm.summary(job, 1)  # the cancelled and the killed run printed none: this is the last run's
     assert (summary["done"], summary["skipped"], summary["failed"]) == (13, 11, 0)
-    # --open-mode=append: the log holds both runs. The killed one rendered only frames before the stall
-    # (the last one written may go unlogged: it is reported when the next frame arrives); the requeued one
-    # rendered exactly the 13 missing frames.
-    first_run, second_run = slurm.log(job, 1).split(f"array job {job} task 1 on")[1:]
-    assert set(rendered_frames(first_run)) <= set(range(1025, 1036)) and rendered_frames(first_run)
-    assert rendered_frames(second_run) == list(range(1036, 1049))
+    # --open-mode=append: the log holds all three runs. The first rendered only frames before the stall
+    # (the last one written may go unlogged: it is reported when the next frame arrives), the second none.
+    runs = slurm.log(job, 1).split(f"array job {job} task 1 on")[1:]
+    assert len(runs) == 3
+    assert set(rendered_frames(runs[0])) <= set(range(1025, 1036)) and rendered_frames(runs[0])
+    assert rendered_frames(runs[1]) == []
+    assert rendered_frames(runs[2]) == list(range(1036, 1049))
     assert_matches_reference(shot_out, reference_run)
 
 
