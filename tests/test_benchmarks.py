@@ -169,10 +169,11 @@ def test_bench_consistency_smoke_cpu_backends(tmp_path):
 
 
 def test_every_benchmark_script_is_covered():
-    # device_check.py: its --dry-run runs in tests/test_device_check.py
+    # device_check.py: its --dry-run runs in tests/test_device_check.py.
+    # bench_farm.py needs a SLURM cluster: its smoke test is tests/farm/test_bench_farm.py.
     covered = {"bench_gpu.py", "bench_cpu.py", "bench_flat.py", "bench_masks.py", "compose_bench.py",
                "review_long_shot.py", "bench_consistency.py", "bench_diffusion.py",
-               "device_check.py"}  # fmt: skip
+               "device_check.py", "bench_farm.py"}  # fmt: skip
     scripts = {p.name for p in BENCH.glob("*.py") if not p.name.startswith("_")}  # _common.py is a module
     assert scripts <= covered, f"benchmark scripts without a smoke test: {sorted(scripts - covered)}"
 

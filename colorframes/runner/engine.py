@@ -158,7 +158,12 @@ def sweep_temps(plan: ShotPlan) -> None:
 def _on_disk(plan: ShotPlan, exclude: set[int] | None = None) -> dict[int, dict[str, Any]]:
     """Done records for this worker's frames whose output exists (frames `exclude`d are left as recorded)."""
     return {
-        f.number: {"status": "done", "input": input_name(plan, f), "output": plan.outputs[f.number].name}
+        f.number: {
+            "status": "done",
+            "input": input_name(plan, f),
+            "seconds": None,  # rendered by a run that was killed before it recorded the frame
+            "output": plan.outputs[f.number].name,
+        }
         for f in plan.selected
         if f.number not in (exclude or set()) and plan.outputs[f.number].exists()
     }
