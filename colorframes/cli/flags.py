@@ -75,11 +75,12 @@ def option(name: str, *, help: str | None = None, panel: bool = True) -> Any:
     return Annotated[cli_type | None, opt]
 
 
-def with_options(names: Iterable[str], **overrides: str) -> Callable[[F], F]:
+def with_options(names: Iterable[str], *, panels: bool = True, **overrides: str) -> Callable[[F], F]:
     """Give `func(<its own parameters>, **flags)` one typer option per RunOptions field in `names`.
 
-    Typer reads the signature, so the command receives every field as a keyword (None when not given);
-    `overrides` replaces a field's help text for this command.
+    Typer reads the signature, so the command receives every field as a keyword (None when not given).
+    The options go after func's positional parameters and before its keyword-only ones; `panels` puts them
+    in their `--help` groups; `overrides` replaces a field's help text for this command.
     """
 
     def decorate(func: F) -> F:
@@ -91,7 +92,7 @@ def with_options(names: Iterable[str], **overrides: str) -> Callable[[F], F]:
         keyword_only = [p for p in own if p.kind is p.KEYWORD_ONLY]
         params = [p for p in own if p.kind is not p.KEYWORD_ONLY]
         for name in names:
-            annotation = option(name, help=overrides.get(name))
+            annotation = option(name, help=overrides.get(name), panel=panels)
             params.append(
                 pyinspect.Parameter(name, pyinspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
             )
