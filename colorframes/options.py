@@ -263,7 +263,7 @@ def _jsonable(value: Any) -> Any:
 def field_type(name: str) -> Any:
     """The type of RunOptions field `name` (the annotation, evaluated)."""
     hints = {f.name: f.type for f in fields(RunOptions)}
-    return eval(hints[name], vars(__import__("builtins")))  # noqa: S307 - our own annotations
+    return eval(str(hints[name]), vars(__import__("builtins")))  # noqa: S307 - our own annotations
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

@@ -81,8 +81,8 @@ class DiffusionColorizer:
             self.pipeline.predict_noise = compiled(model.predict_noise, device, self.warnings)
         self.chain_every = opts.latent_chain
         self.shot: ShotSetup | None = None
-        self._conditioning = None
-        self._noise = None
+        self._conditioning: Any = None  # pipeline.conditioning.ShotConditioning of the current shot
+        self._noise: Any = None  # (1, 4, h, w) shared CPU noise of the current shot
         self._canvas: tuple[int, int] | None = None
         self._warned_mask = False
         self._chain = None  # --consistency latent: LatentChain of the current shot
@@ -284,10 +284,12 @@ class DiffusionColorizer:
             working_size,
         )
 
-        opts = self.opts
+        opts, shot = self.opts, self.shot
+        if shot is None:
+            raise InputError("setup_shot must run before colorize")
         if self._canvas is None:  # frame size unknown at setup: the first batch fixes the canvas
             self._canvas = working_size(size, opts.resolution)
-            self._noise = shot_noise(self.shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
+            self._noise = shot_noise(shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
         box = letterbox(size, self._canvas)
         for f in group:
             if f.sketch.ndim != 3 or f.sketch.shape[2] != 3 or f.sketch.dtype != np.uint8:
@@ -314,7 +316,7 @@ class DiffusionColorizer:
                 guidance_scale=opts.guidance_scale,
                 sketch_guidance_scale=opts.sketch_guidance_scale,
                 sketch_strength=opts.sketch_strength,
-                seed=self.shot.seed,
+                seed=shot.seed,
                 latents=self._noise,
                 init_latents=init_latents,
                 strength=strength,
@@ -327,7 +329,9 @@ class DiffusionColorizer:
                 f"GPU out of memory at {self._canvas[1]}x{self._canvas[0]} with batch {len(group)}; "
                 "lower --batch-size or --resolution, or use --offload / --dtype fp16"
             ) from None
-        images = tensor_to_frames(out.images, box, uint8=self.shot.uint8_output)  # 8-bit: quantised on the device
+        if out.images is None:  # only with output_type="latent", which colorize never asks for
+            raise FrameError("the pipeline returned latents instead of images")
+        images = tensor_to_frames(out.images, box, uint8=shot.uint8_output)  # 8-bit: quantised on the device
         steps = [tensor_to_frames(x, box) for x in out.intermediates]  # per step: B frames
         results = []
         for i, f in enumerate(group):

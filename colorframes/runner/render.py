@@ -95,10 +95,11 @@ def render_frames(backend: Colorizer, job: ShotJob, frames: list[FrameRef]) -> N
             return
         t0 = time.monotonic()
         inputs = [item for _, item in batch]
+        results: list[FrameResult | ColorframesError]
         try:
             if cels is not None:
                 cels.prime(batch[0][0].number, recompute)
-            results = backend.colorize(inputs)
+            results = list(backend.colorize(inputs))
         except ColorframesError as exc:
             results = [exc] * len(batch)
         except MemoryError:
@@ -107,7 +108,7 @@ def render_frames(backend: Colorizer, job: ShotJob, frames: list[FrameRef]) -> N
             results = [FrameError(f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}")] * len(batch)
         seconds = (time.monotonic() - t0) / len(batch)
         for (frame, item), result in zip(batch, results, strict=True):
-            if isinstance(result, Exception):
+            if isinstance(result, ColorframesError):
                 fail(frame, f"{input_name(plan, frame)}: {result}")
                 continue
             for message in result.extras.get("warnings", []):
