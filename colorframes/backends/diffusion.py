@@ -20,11 +20,7 @@ import numpy as np
 
 from ..errors import FrameError, InputError
 from ..options import RunOptions
-from .base import FrameInput, FrameResult, ShotSetup
-
-# --consistency latent: restart the chain every N frames from the shot's first frame (proposed option
-# `latent_chain`; shards recompute at most N - 1 frames to seed their chains).
-DEFAULT_LATENT_CHAIN = 8
+from .base import BackendTraits, FrameInput, FrameResult, ShotSetup
 
 
 class DiffusionColorizer:
@@ -55,13 +51,14 @@ class DiffusionColorizer:
         self.device, self.dtype = device, dtype
         self.model_id, self._sha256 = model_id, sha256
         self.fg_lora, self.bg_lora = resolve_flags(opts.mode, opts.fg_lora, opts.bg_lora)
-        self.needs_masks = self.fg_lora or self.bg_lora  # vanilla ignores the sketch mask
+        # vanilla ignores the sketch mask; results are float32 unless the runner asks for uint8 (8-bit PNGs)
+        self.traits = BackendTraits(needs_masks=self.fg_lora or self.bg_lora, exact_uint8=False)
         self.offload = bool(opts.offload) and device.type == "cuda"
         if opts.offload and not self.offload:
             self.warnings.append("--offload only applies on a CUDA device; ignored")
 
-        # The VAE decodes in fp32 unless asked to follow the UNet (proposed option `vae_dtype`: fp32|same).
-        vae_dtype = dtype if getattr(opts, "vae_dtype", "fp32") == "same" else torch.float32
+        # The VAE decodes in fp32 unless asked to follow the UNet (--vae-dtype same).
+        vae_dtype = dtype if opts.vae_dtype == "same" else torch.float32
         if {p.dtype for p in model.parameters()} != {torch.float32} or dtype != torch.float32:
             model.set_precision(dtype, vae_dtype=vae_dtype)
         self._set_attention(model, opts.attention, device, dtype)
@@ -82,17 +79,14 @@ class DiffusionColorizer:
         )
         if opts.compile:
             self.pipeline.predict_noise = compiled(model.predict_noise, device, self.warnings)
-        # 8-bit PNGs: quantise on the device; 16-bit and --alpha outputs stay float.
-        self.uint8_output = opts.bit_depth == 8 and not opts.alpha
-        self.chain_every = int(getattr(opts, "latent_chain", DEFAULT_LATENT_CHAIN))
+        self.chain_every = opts.latent_chain
         self.shot: ShotSetup | None = None
-        self._conditioning = None
-        self._noise = None
+        self._conditioning: Any = None  # pipeline.conditioning.ShotConditioning of the current shot
+        self._noise: Any = None  # (1, 4, h, w) shared CPU noise of the current shot
         self._canvas: tuple[int, int] | None = None
         self._warned_mask = False
         self._chain = None  # --consistency latent: LatentChain of the current shot
         self._anchor = None  # --consistency anchor: (anchor frame number, AnchorInjector, its FrameResult)
-        self._mask_provider = None
         # Attention injection from the shot's first frame is implemented (pipeline/anchor.py) but did not
         # lower the warping error on the moving test shot (benchmarks/bench_diffusion.py), so
         # --consistency anchor falls back to seed unless a caller (the benchmark) asks for it.
@@ -217,19 +211,14 @@ class DiffusionColorizer:
 
     def _frame_input(self, number: int, sketch: np.ndarray) -> FrameInput:
         """A frame outside this batch (chain seeding, anchor) with the mask the runner would compute."""
-        return FrameInput(number=number, sketch=sketch, mask=self._mask_for(number, sketch))
+        return FrameInput(number=number, sketch=sketch, mask=self._mask_for(number))
 
-    def _mask_for(self, number: int, sketch: np.ndarray) -> np.ndarray | None:
-        if not self.needs_masks:
+    def _mask_for(self, number: int) -> np.ndarray | None:
+        """The runner's mask of frame `number` (ShotSetup.mask_loader); None without one (then the whole
+        frame counts as figure, announced once)."""
+        if not self.traits.needs_masks or self.shot is None or self.shot.mask_loader is None:
             return None
-        loader = getattr(self.shot, "mask_loader", None)  # proposed ShotSetup field
-        if loader is not None:
-            return loader(number)
-        if self._mask_provider is None:  # the runner's provider, rebuilt from the same options
-            from ..masks import create_mask_provider
-
-            self._mask_provider, _ = create_mask_provider(self.opts)
-        return self._mask_provider.sketch_mask(sketch)
+        return self.shot.mask_loader(number)
 
     def _sketch_gray(self, sketch: np.ndarray) -> np.ndarray:
         from ..pipeline.latent_chain import sketch_gray
@@ -295,17 +284,19 @@ class DiffusionColorizer:
             working_size,
         )
 
-        opts = self.opts
+        opts, shot = self.opts, self.shot
+        if shot is None:
+            raise InputError("setup_shot must run before colorize")
         if self._canvas is None:  # frame size unknown at setup: the first batch fixes the canvas
             self._canvas = working_size(size, opts.resolution)
-            self._noise = shot_noise(self.shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
+            self._noise = shot_noise(shot.seed, (self._canvas[0] // 8, self._canvas[1] // 8))
         box = letterbox(size, self._canvas)
         for f in group:
             if f.sketch.ndim != 3 or f.sketch.shape[2] != 3 or f.sketch.dtype != np.uint8:
                 raise FrameError(f"frame {f.number}: expected (H, W, 3) uint8 line art, got {f.sketch.shape}")
         sketch = sketch_to_tensor([f.sketch for f in group], box, self.device)  # (B, 3, Hc, Wc)
         mask = None
-        if self.needs_masks:
+        if self.traits.needs_masks:
             masks = []
             for f in group:
                 if f.mask is None:
@@ -325,7 +316,7 @@ class DiffusionColorizer:
                 guidance_scale=opts.guidance_scale,
                 sketch_guidance_scale=opts.sketch_guidance_scale,
                 sketch_strength=opts.sketch_strength,
-                seed=self.shot.seed,
+                seed=shot.seed,
                 latents=self._noise,
                 init_latents=init_latents,
                 strength=strength,
@@ -338,7 +329,9 @@ class DiffusionColorizer:
                 f"GPU out of memory at {self._canvas[1]}x{self._canvas[0]} with batch {len(group)}; "
                 "lower --batch-size or --resolution, or use --offload / --dtype fp16"
             ) from None
-        images = tensor_to_frames(out.images, box, uint8=self.uint8_output)
+        if out.images is None:  # only with output_type="latent", which colorize never asks for
+            raise FrameError("the pipeline returned latents instead of images")
+        images = tensor_to_frames(out.images, box, uint8=shot.uint8_output)  # 8-bit: quantised on the device
         steps = [tensor_to_frames(x, box) for x in out.intermediates]  # per step: B frames
         results = []
         for i, f in enumerate(group):
@@ -349,7 +342,7 @@ class DiffusionColorizer:
             results.append(FrameResult(number=f.number, image=images[i], extras=extras))
         return results
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """Model id and weights hash for the sidecar, plus the settings that shape the numbers."""
         return {
             "id": self.model_id,
