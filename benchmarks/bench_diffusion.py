@@ -89,7 +89,7 @@ def cpu_seconds(steps: int, frames: int) -> dict[str, Any]:
         opts = RunOptions(backend="tiny-random", mode="fig2fig", num_inference_steps=steps, resolution=128, seed=1)
         backend = create_colorizer(opts)
         backend.pipeline.cache_context_kv = cache
-        backend.setup_shot(ShotSetup("b", 1, (128, 128), ref, None, np.zeros((96, 96), np.float32)))
+        backend.setup_shot(ShotSetup("b", 1, (128, 128), ref, None, np.zeros((96, 96), np.float32), uint8_output=True))
         batch = [FrameInput(1001 + i, sketch, mask) for i in range(frames)]
         backend.colorize(batch[:1])  # warm-up
         t0 = time.perf_counter()
@@ -130,7 +130,8 @@ def flicker(n: int, steps: int) -> list[dict[str, Any]]:
                 sha256=None,
             )  # fmt: skip
             setup = ShotSetup("moving", 3, (size[1], size[0]), sheet, None, masks.reference_mask(sheet),
-                              first_frame=1001, sketch_loader=sketches.get)  # fmt: skip
+                              first_frame=1001, sketch_loader=sketches.get, uint8_output=True,
+                              mask_loader=lambda n: masks.sketch_mask(sketches[n]))  # fmt: skip
             backend.setup_shot(setup)
             results = backend.colorize([FrameInput(k, s, masks.sketch_mask(s)) for k, s in sketches.items()])
             errors = [warping_error(results[i].image, results[i + 1].image, f) for i, f in enumerate(flows)]

@@ -139,11 +139,11 @@ def speed_run(mx, frames: list[dict], folder: Path) -> dict:
 
     def colorizer() -> FlatColorizer:
         # The runner's loader reads line art from disk; it is only called for frames not seen yet.
-        c = FlatColorizer(gap_radius=2, uint8_output=True, sketch_loader=lambda n: read_image(paths[n - first]).rgb)
+        c = FlatColorizer(gap_radius=2, sketch_loader=lambda n: read_image(paths[n - first]).rgb)
         c.setup_shot(
             ShotSetup(
                 name="bench", seed=0, frame_size=(h, w), reference=None, reference_alpha=None, reference_mask=None,
-                keyframes={first: frames[0]["color"]}, first_frame=first,
+                keyframes={first: frames[0]["color"]}, first_frame=first, uint8_output=True,
             )
         )  # fmt: skip
         return c

@@ -212,7 +212,13 @@ def synthetic_shot(size: int, batch: int):
     ref_mask = np.zeros((256, 256), np.float32)
     ref_mask[64:192, 64:192] = 1.0
     setup = ShotSetup(
-        name="bench", seed=1, frame_size=(size, size), reference=ref, reference_alpha=None, reference_mask=ref_mask
+        name="bench",
+        seed=1,
+        frame_size=(size, size),
+        reference=ref,
+        reference_alpha=None,
+        reference_mask=ref_mask,
+        uint8_output=True,
     )
     return setup, frames
 

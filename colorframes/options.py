@@ -25,114 +25,198 @@ ATTENTIONS = ("sdpa", "xformers")
 CONSISTENCY = ("seed", "latent")
 MASK_MODELS = ("auto", "classical", "isnet", "isnet-onnx", "sketch-segment")
 SCHEDULERS = ("dpm++2m", "ddim", "euler", "euler-a", "lms", "pndm", "unipc")
+BACKGROUND_FITS = ("error", "pad")
+VAE_DTYPES = ("fp32", "same")
 
 
 # Every RunOptions field says whether it changes a frame's pixels. Those that do form the settings a
 # rerun compares with the sidecar: a difference refuses to mix outputs unless --overwrite. Frame
 # selection, output plumbing and performance knobs do not. A field without this mark is an error.
 CHANGES_PIXELS = "changes_pixels"
+# Metadata key of a field's OptionInfo: how the option appears on the command line.
+OPTION = "option"
 # The largest input image (width x height): 100 megapixels, e.g. 10000x10000. Checked from the file header
 # before decoding, so a small file declaring a huge image (a decompression bomb) fails cleanly.
 DEFAULT_MAX_PIXELS = 100_000_000
 
+# The option groups: the panels of `run --help`, in this order.
+INPUT, MODEL, MASKS, DEVICE, CONSISTENCY_GROUP, FLAT, PLATES, FRAMES, OUTPUT = GROUPS = (
+    "Input",
+    "Model",
+    "Masks",
+    "Device & speed",
+    "Consistency",
+    "Flat backend",
+    "Plates & process",
+    "Frames & farm",
+    "Output",
+)
 
-def pixels(default: Any) -> Any:
-    """A field that changes what a frame looks like (part of the settings hash)."""
-    return field(default=default, metadata={CHANGES_PIXELS: True})
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """How a RunOptions field appears to users: `--flag`, COLORFRAMES_<FIELD>, preset key, `--help` line.
+
+    The flag is the field name with `-` for `_` (`--x/--no-x` for booleans), the environment variable is
+    ``COLORFRAMES_<FIELD>``, the preset key is the field name. The default is the field's default.
+    """
+
+    help: str
+    group: str  # one of GROUPS
+    changes_pixels: bool  # part of the settings hash (a rerun with another value refuses to mix outputs)
+    choices: tuple[str, ...] = ()  # the allowed values (checked by `validate`, exit 2), shown as [a|b|c]
+    metavar: str | None = None  # the --help placeholder; None: [choices] or the type (INT, FLOAT, TEXT)
+    aliases: tuple[str, ...] = ()  # more flag names, e.g. "--steps", "-o"
 
 
-def other(default: Any) -> Any:
-    """A field that does not change a frame's pixels (selection, output, speed)."""
-    return field(default=default, metadata={CHANGES_PIXELS: False})
+def _option(default: Any, changes_pixels: bool, help: str, group: str, **info: Any) -> Any:
+    if group not in GROUPS:
+        raise TypeError(f"unknown option group {group!r}; use one of {', '.join(GROUPS)}")
+    meta = {CHANGES_PIXELS: changes_pixels, OPTION: OptionInfo(help, group, changes_pixels, **info)}
+    return field(default=default, metadata=meta)
+
+
+def pixels(default: Any, help: str, group: str, **info: Any) -> Any:
+    """A field that changes what a frame looks like (part of the settings hash). `info`: OptionInfo fields."""
+    return _option(default, True, help, group, **info)
+
+
+def other(default: Any, help: str, group: str, **info: Any) -> Any:
+    """A field that does not change a frame's pixels (selection, output, speed). `info`: OptionInfo fields."""
+    return _option(default, False, help, group, **info)
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Every knob of a run. Field comments are the documentation of the matching CLI flag."""
+    """Every knob of a run. Adding an option is one field here: the flag, its help, the environment
+    variable, the preset key and the settings hash all follow from it (`option_info`)."""
 
     # --- model -------------------------------------------------------------------------------
-    # Which colorizer: `flat` (CPU paint-bucket, no weights), `diffusion` (ColorizeDiffusion v1.5),
-    # `tiny-random` (the diffusion code path with tiny random weights; for tests and smoke runs).
-    backend: str = pixels("flat")
-    # Registry name or local path of the colorizer weights (diffusion backend).
-    model: str = pixels("switch-eps")
-    # Colorizer mode: vanilla | bg2fig | fig2fig (see README "Modes").
-    mode: str = pixels("fig2fig")
-    # Override the LoRA switches of the mode (official fg_enhance / bg_enhance flags).
-    fg_lora: bool | None = pixels(None)
-    bg_lora: bool | None = pixels(None)
-    # Denoising steps and the two classifier-free guidance scales (reference, sketch).
-    num_inference_steps: int = pixels(20)
-    guidance_scale: float = pixels(4.0)
-    sketch_guidance_scale: float = pixels(1.0)
-    # Multiplies the sketch-encoder hints (official "Sketch strength").
-    sketch_strength: float = pixels(1.0)
-    # diffusers scheduler family; `karras` switches to Karras sigmas where supported.
-    scheduler: str = pixels("dpm++2m")
-    karras: bool = pixels(False)
-    # Working resolution: the shorter side in pixels, rounded to a multiple of 64.
-    resolution: int = pixels(512)
+    backend: str = pixels(
+        "flat",
+        "Colorizer: flat (CPU paint bucket, no weights), diffusion (ColorizeDiffusion v1.5), tiny-random "
+        "(smoke tests).",
+        MODEL,
+        choices=BACKENDS,
+    )
+    model: str = pixels("switch-eps", "Colorizer weights: registry name or local path.", MODEL, metavar="NAME|PATH")
+    mode: str = pixels("fig2fig", 'Colorizer mode (README "Modes").', MODEL, choices=MODES)
+    fg_lora: bool | None = pixels(None, "Override the mode's foreground LoRA (official fg_enhance).", MODEL)
+    bg_lora: bool | None = pixels(None, "Override the mode's background LoRA (official bg_enhance).", MODEL)
+    num_inference_steps: int = pixels(20, "Denoising steps.", MODEL, aliases=("--steps",))
+    guidance_scale: float = pixels(4.0, "Classifier-free guidance scale of the reference.", MODEL)
+    sketch_guidance_scale: float = pixels(1.0, "Classifier-free guidance scale of the sketch.", MODEL)
+    sketch_strength: float = pixels(1.0, 'Multiplies the sketch-encoder hints (official "Sketch strength").', MODEL)
+    scheduler: str = pixels(
+        "dpm++2m", f"diffusers scheduler family: {' | '.join(SCHEDULERS)}.", MODEL, choices=SCHEDULERS, metavar="NAME"
+    )
+    karras: bool = pixels(False, "Karras sigmas where the scheduler supports them.", MODEL)
+    resolution: int = pixels(512, "Working resolution: the shorter side in pixels, a multiple of 64.", MODEL)
     # --- masks -------------------------------------------------------------------------------
-    # Foreground mask source: auto (model if weights are present, else classical) | classical | isnet...
-    mask_model: str = pixels("auto")
-    # ts_s: the split attention selects the foreground branch where sketch mask > this.
-    sketch_threshold: float = pixels(0.05)
-    # ts_r: reference pixels with mask >= this are the figure (removed from background tokens).
-    ref_threshold: float = pixels(0.5)
+    mask_model: str = pixels(
+        "auto",
+        f"Foreground mask source: {' | '.join(MASK_MODELS)} or a weights file (auto: a model whose weights "
+        "are present, else classical).",
+        MASKS,
+        metavar="NAME|PATH",
+    )
+    sketch_threshold: float = pixels(
+        0.05, "ts_s: the split attention takes the foreground branch where the sketch mask > this.", MASKS
+    )
+    ref_threshold: float = pixels(
+        0.5, "ts_r: reference pixels with mask >= this are the figure (kept out of the background tokens).", MASKS
+    )
     # --- device & speed ----------------------------------------------------------------------
-    device: str = other("auto")
-    dtype: str = pixels("auto")
-    attention: str = other("sdpa")
-    batch_size: int = other(1)
-    compile: bool = other(False)
-    offload: bool = other(False)
-    vae_slicing: bool = other(True)
-    # VAE decode precision: fp32 (the official app's default) or same (follow --dtype).
-    vae_dtype: str = pixels("fp32")
+    device: str = other(
+        "auto",
+        "auto | cpu | cuda | cuda:N; a comma list runs one worker each (cuda:0,cuda:1).",
+        DEVICE,
+        metavar="DEVICE",
+    )
+    dtype: str = pixels("auto", "UNet precision.", DEVICE, choices=DTYPES)
+    attention: str = other("sdpa", "Attention kernel.", DEVICE, choices=ATTENTIONS)
+    batch_size: int = other(1, "Frames per UNet call; lower it on out-of-memory.", DEVICE)
+    compile: bool = other(False, "torch.compile the UNet.", DEVICE)
+    offload: bool = other(False, "CPU offload for small GPUs.", DEVICE)
+    vae_slicing: bool = other(True, "Decode one frame at a time.", DEVICE)
+    vae_dtype: str = pixels(
+        "fp32",
+        "VAE decode precision: fp32 (the official app's) or same (follow --dtype).",
+        DEVICE,
+        choices=VAE_DTYPES,
+    )
     # --- consistency -------------------------------------------------------------------------
-    seed: int | None = pixels(None)
-    consistency: str = pixels("seed")
-    latent_strength: float = pixels(0.6)
-    # --consistency latent: restart the latent chain every N frames (0 = never); shards recompute <= N-1 frames.
-    latent_chain: int = pixels(8)
-    flatten: bool = pixels(False)
-    keep_lines: bool = pixels(False)
+    seed: int | None = pixels(None, "Shot seed (default: derived from the shot name).", CONSISTENCY_GROUP)
+    consistency: str = pixels(
+        "seed",
+        "How a shot's frames agree: seed (shared noise) or latent (a warped latent chain).",
+        CONSISTENCY_GROUP,
+        choices=CONSISTENCY,
+    )
+    latent_strength: float = pixels(0.6, "Re-noising strength of --consistency latent.", CONSISTENCY_GROUP)
+    latent_chain: int = pixels(
+        8,
+        "--consistency latent: restart the chain every N frames (0 = never); shards recompute <= N-1 frames.",
+        CONSISTENCY_GROUP,
+    )
+    flatten: bool = pixels(False, "Flat cel per line-art region.", CONSISTENCY_GROUP)
+    keep_lines: bool = pixels(False, "Restore the line-art pixels exactly.", CONSISTENCY_GROUP)
     # --- flat backend ------------------------------------------------------------------------
-    gap_radius: int = pixels(2)
-    keyframe: tuple[str, ...] = pixels(())
-    hints: str | None = pixels(None)
-    report: bool = other(False)
-    # Also write the line art as a separate RGBA layer (lines/<stem>.png) for compositing (flat backend).
-    lines_layer: bool = other(False)
+    gap_radius: int = pixels(2, "Close line gaps up to this radius (pixels).", FLAT)
+    keyframe: tuple[str, ...] = pixels(
+        (), "A coloured keyframe, PATH or PATH@FRAME; repeatable.", FLAT, metavar="PATH[@FRAME]"
+    )
+    hints: str | None = pixels(None, "Point hints: a JSON file or a hint image.", FLAT, metavar="PATH")
+    report: bool = other(False, "Write the low-confidence regions of each frame (report/<stem>.json).", FLAT)
+    lines_layer: bool = other(
+        False, "Also write the line art as an RGBA layer (lines/<stem>.png) for compositing.", FLAT
+    )
     # --- background plates / process export --------------------------------------------------
-    background: str | None = pixels(None)
-    background_tokens: bool = pixels(False)
-    # A plate whose size differs from the frames: error (refuse) | pad (centre, letterbox/crop, never rescale).
-    background_fit: str = pixels("error")
-    harmonize: float = pixels(0.5)
-    process: int = other(0)
-    process_frames: str | None = other(None)
-    # Frame rate of the painting-process MP4.
-    process_fps: float = other(4.0)
+    background: str | None = pixels(None, "Background plate: an image or an image sequence.", PLATES, metavar="PATH")
+    background_tokens: bool = pixels(False, "The plate also feeds the background tokens (diffusion).", PLATES)
+    background_fit: str = pixels(
+        "error",
+        "A plate of another size: error (refuse) or pad (centre, letterbox/crop; never rescaled).",
+        PLATES,
+        choices=BACKGROUND_FITS,
+    )
+    harmonize: float = pixels(0.5, "Harmonization strength, 0..1.", PLATES)
+    process: int = other(0, "Export an N-step painting process (0 = off).", PLATES)
+    process_frames: str | None = other(
+        None, "Frames to export the process for (default: every rendered frame).", PLATES, metavar="SPEC"
+    )
+    process_fps: float = other(4.0, "Frame rate of the painting-process MP4.", PLATES)
     # --- frames ------------------------------------------------------------------------------
-    frames: str | None = other(None)
-    shard: str | None = other(None)
-    start_frame: int = other(1)
-    overwrite: bool = other(False)
+    frames: str | None = other(
+        None,
+        "Frame spec, e.g. 1001-1100x2 (`:` = step); an empty value is an error (exit 2).",
+        FRAMES,
+        metavar="SPEC",
+    )
+    shard: str | None = other(
+        None, "This worker's part: K/N contiguous split, or auto (SLURM array).", FRAMES, metavar="K/N|auto"
+    )
+    start_frame: int = other(1, "First frame number of a video or of unnumbered images.", INPUT)
+    overwrite: bool = other(False, "Re-render existing frames (also when the settings changed).", FRAMES)
     # --- outputs -----------------------------------------------------------------------------
-    output: str = other("colorframes_out")
-    format: str = other("png")
-    name_template: str | None = pixels(None)
-    bit_depth: int = pixels(8)
-    alpha: bool = pixels(False)
-    save_masks: bool = other(False)
-    crf: int = other(18)
-    fps: float | None = other(None)
-    review: bool = other(False)
+    output: str = other("colorframes_out", "Output root folder.", OUTPUT, metavar="DIR", aliases=("-o",))
+    format: str = other("png", "What to write: PNG frames, an MP4 per shot, or both.", OUTPUT, choices=FORMATS)
+    name_template: str | None = pixels(
+        None, "Output file name, e.g. '{shot}.{frame:04d}.png'.", OUTPUT, metavar="TEMPLATE"
+    )
+    bit_depth: int = pixels(8, "PNG bits per channel.", OUTPUT, metavar="[8|16]")
+    alpha: bool = pixels(False, "Cut the figure out with the mask (RGBA PNG).", OUTPUT)
+    save_masks: bool = other(False, "Write masks/<stem>.png per shot.", OUTPUT)
+    crf: int = other(18, "H.264 quality of the MP4 (0..51, lower is better).", OUTPUT)
+    fps: float | None = other(None, "MP4 frame rate (default: the source video's, else 24).", OUTPUT)
+    review: bool = other(False, "Build the HTML review after the run.", OUTPUT)
     # --- limits ------------------------------------------------------------------------------
-    # Largest input image (width x height) read: frames, references, keyframes, plates, hint images. The
-    # size is read from the file header before decoding (a small file can declare a huge image).
-    max_pixels: int = other(DEFAULT_MAX_PIXELS)
+    max_pixels: int = other(
+        DEFAULT_MAX_PIXELS,
+        "Largest input image, width x height; read from the header, larger exits 2 (reference, keyframe, "
+        "plate, hints) or fails the frame (exit 1).",
+        INPUT,
+    )
 
     def replace(self, **changes: Any) -> RunOptions:
         return dataclasses.replace(self, **changes)
@@ -149,39 +233,42 @@ def _pixel_settings() -> tuple[str, ...]:
 
 
 SETTINGS_THAT_CHANGE_PIXELS = _pixel_settings()
+ENV_PREFIX = "COLORFRAMES_"
 
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "backend": BACKENDS,
-    "mode": MODES,
-    "format": FORMATS,
-    "dtype": DTYPES,
-    "attention": ATTENTIONS,
-    "consistency": CONSISTENCY,
-    "scheduler": SCHEDULERS,
-    "background_fit": ("error", "pad"),
-    "vae_dtype": ("fp32", "same"),
-}
+
+def option_info(name: str) -> OptionInfo:
+    """The command-line metadata of RunOptions field `name`."""
+    return _INFO[name]
+
+
+def env_var(name: str) -> str:
+    """The environment variable of RunOptions field `name` (flag > env > preset > default)."""
+    return ENV_PREFIX + name.upper()
+
+
+_INFO: dict[str, OptionInfo] = {f.name: f.metadata[OPTION] for f in fields(RunOptions)}
+_CHOICES = {name: info.choices for name, info in _INFO.items() if info.choices}
 
 # `--backend tiny-random` is a smoke test: unless a flag, variable or preset sets them, it works at this
 # short side and step count so a 960x540 frame takes seconds on a CPU (the CLI announces it once).
 TINY_RANDOM_DEFAULTS: dict[str, Any] = {"resolution": 128, "num_inference_steps": 4}
 
 FIELD_NAMES = tuple(f.name for f in fields(RunOptions))
-ENV_PREFIX = "COLORFRAMES_"
 
 
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _field_type(name: str) -> Any:
+def field_type(name: str) -> Any:
+    """The type of RunOptions field `name` (the annotation, evaluated)."""
     hints = {f.name: f.type for f in fields(RunOptions)}
     return eval(str(hints[name]), vars(__import__("builtins")))  # our own annotations, never user text
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
     """Convert a preset/env value to the field's type, or raise naming the key and the source."""
-    typ = _field_type(name)
+    typ = field_type(name)
     args = [a for a in get_args(typ) if a is not type(None)]
     if value is None:
         if type(None) in get_args(typ):
@@ -309,7 +396,7 @@ def env_values(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         # a farm template that expanded to nothing must never mean "every frame"
         raise ConfigError(f"environment variable {ENV_PREFIX}FRAMES is empty; give a frame spec or unset it")
     for name in FIELD_NAMES:
-        key = ENV_PREFIX + name.upper()
+        key = env_var(name)
         if key in environ and environ[key] != "":
             values[name] = _coerce(name, environ[key], f"environment variable {key}")
     return values

@@ -1,5 +1,6 @@
-"""The farm examples run for real: OpenJD through `openjd run`, SLURM with a faked array environment,
-Deadline and OpenCue by rendering their argument templates the way the farm does, cron under flock."""
+"""The farm examples run for real: OpenJD through `openjd run` (chunks, a failing chunk, a retried chunk),
+SLURM's script with a faked array environment (tests/farm runs it through a real scheduler), Deadline and
+OpenCue by rendering their argument templates the way the farm does, cron under flock."""
 
 from __future__ import annotations
 
@@ -61,10 +62,12 @@ def test_openjd_template_checks():
     assert "passes validation" in res.stdout
 
 
-def _openjd_run(out: Path, ref: Path, frames: str, chunk: int) -> subprocess.CompletedProcess:
-    cmd = [str(BIN / "openjd"), "run", str(FARM / "openjd" / "colorize.job.yaml"), "--step", "Colorize"]
+def _openjd_run(
+    out: Path, ref: Path, frames: str, chunk: int, shot: Path = SHOT, extra: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    cmd = [str(BIN / "openjd"), "run", str(FARM / "openjd" / "colorize.job.yaml"), "--step", "Colorize", *extra]
     for key, value in {
-        "Input": SHOT,
+        "Input": shot,
         "Reference": ref,
         "Output": out,
         "Frames": frames,
@@ -95,6 +98,39 @@ def test_openjd_run_fails_the_session_when_colorframes_fails(tmp_path):
     assert re.search(r"exited with code: 2\b", log), log[-3000:]
     assert "Session ended with errors" in log
     assert not (tmp_path / "out" / "shot01").exists() or _frames(tmp_path / "out") == []
+
+
+def test_openjd_failing_chunk_stops_the_session_and_a_retried_chunk_renders_only_what_is_missing(tmp_path):
+    shot = _small_shot(tmp_path, "sh030", range(1001, 1010))
+    good = (shot / "sh030.1005.png").read_bytes()
+    (shot / "sh030.1005.png").write_bytes(good[:2000])  # truncated: chunk 1004-1006 fails
+    out = tmp_path / "out"
+    res = _openjd_run(out, SHEET, "1001-1009", 3, shot=shot)
+    log = res.stdout + res.stderr
+    assert res.returncode == 1, log[-3000:]
+    # Chunks run in order; the failing one exits 1 and OpenJD stops the session before 1007-1009.
+    assert re.findall(r"Frame\(CHUNK\[INT\]\) = (\S+)", log) == ["1001-1003", "1004-1006"]
+    assert re.findall(r"exited with code: (\d+)", log) == ["0", "1"]
+    assert re.search(r"error: sh030 frame 1005: .*sh030\.1005\.png: cannot decode", log)
+    assert "Session ended with errors" in log
+    assert _frames(out, "sh030") == [1001, 1002, 1003, 1004, 1006]  # the rest of the chunk was rendered
+    sidecar = json.loads((out / "sh030" / "colorframes.json").read_text())
+    assert (sidecar["done"], sidecar["failed"], sidecar["frames"]["1005"]["status"]) == (5, 1, "failed")
+
+    # The farm's retry of that one chunk, after the frame is fixed, renders only frame 1005.
+    (shot / "sh030.1005.png").write_bytes(good)
+    res = _openjd_run(out, SHEET, "1001-1009", 3, shot=shot, extra=("--task-param", "Frame=1004-1006"))
+    log = res.stdout + res.stderr
+    assert res.returncode == 0, log[-3000:]
+    assert "done: 1 written, 2 skipped, 0 failed" in log
+    # Requeueing the whole job then runs only the chunk that never started.
+    res = _openjd_run(out, SHEET, "1001-1009", 3, shot=shot)
+    log = res.stdout + res.stderr
+    assert res.returncode == 0, log[-3000:]
+    assert re.findall(r"done: (\d+) written, (\d+) skipped", log) == [("0", "3"), ("0", "3"), ("3", "0")]
+    assert _frames(out, "sh030") == list(range(1001, 1010))
+    sidecar = json.loads((out / "sh030" / "colorframes.json").read_text())
+    assert (sidecar["done"], sidecar["failed"]) == (9, 0)
 
 
 # --- SLURM ----------------------------------------------------------------------------------

@@ -3,16 +3,28 @@
 A backend is set up once per shot (reference, masks, seed: the per-shot work happens here, once) and
 then colorizes batches of frames. Frames arrive as uint8 RGB line art (black lines on white paper,
 transparency already composited onto paper) with their float foreground masks; results go back as
-float32 RGB in [0, 1] (or uint8 RGB), same height and width as the input frame.
+float32 RGB in [0, 1], or uint8 RGB when the runner asks for it (`ShotSetup.uint8_output`), same height
+and width as the input frame. What a backend needs from the runner is data: `BackendTraits`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class BackendTraits:
+    """What a backend needs from the runner, declared as data (the runner reads nothing else)."""
+
+    # Compute a soft sketch mask per frame (FrameInput.mask, ShotSetup.mask_loader) with the run's provider.
+    needs_masks: bool = True
+    # Its colours are 8-bit values, so uint8 results are exact at any --bit-depth (the flat paint bucket);
+    # otherwise the runner asks for uint8 only when the PNG is 8-bit.
+    exact_uint8: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,11 @@ class ShotSetup:
     # Reads any frame of the shot by number → (H, W, 3) uint8 line art, or None when it does not exist;
     # lets a backend rebuild per-shot state from frames outside its shard (tracking chains).
     sketch_loader: Callable[[int], np.ndarray | None] | None = None
-    # Same for the frame's soft figure mask (H, W) float32, computed by the run's mask provider.
+    # Same for the frame's soft figure mask (H, W) float32, computed by the run's mask provider (set when
+    # the backend's traits ask for masks).
     mask_loader: Callable[[int], np.ndarray | None] | None = None
+    # Results as uint8 RGB (True) or float32 RGB in [0, 1]: decided by the runner (runner/output.py).
+    uint8_output: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,26 +60,25 @@ class FrameInput:
 @dataclass
 class FrameResult:
     number: int
-    # (H, W, 3) float32 RGB in [0, 1], or uint8 RGB when the backend works in 8 bits (saves a conversion)
+    # (H, W, 3) float32 RGB in [0, 1], or uint8 RGB when ShotSetup.uint8_output (saves a conversion)
     image: np.ndarray
     # Optional extras a backend may report (confidence report, intermediates for process export).
-    extras: dict = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
 class Colorizer(Protocol):
-    """A colorizer backend. `setup_shot` is called once per shot before `colorize`.
-
-    Optional attributes the runner reads: `needs_masks` (bool, default True: compute a sketch mask per
-    frame) and `warnings` (list of one-line strings the runner prints on stderr, then clears).
-    """
+    """A colorizer backend: the type the runner holds. `setup_shot` is called once per shot before
+    `colorize`; `warnings` holds one-line messages the runner prints on stderr, then clears."""
 
     name: str
+    traits: BackendTraits
+    warnings: list[str]
 
     def setup_shot(self, shot: ShotSetup) -> None: ...
 
     def colorize(self, frames: list[FrameInput]) -> list[FrameResult]: ...
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """Model id, weights hash and anything else the sidecar should record."""
         ...

@@ -20,18 +20,10 @@ import numpy as np
 
 from ..errors import FrameError, InputError
 from ..options import RunOptions
-from .base import FrameInput, FrameResult, ShotSetup
+from .base import BackendTraits, FrameInput, FrameResult, ShotSetup
 
 if TYPE_CHECKING:
-    import torch
-
-    from ..masks.provider import MaskProvider
-    from ..pipeline.conditioning import ShotConditioning
     from ..pipeline.latent_chain import LatentChain
-
-# --consistency latent: restart the chain every N frames from the shot's first frame (proposed option
-# `latent_chain`; shards recompute at most N - 1 frames to seed their chains).
-DEFAULT_LATENT_CHAIN = 8
 
 
 class DiffusionColorizer:
@@ -61,13 +53,14 @@ class DiffusionColorizer:
         self.device, self.dtype = device, dtype
         self.model_id, self._sha256 = model_id, sha256
         self.fg_lora, self.bg_lora = resolve_flags(opts.mode, opts.fg_lora, opts.bg_lora)
-        self.needs_masks = self.fg_lora or self.bg_lora  # vanilla ignores the sketch mask
+        # vanilla ignores the sketch mask; results are float32 unless the runner asks for uint8 (8-bit PNGs)
+        self.traits = BackendTraits(needs_masks=self.fg_lora or self.bg_lora, exact_uint8=False)
         self.offload = bool(opts.offload) and device.type == "cuda"
         if opts.offload and not self.offload:
             self.warnings.append("--offload only applies on a CUDA device; ignored")
 
-        # The VAE decodes in fp32 unless asked to follow the UNet (proposed option `vae_dtype`: fp32|same).
-        vae_dtype = dtype if getattr(opts, "vae_dtype", "fp32") == "same" else torch.float32
+        # The VAE decodes in fp32 unless asked to follow the UNet (--vae-dtype same).
+        vae_dtype = dtype if opts.vae_dtype == "same" else torch.float32
         if {p.dtype for p in model.parameters()} != {torch.float32} or dtype != torch.float32:
             model.set_precision(dtype, vae_dtype=vae_dtype)
         self._set_attention(model, opts.attention, device, dtype)
@@ -88,16 +81,13 @@ class DiffusionColorizer:
         )
         if opts.compile:
             self.pipeline.predict_noise = compiled(model.predict_noise, device, self.warnings)
-        # 8-bit PNGs: quantise on the device; 16-bit and --alpha outputs stay float.
-        self.uint8_output = opts.bit_depth == 8 and not opts.alpha
-        self.chain_every = int(getattr(opts, "latent_chain", DEFAULT_LATENT_CHAIN))
+        self.chain_every = opts.latent_chain
         self.shot: ShotSetup | None = None
-        self._conditioning: ShotConditioning | None = None
-        self._noise: torch.Tensor | None = None  # (1, 4, h, w) shared shot noise
+        self._conditioning: Any = None  # pipeline.conditioning.ShotConditioning of the current shot
+        self._noise: Any = None  # (1, 4, h, w) shared CPU noise of the current shot
         self._canvas: tuple[int, int] | None = None
         self._warned_mask = False
-        self._chain: LatentChain | None = None  # --consistency latent: LatentChain of the current shot
-        self._mask_provider: MaskProvider | None = None
+        self._chain: LatentChain | None = None  # --consistency latent: the chain of the current shot
 
     # --- setup ----------------------------------------------------------------------------------
 
@@ -207,24 +197,14 @@ class DiffusionColorizer:
 
     def _frame_input(self, number: int, sketch: np.ndarray) -> FrameInput:
         """A frame outside this batch (chain seeding) with the mask the runner would compute."""
-        return FrameInput(number=number, sketch=sketch, mask=self._mask_for(number, sketch))
+        return FrameInput(number=number, sketch=sketch, mask=self._mask_for(number))
 
-    def _current_shot(self) -> ShotSetup:
-        if self.shot is None:
-            raise InputError("setup_shot must run before colorize")
-        return self.shot
-
-    def _mask_for(self, number: int, sketch: np.ndarray) -> np.ndarray | None:
-        if not self.needs_masks:
+    def _mask_for(self, number: int) -> np.ndarray | None:
+        """The runner's mask of frame `number` (ShotSetup.mask_loader); None without one (then the whole
+        frame counts as figure, announced once)."""
+        if not self.traits.needs_masks or self.shot is None or self.shot.mask_loader is None:
             return None
-        loader = getattr(self.shot, "mask_loader", None)  # proposed ShotSetup field
-        if loader is not None:
-            return loader(number)
-        if self._mask_provider is None:  # the runner's provider, rebuilt from the same options
-            from ..masks import create_mask_provider
-
-            self._mask_provider, _ = create_mask_provider(self.opts)
-        return self._mask_provider.sketch_mask(sketch)
+        return self.shot.mask_loader(number)
 
     def _sketch_gray(self, sketch: np.ndarray) -> np.ndarray:
         from ..pipeline.latent_chain import sketch_gray
@@ -239,7 +219,9 @@ class DiffusionColorizer:
         from ..pipeline.latent_chain import LatentChain
 
         if self._chain is None:
-            shot = self._current_shot()
+            shot = self.shot
+            if shot is None:
+                raise InputError("setup_shot must run before colorize")
 
             def render(frame: FrameInput, init: Any, strength: float) -> FrameResult:
                 (result,) = self._colorize_group(frame.sketch.shape[:2], [frame], init, strength)
@@ -268,9 +250,8 @@ class DiffusionColorizer:
             working_size,
         )
 
-        opts = self.opts
-        shot = self._current_shot()
-        if self._conditioning is None:
+        opts, shot = self.opts, self.shot
+        if shot is None:
             raise InputError("setup_shot must run before colorize")
         if self._canvas is None:  # frame size unknown at setup: the first batch fixes the canvas
             self._canvas = working_size(size, opts.resolution)
@@ -281,7 +262,7 @@ class DiffusionColorizer:
                 raise FrameError(f"frame {f.number}: expected (H, W, 3) uint8 line art, got {f.sketch.shape}")
         sketch = sketch_to_tensor([f.sketch for f in group], box, self.device)  # (B, 3, Hc, Wc)
         mask = None
-        if self.needs_masks:
+        if self.traits.needs_masks:
             masks = []
             for f in group:
                 if f.mask is None:
@@ -313,8 +294,9 @@ class DiffusionColorizer:
                 f"GPU out of memory at {self._canvas[1]}x{self._canvas[0]} with batch {len(group)}; "
                 "lower --batch-size or --resolution, or use --offload / --dtype fp16"
             ) from None
-        assert out.images is not None  # output_type="pt" always decodes
-        images = tensor_to_frames(out.images, box, uint8=self.uint8_output)
+        if out.images is None:  # only with output_type="latent", which colorize never asks for
+            raise FrameError("the pipeline returned latents instead of images")
+        images = tensor_to_frames(out.images, box, uint8=shot.uint8_output)  # 8-bit: quantised on the device
         steps = [tensor_to_frames(x, box) for x in out.intermediates]  # per step: B frames
         results = []
         for i, f in enumerate(group):
@@ -325,7 +307,7 @@ class DiffusionColorizer:
             results.append(FrameResult(number=f.number, image=images[i], extras=extras))
         return results
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """Model id and weights hash for the sidecar, plus the settings that shape the numbers."""
         return {
             "id": self.model_id,

@@ -26,7 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
 )
 
 # Subcommand modules, in --help order (run.py registers `run` and `inspect`). A module that fails to import

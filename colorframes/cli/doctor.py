@@ -15,6 +15,7 @@ import typer
 
 from ..errors import EXIT_MODEL_UNAVAILABLE, EXIT_USAGE, ColorframesError
 from .console import err, fail
+from .flags import with_options
 
 
 def register(app: typer.Typer) -> None:
@@ -25,22 +26,27 @@ def _check(checks: list[dict[str, Any]], name: str, ok: bool, detail: str, code:
     checks.append({"check": name, "ok": ok, "detail": detail, "exit_code": 0 if ok else code})
 
 
+@with_options(
+    ("backend", "device", "model", "mask_model"),
+    panels=False,
+    backend="Backend to check.",
+    device="Device to check.",
+    mask_model="Mask model to check.",
+)
 def doctor(
-    backend: Annotated[str | None, typer.Option("--backend", help="Backend to check [flat].")] = None,
-    device: Annotated[str | None, typer.Option("--device", help="Device to check [auto].")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Weights name or path [switch-eps].")] = None,
-    mask_model: Annotated[str | None, typer.Option("--mask-model", help="Mask model to check [auto].")] = None,
-    preset: Annotated[str | None, typer.Option("--preset", help="Check the setup a preset asks for.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
+    *,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="Check the setup a preset asks for.", metavar="NAME|PATH")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON on stdout.", metavar="")] = False,
+    **flags: Any,
 ) -> None:
     """Python, torch, CUDA, GPUs, xformers, ffmpeg, weights and cache; non-zero if the setup cannot run."""
     from .. import __version__
     from ..options import resolve_options
 
     try:
-        opts = resolve_options(
-            {"backend": backend, "device": device, "model": model, "mask_model": mask_model}, preset=preset
-        )
+        opts = resolve_options(flags, preset=preset)
     except ColorframesError as exc:
         fail(exc)
     checks: list[dict[str, Any]] = []

@@ -3,40 +3,48 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import EXIT_FRAMES_FAILED, ColorframesError, ConfigError
 from .console import QUIET_HELP, err, fail, quiet_opencv
+from .flags import with_options
 
 
 def register(app: typer.Typer) -> None:
     @app.command("segment")
+    @with_options(
+        ("mask_model", "frames", "start_frame", "device"),
+        panels=False,
+        device="Device of the mask models: auto | cpu | cuda[:N].",
+    )
     def segment(
         inputs: Annotated[
             list[str], typer.Argument(help="Folders of frames or shots, sequence patterns, images, videos.")
         ],
-        output: Annotated[str, typer.Option("--output", "-o", help="Output root: DIR/<shot>/<stem>.png.")],
+        output: Annotated[
+            str, typer.Option("--output", "-o", help="Output root: DIR/<shot>/<stem>.png.", metavar="DIR")
+        ],
         ref: Annotated[
-            str | None, typer.Option("--ref", "-r", help="Character sheet: also write its reference mask.")
-        ] = None,
-        mask_model: Annotated[
             str | None,
-            typer.Option("--mask-model", help="auto | classical | isnet | isnet-onnx | sketch-segment | PATH [auto]."),
+            typer.Option("--ref", "-r", help="Character sheet: also write its reference mask.", metavar="PATH"),
         ] = None,
-        frames: Annotated[str | None, typer.Option("--frames", help="Frame numbers, e.g. 1001-1100x2.")] = None,
-        start_frame: Annotated[
-            int | None, typer.Option("--start-frame", help="First number for unnumbered/video frames.")
-        ] = None,
-        device: Annotated[str | None, typer.Option("--device", help="auto | cpu | cuda[:N] (models).")] = None,
+        *,
         threshold: Annotated[
             float | None,
-            typer.Option("--threshold", help="Write hard masks (255 where mask > T) instead of soft ones."),
+            typer.Option(
+                "--threshold", help="Write hard masks (255 where mask > T) instead of soft ones.", metavar="T"
+            ),
         ] = None,
-        preset: Annotated[str | None, typer.Option("--preset", help="Preset name or TOML path.")] = None,
-        json_out: Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout.")] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+        preset: Annotated[
+            str | None, typer.Option("--preset", help="Preset name or TOML path.", metavar="NAME|PATH")
+        ] = None,
+        json_out: Annotated[
+            bool, typer.Option("--json", help="Print one JSON summary object on stdout.", metavar="")
+        ] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP, metavar="")] = False,
+        **flags: Any,
     ) -> None:
         """Write a soft figure mask (255 = figure) per frame, plus reference_mask.png per shot with --ref.
 
@@ -46,7 +54,6 @@ def register(app: typer.Typer) -> None:
         from ..api import resolve_options
         from ..api import segment as run_segment
 
-        flags = {"mask_model": mask_model, "frames": frames, "start_frame": start_frame, "device": device}
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             fail(ConfigError("--threshold must be in [0, 1]"))
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..io.images import write_png_atomic
-from ..options import DEFAULT_MAX_PIXELS
+from ..options import RunOptions
 from .harmonize import Harmonized, RegionRefiner, harmonize
 from .plates import PlateSource
 from .process import process_frames
@@ -37,14 +36,12 @@ class BackgroundStage:
     refiner: RegionRefiner | None = None
 
     @classmethod
-    def from_options(cls, opts: Any, refiner: RegionRefiner | None = None) -> BackgroundStage | None:
+    def from_options(cls, opts: RunOptions, refiner: RegionRefiner | None = None) -> BackgroundStage | None:
         """None when no `--background` is set. Raises InputError when the plate path is unusable."""
-        background = getattr(opts, "background", None)
-        if not background:
+        if not opts.background:
             return None
-        fit = getattr(opts, "background_fit", "error")
-        plates = PlateSource(background, fit=fit, max_pixels=getattr(opts, "max_pixels", DEFAULT_MAX_PIXELS))
-        return cls(plates, float(getattr(opts, "harmonize", 0.5)), refiner)
+        plates = PlateSource(opts.background, fit=opts.background_fit, max_pixels=opts.max_pixels)
+        return cls(plates, float(opts.harmonize), refiner)
 
     def check(self, size: tuple[int, int], first_frame: int | None = None) -> None:
         """Fail fast before the first frame: the (first) plate must exist and fit `size` (H, W)."""
@@ -87,26 +84,23 @@ class ProcessStage:
     gap_radius: int = 2
 
     @classmethod
-    def from_options(cls, opts: Any) -> ProcessStage | None:
+    def from_options(cls, opts: RunOptions) -> ProcessStage | None:
         """None when `--process` is 0. `--process-frames` uses the run's frame-spec syntax."""
-        steps = int(getattr(opts, "process", 0) or 0)
-        if steps <= 0:
+        if opts.process <= 0:
             return None
-        spec = getattr(opts, "process_frames", None)
         frames = None
-        if spec:
+        if opts.process_frames:
             from ..io.framespec import parse_frame_spec
 
-            frames = frozenset(parse_frame_spec(spec))
-        fmt = getattr(opts, "format", "png")
+            frames = frozenset(parse_frame_spec(opts.process_frames))
         return cls(
-            steps=max(2, steps),
+            steps=max(2, opts.process),
             frames=frames,
-            png=fmt in ("png", "both"),
-            mp4=fmt in ("mp4", "both"),
-            fps=float(getattr(opts, "process_fps", PROCESS_FPS)),
-            crf=int(getattr(opts, "crf", 18)),
-            gap_radius=int(getattr(opts, "gap_radius", 2)),
+            png=opts.format in ("png", "both"),
+            mp4=opts.format in ("mp4", "both"),
+            fps=float(opts.process_fps),
+            crf=opts.crf,
+            gap_radius=opts.gap_radius,
         )
 
     def wants(self, number: int) -> bool:

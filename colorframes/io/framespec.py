@@ -79,6 +79,14 @@ def _slurm_shard(environ: Mapping[str, str]) -> tuple[int, int]:
         raise InputError(
             "--shard auto: SLURM_ARRAY_TASK_{ID,MIN,COUNT} are malformed; use --shard K/N instead"
         ) from None
+    # SLURM reports STEP 1 for a list such as --array=1,3,8: its indices are not a grid, so the task's
+    # position in the list cannot be computed and shards would overlap or go missing.
+    top = environ.get("SLURM_ARRAY_TASK_MAX", "")
+    if (top.isdigit() and int(top) != lo + (count - 1) * step) or (task - lo) % step:
+        raise InputError(
+            f"--shard auto: array indices {lo}-{top or '?'} (count {count}, step {step}) are not evenly spaced; "
+            "submit --array=A-B or A-B:STEP, or use --shard K/N"
+        )
     k = (task - lo) // step + 1
     if not 1 <= k <= count:
         raise InputError(f"--shard auto: task {task} is outside the array (min {lo}, count {count})")

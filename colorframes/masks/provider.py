@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..options import RunOptions
 from .classical import ClassicalSketchParams, classical_sketch_mask, ink_map
 from .reference import REFERENCE_DILATION, classical_reference_mask, dilate_max
 
@@ -129,28 +130,28 @@ class MaskProvider:
 # --- construction from options -----------------------------------------------------------------
 
 
-def _torch_masker(path: Path, convention: str, dilation: int, opts: Any, warnings: list[str]) -> NetMasker:
+def _torch_masker(path: Path, convention: str, dilation: int, opts: RunOptions, warnings: list[str]) -> NetMasker:
     from .isnet_weights import declared_input_size, load_isnet
     from .runners import TorchRunner
 
     runner = TorchRunner(
         load_isnet(path),
         size=declared_input_size(path),
-        device=getattr(opts, "device", "auto"),
-        dtype=getattr(opts, "dtype", "auto"),
+        device=opts.device,
+        dtype=opts.dtype,
         warnings=warnings,
     )
     return NetMasker(runner, convention, dilation, label=f"{path.name}:{convention}")
 
 
-def _onnx_masker(path: Path, dilation: int, opts: Any) -> NetMasker:
+def _onnx_masker(path: Path, dilation: int, opts: RunOptions) -> NetMasker:
     from .runners import OnnxRunner
 
-    runner = OnnxRunner(path, device=getattr(opts, "device", "auto"))
+    runner = OnnxRunner(path, device=opts.device)
     return NetMasker(runner, "skytnt", dilation, label=f"{path.name}:skytnt")
 
 
-def _build(kind: str, path: Path, opts: Any, warnings: list[str], *, sketch: bool) -> NetMasker:
+def _build(kind: str, path: Path, opts: RunOptions, warnings: list[str], *, sketch: bool) -> NetMasker:
     """A masker for one role (sketch frames or reference) from a weights file of model `kind`."""
     from ..extras import mask_runtime, require_modules
 
@@ -169,7 +170,7 @@ def _kind_of_file(path: Path) -> str:
     return "sketch-segment" if "sketch" in path.name.lower() else "isnet"
 
 
-def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
+def create_mask_provider(opts: RunOptions) -> tuple[MaskProvider, list[str]]:
     """The MaskProvider for `opts.mask_model` and the run-level warnings (at most one, under auto).
 
     auto: sketch frames use sketch-segment, else isnetis (torch), else isnetis.onnx, else classical;
@@ -184,9 +185,8 @@ def create_mask_provider(opts: Any) -> tuple[MaskProvider, list[str]]:
         """Weights of `kind` when they are on disk and their runtime (torch / onnxruntime) is installed."""
         return find_weights(kind) if mask_runtime_installed(kind) else None
 
-    choice = str(getattr(opts, "mask_model", "auto"))
-    gap = getattr(opts, "mask_gap_radius", None)
-    classical = ClassicalSketchParams(gap_radius=float(gap) if gap is not None else None)
+    choice = opts.mask_model
+    classical = ClassicalSketchParams()
     warnings: list[str] = []
     if choice == "classical":
         return MaskProvider(classical=classical), warnings

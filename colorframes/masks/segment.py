@@ -96,8 +96,8 @@ def segment(
     emit = callback or (lambda event: None)
     start = time.perf_counter()
     out_root = Path(output)
-    shots = discover_shots(list(inputs), getattr(opts, "start_frame", 1))
-    wanted = set(parse_frame_spec(opts.frames)) if getattr(opts, "frames", None) else None
+    shots = discover_shots(list(inputs), opts.start_frame)
+    wanted = set(parse_frame_spec(opts.frames)) if opts.frames else None
     provider, warnings = create_mask_provider(opts)
     summary = SegmentSummary(
         output=str(out_root), warnings=list(warnings), masks=provider.describe(), notes=list(provider.notes)

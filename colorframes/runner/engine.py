@@ -6,14 +6,13 @@ backend colorizes batches, a writer pool encodes PNGs. Several `--device`s run o
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..backends.base import ShotSetup
+from ..backends.base import BackendTraits, Colorizer, ShotSetup
 from ..errors import InputError
 from ..io import sidecar
 from ..io.discover import FrameRef
@@ -22,15 +21,19 @@ from ..io.images import LoadedImage, display, read_reference
 from ..io.tempfiles import remove_stale_temps, temp_path
 from ..options import RunOptions
 from .frames import frame_size, input_name, load_mask, load_sketch
+from .job import Counter, Recorder, ShotJob
 from .plan import ShotPlan, keyframe_path
 from .render import finish_shot, render_frames
 from .results import RunSummary, ShotSummary
-from .stages import ShotStages
+from .stages import ShotStages, uint8_results
+
+if TYPE_CHECKING:
+    from ..masks.provider import MaskProvider
 
 Callback = Callable[[dict[str, Any]], None]
 
 
-def create_backend(options: RunOptions):
+def create_backend(options: RunOptions) -> Colorizer:
     if options.backend == "flat":
         from ..backends.flat import create_colorizer as create_flat
 
@@ -38,29 +41,6 @@ def create_backend(options: RunOptions):
     from ..backends.diffusion import create_colorizer as create_diffusion
 
     return create_diffusion(options)
-
-
-class Recorder:
-    """Buffers per-frame sidecar records and flushes them under the lock at most every second."""
-
-    def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
-        self.pending: dict[int, dict[str, Any]] = {}
-        self.lock = threading.Lock()
-        self.last = time.monotonic()
-
-    def add(self, number: int, record: dict[str, Any]) -> None:
-        with self.lock:
-            self.pending[number] = record
-            due = time.monotonic() - self.last > 1.0
-        if due:
-            self.flush()
-
-    def flush(self) -> None:
-        with self.lock:
-            pending, self.pending = self.pending, {}
-            self.last = time.monotonic()
-        sidecar.record_frames(self.out_dir, pending)
 
 
 def execute(
@@ -89,7 +69,7 @@ def execute(
             stages[id(plan)] = ShotStages.build(plan, options)  # plates checked before any model loads
     counter = Counter(total, emit)
     devices = [d.strip() for d in options.device.split(",") if d.strip()] or ["auto"]
-    backends = []
+    backends: list[Colorizer] = []
     for device in devices:
         backend = create_backend(options.replace(device=device))
         _drain_warnings(backend, emit, warnings)
@@ -117,16 +97,16 @@ def execute(
         emit({"event": "shot", "shot": plan.shot.name, "frames": len(plan.to_render)})
         recorder = Recorder(plan.out_dir)
         shot_stages = stages[id(plan)]
-        setup = _shot_setup(plan, options, masks, shot_stages)
+        setup = _shot_setup(plan, options, masks, shot_stages, backends[0].traits)
+        job = ShotJob(plan, setup, options, masks, shot_stages, summary, recorder, counter)
         parts = _split(plan.to_render, len(backends))
-        args = (setup, options, masks, shot_stages, summary, recorder, counter)
         try:
             if len(backends) == 1:
-                render_frames(backends[0], plan, parts[0], *args)
+                render_frames(backends[0], job, parts[0])
             else:
                 with ThreadPoolExecutor(len(backends)) as pool:
                     futures = [
-                        pool.submit(render_frames, b, plan, part, *args)
+                        pool.submit(render_frames, b, job, part)
                         for b, part in zip(backends, parts, strict=True)
                         if part
                     ]
@@ -160,7 +140,12 @@ def sweep_temps(plan: ShotPlan) -> None:
 def _on_disk(plan: ShotPlan, exclude: set[int] | None = None) -> dict[int, dict[str, Any]]:
     """Done records for this worker's frames whose output exists (frames `exclude`d are left as recorded)."""
     return {
-        f.number: {"status": "done", "input": input_name(plan, f), "output": plan.outputs[f.number].name}
+        f.number: {
+            "status": "done",
+            "input": input_name(plan, f),
+            "seconds": None,  # rendered by a run that was killed before it recorded the frame
+            "output": plan.outputs[f.number].name,
+        }
         for f in plan.selected
         if f.number not in (exclude or set()) and plan.outputs[f.number].exists()
     }
@@ -179,45 +164,24 @@ def _check_writable(folder: Path) -> None:
         ) from None
 
 
-def _needs_masks(backend, options: RunOptions) -> bool:
+def _needs_masks(backend: Colorizer, options: RunOptions) -> bool:
     return bool(
-        getattr(backend, "needs_masks", True)
-        or options.alpha
-        or options.save_masks
-        or options.background
-        or options.process
+        backend.traits.needs_masks or options.alpha or options.save_masks or options.background or options.process
     )
 
 
-def _drain_warnings(backend, emit: Callback, warnings: list[str]) -> None:
-    for message in getattr(backend, "warnings", [])[:]:
+def _drain_warnings(backend: Colorizer, emit: Callback, warnings: list[str]) -> None:
+    for message in backend.warnings[:]:
         warnings.append(message)
         emit({"event": "warning", "message": message})
-    if hasattr(backend, "warnings"):
-        backend.warnings.clear()
+    backend.warnings.clear()
 
 
 def _split(frames: list[FrameRef], n: int) -> list[list[FrameRef]]:
     return [select_shard(frames, k, n) for k in range(1, n + 1)]
 
 
-class Counter:
-    """Progress across workers; `stop` tells every worker to stop after its frame in progress."""
-
-    def __init__(self, total: int, emit: Callback):
-        self.total, self.done, self.emit = total, 0, emit
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-
-    def frame(self, event: dict[str, Any]) -> None:
-        with self.lock:
-            self.done += 1
-            event.update({"event": "frame", "index": self.done, "total": self.total})
-            self.emit(event)
-
-
-def _header(plan: ShotPlan, options: RunOptions, backend) -> dict[str, Any]:
-    describe: Callable[[], dict[str, Any]] = getattr(backend, "describe", dict)
+def _header(plan: ShotPlan, options: RunOptions, backend: Colorizer) -> dict[str, Any]:
     versions = sidecar.package_versions()
     return {
         "colorframes": versions["colorframes"],
@@ -228,13 +192,15 @@ def _header(plan: ShotPlan, options: RunOptions, backend) -> dict[str, Any]:
         "options": options.to_dict(),
         "settings": plan.settings,
         "settings_hash": sidecar.settings_hash(plan.settings),
-        "model": {"backend": options.backend, **describe()},
+        "model": {"backend": options.backend, **backend.describe()},
         "versions": versions,
         "frames_requested": format_ranges([f.number for f in plan.requested]),
     }
 
 
-def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: ShotStages) -> ShotSetup:
+def _shot_setup(
+    plan: ShotPlan, options: RunOptions, masks: MaskProvider | None, stages: ShotStages, traits: BackendTraits
+) -> ShotSetup:
     ref: LoadedImage | None = read_reference(plan.reference, options.max_pixels) if plan.reference else None
     ref_mask = masks.reference_mask(ref.rgb, ref.alpha) if (masks is not None and ref is not None) else None
     first = plan.shot.frames[0]
@@ -264,4 +230,5 @@ def _shot_setup(plan: ShotPlan, options: RunOptions, masks, stages: ShotStages) 
         first_frame=first.number,
         sketch_loader=lambda number: load_sketch(plan, number),
         mask_loader=None if masks is None else lambda number: load_mask(plan, masks, number),
+        uint8_output=uint8_results(traits, options),
     )

@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from ..backends.base import FrameInput, FrameResult
+from ..backends.base import Colorizer, FrameInput, FrameResult
 from ..errors import ColorframesError, FrameError
 from ..io import sidecar
 from ..io.discover import FrameRef
 from ..io.images import read_image, write_png_atomic
 from ..options import RunOptions
 from .frames import input_name, load_frames, prefetch
+from .job import ShotJob
 from .plan import ShotPlan
 from .results import ShotSummary
 from .stages import Cels, ShotStages
@@ -24,8 +25,10 @@ from .stages import Cels, ShotStages
 Callback = Callable[[dict[str, Any]], None]
 
 
-def render_frames(backend, plan, frames, setup, options, masks, stages, summary, recorder, counter) -> None:
+def render_frames(backend: Colorizer, job: ShotJob, frames: list[FrameRef]) -> None:
     """Colorize `frames` of one shot on one backend; failures are recorded per frame, never raised."""
+    plan, setup, options, masks, stages = job.plan, job.setup, job.options, job.masks, job.stages
+    summary, recorder, counter = job.summary, job.recorder, job.counter
     backend.setup_shot(setup)
     cels = Cels(setup, options) if (options.flatten or options.keep_lines) else None
     by_number = {f.number: f for f in plan.shot.frames}
@@ -92,10 +95,11 @@ def render_frames(backend, plan, frames, setup, options, masks, stages, summary,
             return
         t0 = time.monotonic()
         inputs = [item for _, item in batch]
+        results: list[FrameResult | ColorframesError]
         try:
             if cels is not None:
                 cels.prime(batch[0][0].number, recompute)
-            results = backend.colorize(inputs)
+            results = list(backend.colorize(inputs))
         except ColorframesError as exc:
             results = [exc] * len(batch)
         except MemoryError:
@@ -104,13 +108,14 @@ def render_frames(backend, plan, frames, setup, options, masks, stages, summary,
             results = [FrameError(f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}")] * len(batch)
         seconds = (time.monotonic() - t0) / len(batch)
         for (frame, item), result in zip(batch, results, strict=True):
-            if isinstance(result, Exception):
+            if isinstance(result, ColorframesError):
                 fail(frame, f"{input_name(plan, frame)}: {result}")
                 continue
             for message in result.extras.get("warnings", []):
                 counter.emit({"event": "warning", "message": f"{plan.shot.name} frame {frame.number}: {message}"})
-            if result.image.dtype == np.uint8 and (cels is not None or stages.background or stages.process):
-                result.image = result.image.astype(np.float32) / 255.0  # stages work in float
+            if result.image.dtype == np.uint8 and not setup.uint8_output:
+                fail(frame, f"{input_name(plan, frame)}: the backend returned uint8 where float32 was asked")
+                continue
             if cels is not None:
                 try:
                     result.image = cels.apply(result.image, item.sketch, frame.number)
@@ -173,9 +178,7 @@ def _write_outputs(
     if stages.process is not None and stages.process.wants(frame.number):
         stages.process.export(plan.out_dir, out.stem, item.sketch, item.mask, image, result.extras)
         written["process"] = f"process/{out.stem}"
-    if options.alpha and item.mask is not None:
-        if image.dtype == np.uint8:
-            image = image.astype(np.float32) / 255.0
+    if options.alpha and item.mask is not None:  # float: the runner asks for float results with --alpha
         image = np.concatenate([image, item.mask[:, :, None].astype(np.float32)], axis=2)
     write_png_atomic(out, image, options.bit_depth)
     if options.save_masks and item.mask is not None:

@@ -31,14 +31,14 @@ def _frames(n: int = 3) -> list[FrameInput]:
     return frames
 
 
-def _shot(seed: int = 5) -> ShotSetup:
+def _shot(seed: int = 5, uint8: bool = True) -> ShotSetup:
     rng = np.random.default_rng(1)
     reference = rng.integers(0, 256, (48, 40, 3), dtype=np.uint8)
     ref_mask = np.zeros((48, 40), np.float32)
     ref_mask[8:40, 8:32] = 1.0
     return ShotSetup(
         name="shot01", seed=seed, frame_size=FRAME, reference=reference, reference_alpha=None,
-        reference_mask=ref_mask,
+        reference_mask=ref_mask, uint8_output=uint8,
     )  # fmt: skip
 
 
@@ -50,14 +50,14 @@ def backends():
     return {mode: create_colorizer(_opts(mode=mode)) for mode in ("vanilla", "bg2fig", "fig2fig")}
 
 
-def _run(backend, frames, seed=5):
-    backend.setup_shot(_shot(seed))
+def _run(backend, frames, seed=5, uint8=True):
+    backend.setup_shot(_shot(seed, uint8))
     return backend.colorize(frames)
 
 
 def test_outputs_are_frame_sized_rgb_uint8_for_8_bit_float_for_16_bit(backends):
-    from colorframes.backends.diffusion import create_colorizer
     from colorframes.io.images import to_uint
+    from colorframes.runner.stages import uint8_results
 
     backend = backends["fig2fig"]
     assert isinstance(backend, Colorizer)
@@ -66,7 +66,9 @@ def test_outputs_are_frame_sized_rgb_uint8_for_8_bit_float_for_16_bit(backends):
     for r in results:
         assert r.image.shape == (*FRAME, 3) and r.image.dtype == np.uint8 and r.image.std() > 0
         assert tuple(r.extras["latent"].shape) == (4, 8, 8)  # canvas 64x64 -> latent 8x8
-    floats = _run(create_colorizer(_opts(mode="fig2fig", bit_depth=16)), _frames())
+    # the runner asks for uint8 for 8-bit PNGs only: the diffusion colours are not 8-bit values
+    assert uint8_results(backend.traits, _opts()) and not uint8_results(backend.traits, _opts(bit_depth=16))
+    floats = _run(backend, _frames(), uint8=False)
     for f, q in zip(floats, results, strict=True):
         assert f.image.dtype == np.float32 and f.image.min() >= 0.0 and f.image.max() <= 1.0
         np.testing.assert_array_equal(to_uint(f.image, 8), q.image)  # device quantisation == the PNG writer's
@@ -97,7 +99,7 @@ def test_vanilla_ignores_the_mask_and_lora_modes_use_it(backends):
         a = _run(backends[mode], frames)[0].image
         b = _run(backends[mode], other)[0].image
         assert np.array_equal(a, b) is (not uses_mask), mode
-    assert backends["vanilla"].needs_masks is False and backends["fig2fig"].needs_masks is True
+    assert backends["vanilla"].traits.needs_masks is False and backends["fig2fig"].traits.needs_masks is True
 
 
 def test_modes_give_different_pictures(backends):

@@ -3,16 +3,19 @@ box-limited overlap counts, packed-colour painting and uint8 output."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 from flat_helpers import frame, shot
 
-from colorframes.backends.flat import FlatColorizer, create_colorizer, uint8_safe
+from colorframes.backends.flat import FlatColorizer, create_colorizer
 from colorframes.backends.flat.matching import overlap_counts
 from colorframes.backends.flat.regions import fill_regions, line_masks, region_stats, segment_regions
 from colorframes.backends.flat.render import paint
 from colorframes.options import RunOptions
+from colorframes.runner.stages import uint8_results
 
 
 def _drawing(size=(140, 220), at=(60, 30)) -> np.ndarray:
@@ -81,13 +84,15 @@ def test_paint_paths_agree_and_restore_lines():
 
 
 def test_uint8_output_only_when_nothing_downstream_needs_floats(walk):
-    assert uint8_safe(RunOptions()) and create_colorizer(RunOptions()).uint8_output
-    for risky in ({"flatten": True}, {"keep_lines": True}, {"alpha": True}, {"background": "plate.png"}):
-        assert not uint8_safe(RunOptions(**risky)), risky
+    traits = create_colorizer(RunOptions()).traits
+    assert uint8_results(traits, RunOptions()) and uint8_results(traits, RunOptions(bit_depth=16))  # exact colours
+    risky = ({"flatten": True}, {"keep_lines": True}, {"alpha": True}, {"background": "plate.png"}, {"process": 3})
+    for changes in risky:
+        assert not uint8_results(traits, RunOptions(**changes)), changes
     outs = []
     for u8 in (False, True):
-        c = FlatColorizer(gap_radius=2, uint8_output=u8)
-        c.setup_shot(shot((540, 960), keyframes={1001: walk[0]["color"]}, first_frame=1001))
+        c = FlatColorizer(gap_radius=2)
+        c.setup_shot(replace(shot((540, 960), keyframes={1001: walk[0]["color"]}, first_frame=1001), uint8_output=u8))
         outs.append(c.colorize([frame(1002, walk[1]["sketch"])])[0].image)
     assert outs[0].dtype == np.float32 and outs[1].dtype == np.uint8
     assert np.array_equal(np.rint(outs[0] * 255).astype(np.uint8), outs[1])

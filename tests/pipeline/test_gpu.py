@@ -31,7 +31,7 @@ def _render(**changes):
     reference = np.random.default_rng(0).integers(0, 256, (80, 64, 3), dtype=np.uint8)
     ref_mask = np.zeros((80, 64), np.float32)
     ref_mask[10:70, 10:50] = 1
-    backend.setup_shot(ShotSetup("gpu", 3, sketch.shape[:2], reference, None, ref_mask))
+    backend.setup_shot(ShotSetup("gpu", 3, sketch.shape[:2], reference, None, ref_mask, uint8_output=True))
     return backend, backend.colorize([FrameInput(1, sketch, mask), FrameInput(2, sketch, mask)])
 
 

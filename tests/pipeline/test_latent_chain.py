@@ -28,7 +28,7 @@ def _setup(sketches: dict[int, np.ndarray], first: int = 1001) -> ShotSetup:
     ref_mask[8:40, 8:32] = 1.0
     return ShotSetup(
         name="chain", seed=5, frame_size=FRAME, reference=reference, reference_alpha=None, reference_mask=ref_mask,
-        first_frame=first, sketch_loader=sketches.get,
+        first_frame=first, sketch_loader=sketches.get, uint8_output=True,
     )  # fmt: skip
 
 
@@ -109,7 +109,14 @@ def test_latent_lowers_the_warping_error_against_seed_on_a_moving_shot(make_exam
         backend = create_colorizer(_opts(mode="fig2fig", consistency=consistency, num_inference_steps=4, seed=3))
         setup = _setup(sketches)
         backend.setup_shot(
-            ShotSetup(**{**setup.__dict__, "reference": sheet, "reference_mask": masks.reference_mask(sheet)})
+            ShotSetup(
+                **{
+                    **setup.__dict__,
+                    "reference": sheet,
+                    "reference_mask": masks.reference_mask(sheet),
+                    "mask_loader": lambda n: masks.sketch_mask(sketches[n]),  # the runner's provider
+                }
+            )
         )
         results = backend.colorize([FrameInput(k, s, masks.sketch_mask(s)) for k, s in sketches.items()])
         errors[consistency] = _warping_error([r.image for r in results], frames)

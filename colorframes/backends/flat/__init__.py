@@ -8,25 +8,26 @@ the original line pixels are put back exactly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..base import FrameInput, FrameResult, ShotSetup
+from ...options import RunOptions
+from ..base import BackendTraits, FrameInput, FrameResult, ShotSetup
 from .hints import Hint, load_hints
 from .render import confidence_report, paint
 from .render import lines_layer as make_lines_layer
 from .tracker import LOW_CONFIDENCE, ShotTracker
 
-__all__ = ["FlatColorizer", "create_colorizer", "uint8_safe"]
+__all__ = ["FlatColorizer", "create_colorizer"]
 
 
 class FlatColorizer:
     """The flat paint-bucket colorizer (implements `colorframes.backends.base.Colorizer`)."""
 
     name = "flat"
-    needs_masks = False  # regions come from the line art itself
+    # regions come from the line art itself (no masks); paint-bucket colours are 8-bit values
+    traits = BackendTraits(needs_masks=False, exact_uint8=True)
 
     def __init__(
         self,
@@ -35,12 +36,10 @@ class FlatColorizer:
         report: bool = False,
         lines_layer: bool = False,
         sketch_loader: Callable[[int], np.ndarray | None] | None = None,
-        uint8_output: bool = False,
     ) -> None:
         self.gap_radius = int(gap_radius)
-        # uint8 images skip a float round trip (~30 ms per 1080p frame); only safe when nothing after the
-        # backend (flatten, compositing, alpha, process export) expects float images. See create_colorizer.
-        self.uint8_output = uint8_output
+        self.uint8_output = False  # the runner's choice, from ShotSetup.uint8_output
+        self.warnings: list[str] = []
         self._hints_spec = hints
         self.report = report
         self.want_lines_layer = lines_layer
@@ -54,6 +53,7 @@ class FlatColorizer:
         if isinstance(hints, str) or hints is None:
             hints = load_hints(hints, shot.first_frame)
         self.shot = shot
+        self.uint8_output = shot.uint8_output
         self.tracker = ShotTracker(
             frame_size=tuple(shot.frame_size),  # type: ignore[arg-type]
             first_frame=shot.first_frame,
@@ -62,7 +62,7 @@ class FlatColorizer:
             sheet_alpha=_sheet_alpha(shot),
             keyframes=dict(shot.keyframes or {}),
             hints=list(hints),
-            sketch_loader=self.sketch_loader or _shot_loader(shot),
+            sketch_loader=self.sketch_loader or shot.sketch_loader,
         )
 
     def colorize(self, frames: list[FrameInput]) -> list[FrameResult]:
@@ -98,29 +98,10 @@ class FlatColorizer:
         return {"backend": "flat", "id": "flat-paint-bucket-v1", "sha256": None, "gap_radius": self.gap_radius}
 
 
-def create_colorizer(opts: Any) -> FlatColorizer:
+def create_colorizer(opts: RunOptions) -> FlatColorizer:
     """Build the flat backend from RunOptions (`gap_radius`, `hints`, `report`, `lines_layer`)."""
     return FlatColorizer(
-        gap_radius=getattr(opts, "gap_radius", 2),
-        hints=getattr(opts, "hints", None),
-        report=bool(getattr(opts, "report", False)),
-        lines_layer=bool(getattr(opts, "lines_layer", False)),
-        uint8_output=uint8_safe(opts),
-    )
-
-
-def uint8_safe(opts: Any) -> bool:
-    """True when the runner only writes the image (8- or 16-bit PNG), so uint8 results are exact.
-
-    Flatten / keep-lines, background compositing, alpha and process export take float images in [0, 1].
-    """
-    return not (
-        getattr(opts, "flatten", False)
-        or getattr(opts, "keep_lines", False)
-        or getattr(opts, "background", None)
-        or getattr(opts, "alpha", False)
-        or getattr(opts, "process", 0)
-        or getattr(opts, "process_frames", None)
+        gap_radius=opts.gap_radius, hints=opts.hints, report=opts.report, lines_layer=opts.lines_layer
     )
 
 
@@ -143,30 +124,3 @@ def _as_line_art(sketch: np.ndarray) -> np.ndarray:
         a = arr[:, :, 3:4].astype(np.float32) / 255.0
         arr = (arr[:, :, :3].astype(np.float32) * a + 255.0 * (1.0 - a)).astype(np.uint8)
     return np.ascontiguousarray(arr[:, :, :3])
-
-
-def _shot_loader(shot: ShotSetup) -> Callable[[int], np.ndarray | None] | None:
-    """The runner's line-art loader for chain tracking: `sketch_loader` or a `frame_paths` mapping."""
-    loader = getattr(shot, "sketch_loader", None)
-    if callable(loader):
-        return loader
-    paths = getattr(shot, "frame_paths", None)
-    if not paths:
-        return None
-
-    def load(number: int) -> np.ndarray | None:
-        import cv2
-
-        path = paths.get(number)
-        if path is None or not Path(path).is_file():
-            return None
-        img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        if img is None:
-            return None
-        if img.ndim == 3 and img.shape[2] == 4:
-            img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
-        elif img.ndim == 3:
-            img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-        return _as_line_art(img)
-
-    return load

@@ -7,9 +7,16 @@
 # `--shard auto` reads SLURM_ARRAY_TASK_ID / _MIN / _COUNT (or _MAX and _STEP) and takes shard
 # (ID-MIN)/STEP+1 of COUNT: a deterministic contiguous split, so tasks never overlap and a requeued
 # task (`--requeue`, or `scontrol requeue`) only renders the frames its shard is still missing.
-# All tasks share OUT; colorframes updates the per-shot sidecar under a file lock.
+# Uniform arrays only (`--array=0-7`, `--array=0-6:2`, `%N` limits): a list such as `--array=1,3,8`
+# exits 2 in every task. All tasks share OUT; colorframes updates the per-shot sidecar under a file lock.
 # The script `exec`s colorframes, so the array task's exit code is colorframes' exit code
-# (0 done, 1 some frame failed, 2 usage/input error, 3 weights missing, 130 interrupted).
+# (0 done, 1 some frame failed, 2 usage/input error, 3 weights missing, 130 interrupted), and
+# `scontrol show job` / `sacct` show it as ExitCode=N:0 per task.
+#
+# Environment: FRAMES (a --frames spec), BACKEND (default flat), COLORFRAMES (the executable, default
+# `colorframes` on PATH) or COLORFRAMES_PYTHON (an interpreter: runs `$COLORFRAMES_PYTHON -m colorframes`,
+# e.g. a venv that is not on the nodes' PATH). sbatch passes the submitting shell's environment on.
+# After the array: `sbatch --dependency=afterok:JOBID examples/farm/slurm/review_after.sh OUT`.
 #
 #SBATCH --job-name=colorframes
 #SBATCH --array=0-3
@@ -31,7 +38,11 @@ SHEET=$2
 OUT=$3
 shift 3
 
-COLORFRAMES=${COLORFRAMES:-colorframes}
+if [[ -n ${COLORFRAMES_PYTHON:-} ]]; then
+    colorframes=("$COLORFRAMES_PYTHON" -m colorframes)
+else
+    colorframes=("${COLORFRAMES:-colorframes}")
+fi
 BACKEND=${BACKEND:-flat}
 frames_args=()
 if [[ -n ${FRAMES:-} ]]; then
@@ -39,5 +50,5 @@ if [[ -n ${FRAMES:-} ]]; then
 fi
 
 echo "array job ${SLURM_ARRAY_JOB_ID:-?} task ${SLURM_ARRAY_TASK_ID:-?} on $(hostname)" >&2
-exec "$COLORFRAMES" run "$SHOT_DIR" --ref "$SHEET" --output "$OUT" --backend "$BACKEND" \
+exec "${colorframes[@]}" run "$SHOT_DIR" --ref "$SHEET" --output "$OUT" --backend "$BACKEND" \
     "${frames_args[@]}" --shard auto "$@"
