@@ -90,7 +90,7 @@ def main() -> int:
     problems = check_moved_module(NEW if NEW.exists() else OLD)
     # Files to rewrite: Python sources and Markdown under the usual folders, and the top-level docs.
     files = [p for d in ("colorframes", "tests", "benchmarks", "examples", "tools") for p in (ROOT / d).rglob("*.py")]
-    files += list(ROOT.glob("*.md")) + [ROOT / "pyproject.toml"]
+    files += [p for p in ROOT.glob("*.md") if p.name != "ARCHITECTURE.md"] + [ROOT / "pyproject.toml"]
     changed = []
     for path in files:
         if path.resolve() == Path(__file__).resolve() or not path.is_file():
@@ -120,8 +120,9 @@ def main() -> int:
     print(f"moved; rewrote {len(changed)} files. Checking the layer contract:")
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_layers.py"], cwd=ROOT, check=False)
     print(
-        "next: run the flat, metrics and compose tests; update the `backends` comment in tests/test_layers.py; "
-        "drop the backends.flat mypy override in pyproject.toml if `python -m mypy` passes without it"
+        "next: run the flat, metrics and compose tests; update the `backends` comment in tests/test_layers.py and "
+        "the lineart.py line of ARCHITECTURE.md; drop the backends.flat mypy override in pyproject.toml if "
+        "`python -m mypy` passes without it"
     )
     return result.returncode
 
