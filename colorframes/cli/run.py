@@ -59,6 +59,7 @@ def run(
     from .progress import Reporter
 
     previous = _catch_interrupts()
+    interrupted = False
     try:
         options = api.resolve_options(flags, preset=preset)
         _console_setup(options, flags, quiet)
@@ -67,11 +68,15 @@ def run(
     except ColorframesError as exc:
         fail(exc)
     except KeyboardInterrupt:
+        interrupted = True
         err("interrupted: finished frames are kept and recorded; rerun the same command to resume")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        # After an interrupt the handlers stay on "ignore" until the process exits: a second Ctrl-C arriving
+        # after a restore would kill the process by SIGINT instead of exiting 130.
+        if not interrupted:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     if options.review:
         _review(summary, quiet)
     if json_out:
