@@ -1,3 +1,3 @@
 """colorframes: reference-based colorization of line-art frame sequences for render farms."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
