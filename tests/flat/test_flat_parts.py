@@ -1,19 +1,16 @@
-"""Smaller parts of the flat backend: assignment, hints, colour references, accuracy, benchmark smoke."""
+"""Smaller parts of the flat backend: assignment, hints, colour references."""
 
 from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-
-from colorframes.backends.flat.accuracy import segment_accuracy
 from colorframes.backends.flat.assign import linear_assignment
+
 from colorframes.backends.flat.hints import hints_from_image, load_hints
 from colorframes.backends.flat.reference import segment_colored
 from colorframes.errors import InputError
@@ -69,41 +66,6 @@ def test_colour_reference_regions_and_exact_colours(make_example):
     assert tuple(ref.colors[ref.background]) == (255, 255, 255)
     x0, y0, x1, y1 = ref.regions.figure_bbox
     assert 0 < x0 < x1 < 384 and 0 < y0 < y1 <= 384
-
-
-def test_segment_accuracy_counts_and_pixels():
-    gt = np.zeros((10, 20), np.int64)
-    gt[:, :10], gt[:, 11:] = 1, 2  # two segments, a line column between
-    pred = np.zeros((10, 20, 3), np.uint8)
-    pred[:, :10] = (255, 0, 0)
-    pred[:, 11:] = (0, 0, 255)
-    res = segment_accuracy(pred, gt, {1: (255, 0, 0), 2: (0, 255, 0)})
-    assert res["acc"] == 0.5 and res["segments"] == 2
-    assert res["pix_acc"] == pytest.approx(100 / 190)
-
-
-def test_benchmark_smoke(tmp_path):
-    out = tmp_path / "flat.json"
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_flat.py"), "--smoke", "--seeds", "0,1", "--out", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(out.read_text())
-    assert data["smoke"] and {r["mode"] for r in data["accuracy"]} == {
-        "keyframe",
-        "keyframes-2",
-        "keyframe-only",
-        "sheet",
-    }
-    for row in data["accuracy"]:  # the headline is the mean over the generator's seeds
-        assert row["seeds"] == [0, 1] and len(row["acc_by_seed"]) == 2
-        assert abs(row["acc"] - sum(row["acc_by_seed"]) / 2) < 1e-3
-    assert {r["seed"] for r in data["accuracy_by_seed"]} == {0, 1}
-    assert data["speed"]["fps"] > 0 and data["speed"]["png_floor_fps"] > 0
-    assert data["speed"]["cpu_ms_per_frame"] > 0 and data["speed"]["stage_cpu_ms"]["segment"] > 0
-    assert data["speed"]["runner_fps"] > 0 and "api.run" in proc.stdout
-    assert "frames/s" in proc.stdout
 
 
 def test_form_descriptors_tell_a_disc_from_a_band():
