@@ -48,6 +48,7 @@ BASELINES = ("copy-keyframe", "region-oracle")
 PSNR_CAP = 60.0  # dB; identical frames (infinite PSNR) count as this, as LVCD caps
 PSNR_SIZE = 256  # the reviewers' (and LVCD's) evaluation size
 PAPER_MIN = 245  # a pixel with every channel >= this is bare paper
+FILL_MARGIN = 2  # px around GT line pixels left out of `psnr_fill` (anti-aliased fringes)
 GAP_RADIUS = 2  # the CLI's default --gap-radius
 TARGETS = {
     "key_db_flat_gt": 40.0,  # the keyframe's own frame, where the ground truth is flat colour
@@ -57,6 +58,7 @@ TARGETS = {
     "fps_1080p_dense": 3.0,
     "noise_rss_mb": 2048.0,
 }
+SPEED_GENERATOR = "dense"  # the speed pass: 1080p, >= 1500 regions per frame
 NOISE_AS_LIMIT = 6 << 30  # address-space cap of the noise-frame child: it cannot take the machine down
 
 
@@ -133,12 +135,16 @@ class FrameTruth:
         self.gt = frame["color"]
         self.gt_small = small(self.gt)
         self.seg_labels, _ = line_regions(frame["sketch"])  # the segments `colorframes eval --sketch` uses
+        self.n_segments = int(self.seg_labels.max())
         gt_labels = frame["labels"]
         lut = np.zeros((int(gt_labels.max()) + 1, 3), np.int64)
         for rid, rgb in palette.items():
             if 0 <= rid < len(lut):
                 lut[rid] = rgb
         coloured = (gt_labels > 0) & (lut[gt_labels].min(axis=-1) < PAPER_MIN)
+        # "up to line pixels": region pixels at least FILL_MARGIN px away from any GT line pixel
+        near_line = cv2.dilate((gt_labels == 0).astype(np.uint8), np.ones((3, 3), np.uint8), iterations=FILL_MARGIN)
+        self.fill_mask = (gt_labels > 0) & (near_line == 0)
         self.coloured = coloured
         self.n_coloured = int(coloured.sum())
 
@@ -148,8 +154,11 @@ def frame_scores(pred: np.ndarray, truth: FrameTruth) -> dict[str, float]:
 
     seg = segment_accuracy(pred, truth.gt, truth.seg_labels) or {}
     paper = (pred.min(axis=-1) >= PAPER_MIN) & truth.coloured
+    diff = pred[truth.fill_mask].astype(np.float64) - truth.gt[truth.fill_mask]
+    fill_mse = float(np.mean((diff / 255.0) ** 2)) if diff.size else 0.0
     return {
         "psnr": psnr(pred, truth.gt),
+        "psnr_fill": PSNR_CAP if fill_mse == 0 else min(PSNR_CAP, -10.0 * math.log10(fill_mse)),
         "psnr256": psnr(small(pred), truth.gt_small),
         "acc": seg.get("acc", math.nan),
         "acc_thres": seg.get("acc_thres", math.nan),
@@ -172,6 +181,7 @@ def summarize(per_frame: list[dict[str, float]], key_index: int) -> dict[str, fl
         "acc_thres": mean("acc_thres", per_frame),
         "pix_acc": mean("pix_acc", per_frame),
         "key_psnr": round(key["psnr"], 3),
+        "key_psnr_fill": round(key["psnr_fill"], 3),
         "after_psnr": mean("psnr", after),
         "after_psnr256": mean("psnr256", after),
         "paper_mean": mean("paper", per_frame),
@@ -199,11 +209,10 @@ def evaluate_shot(shot: flatgen.Shot) -> dict:
     if oracle_frames is not None:
         oracle_rows = [frame_scores(img, t) for img, t in zip(oracle_frames, truths, strict=True)]
         methods["region-oracle"] = summarize(oracle_rows, shot.key_index)
-    regions = [len(np.unique(f["labels"])) - 1 for f in shot.frames]
     return {
         "methods": methods,
         "colorize_fps_in_process": timings,
-        "gt_regions_mean": round(float(np.mean(regions)), 1),
+        "line_art_regions_mean": round(float(np.mean([t.n_segments for t in truths])), 1),
         "done_when": done_when(methods),
     }
 
@@ -214,7 +223,10 @@ def done_when(m: dict) -> dict:
     out: dict[str, object] = {}
     if oracle is not None:
         out["key_vs_oracle_db"] = round(key["key_psnr"] - oracle["key_psnr"], 2)
-        out["key_reaches_oracle"] = key["key_psnr"] >= min(oracle["key_psnr"], TARGETS["key_db_flat_gt"]) - 0.05
+        out["key_fill_db"] = key["key_psnr_fill"]
+        out["key_reaches_oracle"] = key["key_psnr"] >= oracle["key_psnr"] - 0.05 and key["key_psnr_fill"] >= min(
+            oracle["key_psnr_fill"], TARGETS["key_db_flat_gt"]
+        )
         out["after_vs_oracle_db"] = round(key["after_psnr256"] - oracle["after_psnr256"], 2)
         out["after_within_1db_of_oracle"] = out["after_vs_oracle_db"] >= -TARGETS["after_within_oracle_db"]
     out["after_vs_copy_db"] = round(key["after_psnr256"] - copy["after_psnr256"], 2)
@@ -334,9 +346,13 @@ def worker_run(src: str, keyframe: str, out: str) -> int:
 
 
 def print_table(rows: list[dict]) -> None:
-    cols = ("psnr", "psnr256", "key_psnr", "after_psnr256", "acc", "acc_thres", "pix_acc", "paper_max")
+    cols = ("psnr", "psnr256", "key_psnr", "key_psnr_fill", "after_psnr256", "acc", "acc_thres", "pix_acc")
+    cols += ("paper_max",)
     print(f"{'generator':<14} {'method':<15} " + " ".join(f"{c:>13}" for c in cols))
-    for row in rows:
+    ordered = [r for r in rows if not r["held_out"]] + [r for r in rows if r["held_out"]]
+    for i, row in enumerate(ordered):
+        if row["held_out"] and (i == 0 or not ordered[i - 1]["held_out"]):
+            print(f"--- held out: {row['generator']} (never used for tuning) ---")
         for method, m in row["methods"].items():
             vals = " ".join(f"{m[c]:>13.3f}" if isinstance(m[c], float) else f"{m[c]:>13}" for c in cols)
             print(f"{row['generator']:<14} {method:<15} {vals}")
@@ -393,15 +409,17 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     speed = noise = None
     if run_speed:
-        speed_name = "dense" if "dense" in flatgen.GENERATORS else names[0]
+        from colorframes.metrics.regions import line_regions
+
         with tempfile.TemporaryDirectory() as tmp:
-            shot = flatgen.generate(speed_name, seed=0, size=speed_size, n_frames=3 if args.smoke else 12)
+            shot = flatgen.generate(SPEED_GENERATOR, seed=0, size=speed_size, n_frames=3 if args.smoke else 12)
             speed = speed_pass(shot, Path(tmp))
-            speed["gt_regions_mean"] = round(float(np.mean([len(np.unique(f["labels"])) - 1 for f in shot.frames])), 1)
+            counts = [int(line_regions(f["sketch"])[0].max()) for f in shot.frames[:3]]
+            speed["line_art_regions_mean"] = round(float(np.mean(counts)), 1)
             noise = noise_pass(speed_size, Path(tmp))
         print(f"speed ({speed['generator']} {speed['size']}, api.run, keyframe): {speed.get('fps')} frames/s "
               f"(steady {speed.get('steady_fps')}), peak RSS {speed.get('maxrss_mb')} MB, "
-              f"{speed['gt_regions_mean']} GT regions/frame")  # fmt: skip
+              f"{speed['line_art_regions_mean']} line-art regions/frame")  # fmt: skip
         print(
             f"noise frame {noise['size']}: exit {noise.get('exit_code')} error {noise.get('error')} "
             f"peak RSS {noise.get('maxrss_mb')} MB in {noise.get('wall_s')} s -> {'ok' if noise['ok'] else 'FAIL'}"

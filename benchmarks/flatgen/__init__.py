@@ -20,6 +20,10 @@ from .shot import FIRST_FRAME, Shot
 GENERATORS: dict[str, str] = {
     "make_example": "example",
     "room": "room",
+    "shaded": "shaded",
+    "xdog": "xdog",
+    "dense": "dense",
+    "holdout": "holdout",
 }
 HOLDOUT = "holdout"
 TUNING = tuple(name for name in GENERATORS if name != HOLDOUT)

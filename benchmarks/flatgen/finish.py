@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 
 def finish(fill: np.ndarray, labels: np.ndarray, rng: np.random.Generator, light: tuple[float, float] = (-1, -1)):
@@ -22,8 +21,7 @@ def finish(fill: np.ndarray, labels: np.ndarray, rng: np.random.Generator, light
     dist = cv2.distanceTransform((1 - edges).astype(np.uint8), cv2.DIST_L2, 3)  # px to the nearest region edge
     n = int(labels.max()) + 1
     depth = np.zeros(n, np.float32)
-    ids = np.arange(n)
-    depth[:] = ndimage.maximum(dist, labels, ids)
+    np.maximum.at(depth, labels.ravel(), dist.ravel())  # each region's deepest point (px from its edge)
     region_depth = depth[labels]
     # Rim shadow on the side away from the light: a smooth ramp of the edge distance, limited to the outer
     # third of regions at least 8 px deep, and only where the light field says "shadow side".
@@ -34,20 +32,20 @@ def finish(fill: np.ndarray, labels: np.ndarray, rng: np.random.Generator, light
     factor = np.where(rim, 1.0 - 0.28 * ramp, 1.0).astype(np.float32)
     out = fill * factor[..., None]
     # Highlights: a soft white blob in the interior of the larger regions.
-    big = np.flatnonzero(depth >= 14)
-    if big.size:
-        centers = ndimage.maximum_position(dist, labels, big)
-        for rid, (cy, cx) in zip(big, centers, strict=True):
-            r = float(depth[rid]) * 0.35
-            oy, ox = int(cy + light[1] * r), int(cx + light[0] * r)
-            y0, y1 = max(oy - int(2 * r), 0), min(oy + int(2 * r) + 1, h)
-            x0, x1 = max(ox - int(2 * r), 0), min(ox + int(2 * r) + 1, w)
-            if y1 <= y0 or x1 <= x0:
-                continue
-            yy, xx = np.mgrid[y0:y1, x0:x1]
-            blob = np.exp(-(((yy - oy) / (0.6 * r)) ** 2 + ((xx - ox) / r) ** 2))
-            blob = np.where((labels[y0:y1, x0:x1] == rid) & (blob > 0.2), blob, 0.0).astype(np.float32) * 0.55
-            out[y0:y1, x0:x1] += (255.0 - out[y0:y1, x0:x1]) * blob[..., None]
+    deepest = np.flatnonzero((dist == region_depth).ravel() & (region_depth >= 14).ravel())
+    rids, first = np.unique(labels.ravel()[deepest], return_index=True)
+    for rid, flat in zip(rids, deepest[first], strict=True):
+        cy, cx = divmod(int(flat), w)
+        r = float(depth[rid]) * 0.35
+        oy, ox = int(cy + light[1] * r), int(cx + light[0] * r)
+        y0, y1 = max(oy - int(2 * r), 0), min(oy + int(2 * r) + 1, h)
+        x0, x1 = max(ox - int(2 * r), 0), min(ox + int(2 * r) + 1, w)
+        if y1 <= y0 or x1 <= x0:
+            continue
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        blob = np.exp(-(((yy - oy) / (0.6 * r)) ** 2 + ((xx - ox) / r) ** 2))
+        blob = np.where((labels[y0:y1, x0:x1] == rid) & (blob > 0.2), blob, 0.0).astype(np.float32) * 0.55
+        out[y0:y1, x0:x1] += (255.0 - out[y0:y1, x0:x1]) * blob[..., None]
     # Grain on about a fifth of the pixels (paint texture).
     grain = rng.random((h, w)) < 0.2
     out[grain] += rng.normal(0, 6, (int(grain.sum()), 1)).astype(np.float32)
