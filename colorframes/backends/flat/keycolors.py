@@ -1,0 +1,59 @@
+"""A keyframe read through the line art of its own frame: one dominant colour per region.
+
+Why: the keyframe is the colourist's answer for its frame. Reading it per line-art region (the same regions
+the output is painted with) makes the output on that frame equal the keyframe up to line pixels by
+construction. A finished keyframe (shading, gradients, grain) reduces to each region's dominant flat
+colour: colours are pooled in coarse bins, the most frequent bin wins, and the region takes the most
+frequent exact colour inside that bin. Pixels next to lines (anti-aliasing) are left out where the region
+has interior pixels to spare.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import FlatParams
+from .regions import Regions
+
+
+def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> np.ndarray:
+    """(N+1, 3) uint8: each region's dominant colour in `image` (H, W, 3) uint8; row 0 (lines) is 0."""
+    import cv2
+
+    labels = regions.labels
+    n = regions.count
+    # Interior: farther than interior_margin from any line pixel (regions too thin for that use all pixels).
+    dist = cv2.distanceTransform((~regions.line_mask).view(np.uint8), cv2.DIST_L2, 3)  # (H, W) float32
+    interior = (dist > params.interior_margin) & (labels > 0)
+    flat = labels.ravel().astype(np.int64)
+    inner_count = np.bincount(flat[interior.ravel()], minlength=n + 1)
+    use = np.where(inner_count[labels] > 0, interior, labels > 0).ravel()  # (H*W,) bool
+    lab = flat[use]
+    code = image.reshape(-1, 3)[use].astype(np.int64)
+    code = (code[:, 0] << 16) | (code[:, 1] << 8) | code[:, 2]
+    keys, counts = np.unique(lab * (1 << 24) + code, return_counts=True)  # (K,) exact colours per region
+    region, exact = keys >> 24, keys & 0xFFFFFF
+    shift = 8 - params.colour_bits
+    mask = (0xFF >> shift) << shift
+    binned = exact & ((mask << 16) | (mask << 8) | mask)
+    bin_keys, inverse = np.unique(region * (1 << 24) + binned, return_inverse=True)
+    bin_counts = np.bincount(inverse, weights=counts)  # (B,) pixels per (region, bin)
+    best_bin = _argmax_per_group(bin_keys >> 24, bin_counts, n + 1)  # (N+1,) index into bin_keys, -1 none
+    in_best = best_bin[region] == inverse
+    chosen = _argmax_per_group(region[in_best], counts[in_best].astype(np.float64), n + 1)
+    colors = np.zeros((n + 1, 3), np.uint8)
+    ok = chosen >= 0
+    picked = exact[in_best][chosen[ok]]
+    colors[ok] = np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=1)
+    colors[0] = 0
+    return colors
+
+
+def _argmax_per_group(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """(n,) index of the largest `value` within each group id (ties: the first), -1 for empty groups."""
+    order = np.lexsort((-value, group))
+    first = np.ones(order.size, bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    out = np.full(n, -1, np.int64)
+    out[group[order][first]] = order[first]
+    return out
