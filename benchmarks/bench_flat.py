@@ -65,8 +65,9 @@ NOISE_AS_LIMIT = 6 << 30  # address-space cap of the noise-frame child: it canno
 # --- the colorizer, through its public interface --------------------------------------------------------
 
 
-def colorize_shot(shot: flatgen.Shot, mode: str) -> tuple[list[np.ndarray], list[np.ndarray | None], float]:
-    """Run one mode over the shot → (uint8 frames, the colorizer's region labels per frame, seconds)."""
+def colorize_shot(shot: flatgen.Shot, mode: str) -> tuple[list[np.ndarray], list[np.ndarray | None], float, list[str]]:
+    """Run one mode over the shot → (uint8 frames, the colorizer's region labels per frame, seconds, the
+    distinct warnings it gave)."""
     from colorframes.backends.base import FrameInput, ShotSetup
     from colorframes.backends.flat import FlatColorizer
 
@@ -83,13 +84,15 @@ def colorize_shot(shot: flatgen.Shot, mode: str) -> tuple[list[np.ndarray], list
             keyframes=keyframes, first_frame=first,
         )
     )  # fmt: skip
-    images, labels = [], []
+    images, labels, warnings = [], [], {}
     for i, sketch in enumerate(sketches):
         result = colorizer.colorize([FrameInput(first + i, sketch, None)])[0]
         images.append(_u8(result.image))
+        for w_ in list(result.extras.get("warnings", [])) + list(getattr(colorizer, "warnings", None) or []):
+            warnings[str(w_)] = warnings.get(str(w_), 0) + 1
         lab = result.extras.get("labels")
         labels.append(lab if lab is not None and lab.shape == sketch.shape[:2] else None)
-    return images, labels, time.perf_counter() - t0
+    return images, labels, time.perf_counter() - t0, [f"{n}x {text}" for text, n in warnings.items()]
 
 
 def _get(items: list, index: int):
@@ -195,11 +198,11 @@ def evaluate_shot(shot: flatgen.Shot) -> dict:
     timings: dict[str, float] = {}
     oracle_frames: list[np.ndarray] | None = None
     for mode in MODES:
-        images, labels, seconds = colorize_shot(shot, mode)
+        images, labels, seconds, warnings = colorize_shot(shot, mode)
         timings[mode] = round(len(images) / seconds, 2)
         rows = [frame_scores(img, t) for img, t in zip(images, truths, strict=True)]
         per_frame = [round(r["psnr256"], 2) for r in rows]
-        methods[mode] = {**summarize(rows, shot.key_index), "per_frame_psnr256": per_frame}
+        methods[mode] = {**summarize(rows, shot.key_index), "per_frame_psnr256": per_frame, "warnings": warnings[:5]}
         if mode == "keyframe" and all(lab is not None for lab in labels):
             oracle_frames = [
                 region_oracle(img, lab, f["color"]) for img, lab, f in zip(images, labels, shot.frames, strict=True)
@@ -235,6 +238,18 @@ def done_when(m: dict) -> dict:
     out["sheet_never_costs"] = out["sheet_cost_db"] <= TARGETS["sheet_cost_db"]
     out["paper_max"] = max(key["paper_max"], both["paper_max"])
     return out
+
+
+def overall(rows: list[dict]) -> dict:
+    """Per "done when" check: the generators (name/seed) that miss it, tuning and held-out apart."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for row in rows:
+        group = "held_out" if row["held_out"] else "tuning"
+        for check, value in row["done_when"].items():
+            if isinstance(value, bool) and not value:
+                missed = out.setdefault(check, {"tuning": [], "held_out": []})
+                missed[group].append(f"{row['generator']}/{row['seed']}")
+    return {"missed": out, "checks_all_met": not any(v["tuning"] or v["held_out"] for v in out.values())}
 
 
 # --- speed and the noise frame, each in a fresh interpreter -----------------------------------------------
@@ -299,7 +314,11 @@ def noise_pass(size: tuple[int, int], folder: Path) -> dict:
     key = f"{folder / 'noise_key.png'}@1001"
     out = _child(["--worker", "run", str(src), key, str(folder / "noise_out")], 600, NOISE_AS_LIMIT)
     rss = out.get("maxrss_mb")
-    out["ok"] = bool(rss is not None and rss <= TARGETS["noise_rss_mb"] and out.get("exit_code") in (0, 1))
+    # A MemoryError means it asked for more than the cap: without the cap that is the machine's memory.
+    hit_cap = "MemoryError" in json.dumps(out, default=str)
+    out["ok"] = (
+        bool(rss is not None and rss <= TARGETS["noise_rss_mb"] and out.get("exit_code") in (0, 1)) and not hit_cap
+    )
     return {"size": f"{w}x{h}", "as_limit_gb": NOISE_AS_LIMIT / (1 << 30), **out}
 
 
@@ -334,12 +353,24 @@ def worker_run(src: str, keyframe: str, out: str) -> int:
         "fps": round(n / wall, 3) if n else 0.0,
         "steady_fps": round(steady, 3) if not math.isnan(steady) else None,
         "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "vm_peak_mb": _vm_peak_mb(),
     }
     if summary is not None:
-        failures = [f for s in summary.to_dict()["shots"] for f in s.get("failed", [])]
+        failures = [f"frame {k}: {v}" for s in summary.to_dict()["shots"] for k, v in s.get("failed", {}).items()]
         record["failed"] = failures[:3]
     print(json.dumps(record, default=str))
     return 0
+
+
+def _vm_peak_mb() -> float | None:
+    """Peak address space of this process (Linux), to compare with the noise child's RLIMIT_AS."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmPeak:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    except OSError:
+        pass
+    return None
 
 
 # --- main ---------------------------------------------------------------------------------------------------
@@ -432,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         "holdout": flatgen.HOLDOUT,
         "psnr_cap_db": PSNR_CAP,
         "targets": TARGETS,
+        "summary": overall(rows),
         "rows": rows,
         "speed": speed,
         "noise_frame": noise,

@@ -145,9 +145,9 @@ def test_bench_flat_smoke_scores_every_method_and_measures_speed_and_noise(tmp_p
     for row in result["rows"]:
         methods = row["methods"]
         assert set(methods) == {"keyframe", "keyframe+sheet", "sheet", "copy-keyframe", "region-oracle"}
-        # copying the keyframe is exact on the keyframe's own frame (capped PSNR), the oracle is exact per segment
+        # copying the keyframe is exact on the keyframe's own frame (capped PSNR), and wrong once the drawing moves
         assert methods["copy-keyframe"]["key_psnr"] == result["psnr_cap_db"]
-        assert methods["region-oracle"]["acc"] == 1.0
+        assert methods["copy-keyframe"]["after_psnr256"] < result["psnr_cap_db"]
         for m in methods.values():
             assert 0.0 <= m["paper_max"] <= 1.0 and 0.0 <= m["acc"] <= 1.0 and m["psnr256"] > 5.0
         assert row["done_when"]["after_vs_copy_db"] == pytest.approx(

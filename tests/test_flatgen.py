@@ -160,3 +160,17 @@ def test_eval_and_bench_compute_the_same_segment_accuracy(tmp_path, shots):
         assert theirs["seg_pix_acc"] == pytest.approx(mine["pix_acc"], abs=1e-12)
         assert min(theirs["psnr"], bench.PSNR_CAP) == pytest.approx(mine["psnr"], abs=1e-9)
     assert 0.0 < ours[-1]["acc"] < 1.0  # the comparison is not between two trivial numbers
+
+
+def test_region_oracle_fills_each_region_with_its_ground_truth_dominant_colour():
+    bench = _load_bench()
+    labels = np.array([[1, 1, 1, 0, 2, 2], [1, 1, 1, 0, 2, 2]], np.int32)
+    gt = np.zeros((2, 6, 3), np.uint8)
+    gt[:, :3] = (200, 10, 10)
+    gt[0, 0] = (9, 9, 9)  # a minority pixel does not change region 1's dominant colour
+    gt[:, 4:] = (10, 200, 10)
+    pred = np.full((2, 6, 3), 77, np.uint8)
+    pred[:, 3] = (0, 0, 0)  # the colorizer's line pixels stay as drawn
+    oracle = bench.region_oracle(pred, labels, gt)
+    assert (oracle[:, :3] == (200, 10, 10)).all() and (oracle[:, 4:] == (10, 200, 10)).all()
+    assert (oracle[:, 3] == 0).all()
