@@ -198,7 +198,12 @@ def evaluate_shot(shot: flatgen.Shot) -> dict:
     timings: dict[str, float] = {}
     oracle_frames: list[np.ndarray] | None = None
     for mode in MODES:
-        images, labels, seconds, warnings = colorize_shot(shot, mode)
+        try:
+            images, labels, seconds, warnings = colorize_shot(shot, mode)
+        except Exception as exc:  # one broken mode must not hide the others' numbers
+            methods[mode] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            print(f"# {shot.name} {mode}: {methods[mode]['error']}", file=sys.stderr, flush=True)
+            continue
         timings[mode] = round(len(images) / seconds, 2)
         rows = [frame_scores(img, t) for img, t in zip(images, truths, strict=True)]
         per_frame = [round(r["psnr256"], 2) for r in rows]
@@ -223,6 +228,8 @@ def evaluate_shot(shot: flatgen.Shot) -> dict:
 def done_when(m: dict) -> dict:
     """The issue's targets for one generator (key frame at full size, frames after it at 256²)."""
     key, both, oracle, copy = m["keyframe"], m["keyframe+sheet"], m.get("region-oracle"), m["copy-keyframe"]
+    if "error" in key or "error" in both:
+        return {"colorizer_ran": False}
     out: dict[str, object] = {}
     if oracle is not None:
         out["key_vs_oracle_db"] = round(key["key_psnr"] - oracle["key_psnr"], 2)
@@ -385,6 +392,9 @@ def print_table(rows: list[dict]) -> None:
         if row["held_out"] and (i == 0 or not ordered[i - 1]["held_out"]):
             print(f"--- held out: {row['generator']} (never used for tuning) ---")
         for method, m in row["methods"].items():
+            if "error" in m:
+                print(f"{row['generator']:<14} {method:<15} ERROR {m['error']}")
+                continue
             vals = " ".join(f"{m[c]:>13.3f}" if isinstance(m[c], float) else f"{m[c]:>13}" for c in cols)
             print(f"{row['generator']:<14} {method:<15} {vals}")
         print(f"{'':<14} done when: {json.dumps(row['done_when'])}")
