@@ -107,6 +107,12 @@ def test_a_part_enters_after_the_keyframe(name):
     assert entered, "no region id appears after the keyframe"
 
 
+def test_dialog_is_animated_on_twos(shots):
+    frames = shots["dialog"].frames
+    assert np.array_equal(frames[0]["sketch"], frames[1]["sketch"])  # each drawing held for two frames
+    assert not np.array_equal(frames[1]["sketch"], frames[2]["sketch"])
+
+
 def test_holdout_keyframe_is_last_and_a_part_leaves_before_it():
     shot = flatgen.generate("holdout", seed=0, size=SMALL, n_frames=6)
     assert shot.key_index == 5

@@ -23,6 +23,7 @@ GENERATORS: dict[str, str] = {
     "shaded": "shaded",
     "xdog": "xdog",
     "dense": "dense",
+    "dialog": "dialog",
     "holdout": "holdout",
 }
 HOLDOUT = "holdout"

@@ -71,6 +71,7 @@ class Pose:
     head_tilt: float = 0.0
     bob: float = 0.0
     mouth: float = 0.0  # 0 closed line, > 0 open region
+    blink: bool = False  # eye closed: a line instead of the eye and iris regions
 
 
 def neutral(x: float, ground: float, height: float) -> Pose:
@@ -141,8 +142,11 @@ class Character:
         cv.shape(head(_ellipse_pts(0, 0, 0.085 * h, 0.1 * h)), ids["skin"], k)
         cv.shape(head(_ellipse_pts(-0.02 * h, -0.085 * h, 0.13 * h, 0.06 * h)), ids["skin_shadow"], k, SHADOW_LINE,
                  clip=ids["skin"])  # fmt: skip
-        cv.shape(head(_ellipse_pts(0.04 * h, 0.0, 0.022 * h, 0.026 * h)), ids["eye"], k)
-        cv.shape(head(_ellipse_pts(0.05 * h, 0.004 * h, 0.011 * h, 0.016 * h)), ids["iris"], k, clip=ids["eye"])
+        if pose.blink:
+            cv.stroke(head([[0.018 * h, 0.004 * h], [0.04 * h, 0.01 * h], [0.062 * h, 0.004 * h]]), k)
+        else:
+            cv.shape(head(_ellipse_pts(0.04 * h, 0.0, 0.022 * h, 0.026 * h)), ids["eye"], k)
+            cv.shape(head(_ellipse_pts(0.05 * h, 0.004 * h, 0.011 * h, 0.016 * h)), ids["iris"], k, clip=ids["eye"])
         if pose.mouth > 0.15:
             cv.shape(head(_ellipse_pts(0.05 * h, 0.06 * h, 0.018 * h, 0.009 * h * (1 + pose.mouth))), ids["mouth"], k)
         else:
