@@ -168,6 +168,15 @@ def test_eval_and_bench_compute_the_same_segment_accuracy(tmp_path, shots):
     assert 0.0 < ours[-1]["acc"] < 1.0  # the comparison is not between two trivial numbers
 
 
+def test_bench_generator_choice_leaves_the_holdout_out_of_quick_runs():
+    bench = _load_bench()
+    assert "holdout" not in bench.choose_generators(None, quick=True)
+    assert bench.choose_generators(None, quick=False)[-1] == "holdout"
+    assert bench.choose_generators("room, dense", quick=True) == ["room", "dense"]
+    with pytest.raises(KeyError, match="unknown generator"):
+        bench.choose_generators("room,nope", quick=False)
+
+
 def test_region_oracle_fills_each_region_with_its_ground_truth_dominant_colour():
     bench = _load_bench()
     labels = np.array([[1, 1, 1, 0, 2, 2], [1, 1, 1, 0, 2, 2]], np.int32)
