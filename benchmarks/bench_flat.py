@@ -302,9 +302,19 @@ def speed_pass(shot: flatgen.Shot, folder: Path) -> dict:
     src = folder / "frames"
     src.mkdir()
     for i, f in enumerate(shot.frames):
-        _write_png(src / f"dense.{shot.first_frame + i}.png", f["sketch"])
+        _write_png(src / f"{shot.name}.{shot.first_frame + i}.png", f["sketch"])
     _write_png(folder / "key.png", shot.keyframe)
     out = _child(["--worker", "run", str(src), f"{folder / 'key.png'}@{shot.key_number}", str(folder / "out")], 900)
+    # what the CLI path wrote, against the ground truth (the same numbers as the in-process keyframe mode)
+    scores = []
+    for i, f in enumerate(shot.frames):
+        written = list((folder / "out").rglob(f"{shot.name}.{shot.first_frame + i}.png"))
+        if written:
+            rgb = cv2.cvtColor(cv2.imread(str(written[0]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            scores.append((psnr(rgb, f["color"]), psnr(small(rgb), small(f["color"]))))
+    if scores:
+        out["output_psnr"] = round(float(np.mean([s[0] for s in scores])), 3)
+        out["output_psnr256"] = round(float(np.mean([s[1] for s in scores])), 3)
     w, h = shot.size
     return {"generator": shot.name, "size": f"{w}x{h}", "frames": len(shot.frames), **out}
 
@@ -465,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
             noise = noise_pass(speed_size, Path(tmp))
         print(f"speed ({speed['generator']} {speed['size']}, api.run, keyframe): {speed.get('fps')} frames/s "
               f"(steady {speed.get('steady_fps')}), peak RSS {speed.get('maxrss_mb')} MB, "
-              f"{speed['line_art_regions_mean']} line-art regions/frame")  # fmt: skip
+              f"{speed['line_art_regions_mean']} line-art regions/frame, "
+              f"output PSNR {speed.get('output_psnr')} dB")  # fmt: skip
         print(
             f"noise frame {noise['size']}: exit {noise.get('exit_code')} error {noise.get('error')} "
             f"peak RSS {noise.get('maxrss_mb')} MB in {noise.get('wall_s')} s -> {'ok' if noise['ok'] else 'FAIL'}"
