@@ -134,11 +134,13 @@ class FrameTruth:
 
     def __init__(self, frame: dict, palette: dict):
         from colorframes.metrics.regions import line_regions
+        from colorframes.metrics.segments import split_components
 
         self.gt = frame["color"]
         self.gt_small = small(self.gt)
         self.seg_labels, _ = line_regions(frame["sketch"])  # the segments `colorframes eval --sketch` uses
         self.n_segments = int(self.seg_labels.max())
+        self.gt_segments = split_components(frame["labels"])  # the ground truth's own segments
         gt_labels = frame["labels"]
         lut = np.zeros((int(gt_labels.max()) + 1, 3), np.int64)
         for rid, rgb in palette.items():
@@ -156,6 +158,7 @@ def frame_scores(pred: np.ndarray, truth: FrameTruth) -> dict[str, float]:
     from colorframes.metrics.segments import segment_accuracy
 
     seg = segment_accuracy(pred, truth.gt, truth.seg_labels) or {}
+    on_gt = segment_accuracy(pred, truth.gt, truth.gt_segments) or {}
     paper = (pred.min(axis=-1) >= PAPER_MIN) & truth.coloured
     diff = pred[truth.fill_mask].astype(np.float64) - truth.gt[truth.fill_mask]
     fill_mse = float(np.mean((diff / 255.0) ** 2)) if diff.size else 0.0
@@ -166,6 +169,7 @@ def frame_scores(pred: np.ndarray, truth: FrameTruth) -> dict[str, float]:
         "acc": seg.get("acc", math.nan),
         "acc_thres": seg.get("acc_thres", math.nan),
         "pix_acc": seg.get("pix_acc", math.nan),
+        "gt_acc": on_gt.get("acc_thres", math.nan),
         "paper": float(paper.sum() / truth.n_coloured) if truth.n_coloured else 0.0,
     }
 
@@ -183,6 +187,7 @@ def summarize(per_frame: list[dict[str, float]], key_index: int) -> dict[str, fl
         "acc": mean("acc", per_frame),
         "acc_thres": mean("acc_thres", per_frame),
         "pix_acc": mean("pix_acc", per_frame),
+        "gt_acc": mean("gt_acc", per_frame),
         "key_psnr": round(key["psnr"], 3),
         "key_psnr_fill": round(key["psnr_fill"], 3),
         "after_psnr": mean("psnr", after),
@@ -395,7 +400,7 @@ def _vm_peak_mb() -> float | None:
 
 def print_table(rows: list[dict]) -> None:
     cols = ("psnr", "psnr256", "key_psnr", "key_psnr_fill", "after_psnr256", "acc", "acc_thres", "pix_acc")
-    cols += ("paper_max",)
+    cols += ("gt_acc", "paper_max")
     print(f"{'generator':<14} {'method':<15} " + " ".join(f"{c:>13}" for c in cols))
     ordered = [r for r in rows if not r["held_out"]] + [r for r in rows if r["held_out"]]
     for i, row in enumerate(ordered):

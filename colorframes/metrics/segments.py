@@ -78,14 +78,20 @@ def split_components(ids: np.ndarray) -> np.ndarray:
     A ground-truth label map that names materials (both shoes one id) becomes BasicPBC's segment map
     (one label per line-enclosed region)."""
     import cv2
+    from scipy import ndimage
 
+    values, dense = np.unique(ids, return_inverse=True)
+    dense = dense.reshape(ids.shape).astype(np.int32)
+    if values[0] != 0:  # no line pixels: shift so that every id gets a slot (find_objects skips 0)
+        dense += 1
     out = np.zeros(ids.shape, dtype=np.int32)
     offset = 0
-    for value in np.unique(ids):
-        if value == 0:
+    for k, box in enumerate(ndimage.find_objects(dense), start=1):  # each id inside its bounding box only
+        if box is None:
             continue
-        count, comp = cv2.connectedComponents((ids == value).astype(np.uint8), connectivity=4)
-        out = np.where(comp > 0, comp + offset, out)
+        mask = dense[box] == k
+        count, comp = cv2.connectedComponents(mask.astype(np.uint8), connectivity=4)
+        out[box][mask] = comp[mask] + offset
         offset += count - 1
     return out
 
