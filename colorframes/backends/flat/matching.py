@@ -66,30 +66,38 @@ def match_global(
     src_adj,
     params: FlatParams,
     iterations: int = 3,
+    extra: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each region in `dst_ids` to one in `src_ids` (dense LSA, refined by neighbour consistency).
 
     `dst_adj`, `src_adj`: sparse adjacency graphs (`adjacency_graph`). Returns (src id per dst_ids entry,
     confidence in [0, 1]). Each src region can serve two dst regions (a region split by an occluder); the
-    second use costs `params.second_use`.
+    second use costs `params.second_use`. `iterations=0` matches on the descriptors alone (a few weak
+    regions re-decided on their own, whose neighbours are not part of the match). `extra` (nd, ns) is
+    added to the descriptor cost.
     """
     from scipy.optimize import linear_sum_assignment
-    from scipy.sparse import csr_matrix
+    from scipy.sparse import csr_matrix, identity
 
     if dst_ids.size == 0 or src_ids.size == 0:
         return np.zeros(dst_ids.size, np.int64), np.zeros(dst_ids.size)
     base = descriptor_cost(descriptors(dst)[dst_ids], descriptors(src)[src_ids], params)  # (nd, ns)
+    if extra is not None:
+        base = base + extra
     nd, ns = base.shape
-    a_d = dst_adj[dst_ids][:, dst_ids]  # (nd, nd) sparse
-    a_s = src_adj[src_ids][:, src_ids] + csr_matrix(np.eye(ns))  # (ns, ns) neighbour-or-self
-    deg = np.maximum(np.asarray(a_d.sum(axis=1)).ravel(), 1.0)[:, None]
+    if iterations:
+        a_d = dst_adj[dst_ids][:, dst_ids]  # (nd, nd) sparse
+        a_s = src_adj[src_ids][:, src_ids] + identity(ns, format="csr")  # (ns, ns) neighbour-or-self
+        deg = np.maximum(np.asarray(a_d.sum(axis=1)).ravel(), 1.0)[:, None]
     cost = base
     choice = np.zeros(nd, np.int64)
-    for _ in range(iterations):
+    for _ in range(max(iterations, 1)):
         doubled = np.concatenate([cost, cost + params.second_use], axis=1)  # (nd, 2 ns)
         rows, cols = linear_sum_assignment(doubled)
         choice = np.argmin(cost, axis=1)
         choice[rows] = cols % ns
+        if not iterations:
+            break
         onehot = csr_matrix((np.ones(nd), (np.arange(nd), choice)), shape=(nd, ns))
         support = np.asarray((a_d @ onehot @ a_s).todense()) / deg  # (nd, ns) neighbours agreeing
         cost = base + params.w_adj * (1.0 - support)

@@ -73,8 +73,14 @@ class FlatParams:
     """Cost per figure height of spread difference (sheet matching only: poses differ)."""
     w_adj: float = 1.2
     """Sheet matching: cost of having no neighbour consistent with the choice."""
+    w_room: float = 0.5
+    """Re-deciding a weak region from a keyframe: extra cost when the region is larger than the keyframe
+    area of the candidate's colour not yet placed in the frame (scaled by the excess share)."""
     second_use: float = 0.35
     """Extra cost for a second region taking the same source region (a region split in two)."""
+    split_slack: float = 0.3
+    """Two regions continuing one previous region must add up to its area within this fraction (a region
+    split in two); otherwise the costlier one is re-decided."""
     unmatched: float = 2.5
     """Cost of leaving a region out of the one-to-one assignment (it then keeps its flow vote)."""
     merge_share: float = 0.5
@@ -88,6 +94,8 @@ class FlatParams:
 
     consult_max: int = 400
     """At most this many weak regions (the largest) are re-matched to keyframes and sheet per frame."""
+    consult_sources: int = 1000
+    """... against at most this many regions (the largest) of each keyframe or sheet."""
 
     # --- confidence ------------------------------------------------------------------------------------
     carry_min: float = 0.55

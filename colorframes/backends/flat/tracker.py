@@ -346,6 +346,15 @@ class ShotTracker:
             # Disputed: the assignment and the flow vote disagree. Re-decided below, every frame.
             disputed = (vote_color[dst] >= 0) & (vote_color[dst] != color[dst])
             conf[dst[disputed]] = np.minimum(conf[dst[disputed]], p.carry_min * 0.99)
+            # A region split in two: the halves add up to it. Two regions that do not (the hand, and the
+            # belt piece it uncovered) cannot both continue it: the costlier one is re-decided.
+            order = np.lexsort((picked_cost[ok], srcs))
+            second = np.zeros(order.size, bool)
+            second[1:] = srcs[order][1:] == srcs[order][:-1]
+            for k in np.flatnonzero(second):
+                a, b = dst[order[k - 1]], dst[order[k]]
+                if regions.area[a] + regions.area[b] > (1.0 + p.split_slack) * src.area[srcs[order[k]]]:
+                    conf[b] = 0.0
         new = unexplained | ((corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area))
         new[0] = False
         new[_background(regions)] = False
@@ -421,7 +430,8 @@ class ShotTracker:
         best_conf = np.zeros(weak.size)
         for k in self._keys_around(state.number):
             ref = self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state
-            color, conf = self._match_to(regions, weak, adj, Reference(ref, 0))
+            room = self._room(state, ref)  # (palette,) keyframe area of each colour not yet accounted for
+            color, conf = self._match_to(regions, weak, adj, Reference(ref, 0), iterations=0, room=room)
             better = conf > best_conf
             best_color[better], best_conf[better] = color[better], conf[better]
         if self.sheet is not None:
@@ -457,14 +467,48 @@ class ShotTracker:
         after = [k for k in self.keyframes if k > t]
         return ([max(before)] if before else []) + ([min(after)] if after else [])
 
-    def _match_to(self, regions: Regions, ids: np.ndarray, adj, ref: Reference) -> tuple[np.ndarray, np.ndarray]:
-        """(palette colour, confidence) per region in `ids` from the reference's global assignment."""
+    def _room(self, state: FrameState, ref: FrameState) -> np.ndarray:
+        """(palette size,) area of each colour in the keyframe minus its area already confidently placed
+        in this frame: a part keeps roughly its area, so a colour that is fully placed (the hand, found)
+        is an unlikely answer for one more region (the belt piece the hand uncovered)."""
+        n_pal = len(self.palette.rgb)
+        valid = ref.color[1:] >= 0
+        total = np.bincount(ref.color[1:][valid], weights=ref.regions.area[1:][valid], minlength=n_pal)
+        sure = (state.confidence[1:] >= self.params.carry_min) & (state.color[1:] >= 0)
+        placed = np.bincount(state.color[1:][sure], weights=state.regions.area[1:][sure], minlength=n_pal)
+        return total[:n_pal] - placed[:n_pal]
+
+    def _match_to(
+        self,
+        regions: Regions,
+        ids: np.ndarray,
+        adj,
+        ref: Reference,
+        iterations: int = 3,
+        room: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` from the reference's global assignment.
+
+        `room` (palette,): area left for each colour; a region larger than its colour's room costs up to
+        `params.w_room` more for it.
+        """
         rs = ref.state
         src_ids = np.flatnonzero(rs.color >= 0)
         src_ids = src_ids[(src_ids > 0) & (src_ids != ref.background)]
+        if src_ids.size > self.params.consult_sources:  # bounded cost: the largest reference regions
+            src_ids = np.sort(
+                src_ids[np.argsort(-rs.regions.area[src_ids], kind="stable")[: self.params.consult_sources]]
+            )
         if not ids.size or not src_ids.size:
             return np.full(ids.size, -1, np.int64), np.zeros(ids.size)
-        picked, conf = match_global(regions, ids, adj, rs.regions, src_ids, self._adjacency(rs.regions), self.params)
+        extra = None
+        if room is not None:
+            area = regions.area[ids][:, None]  # (nd, 1)
+            excess = np.clip((area - room[rs.color[src_ids]][None, :]) / np.maximum(area, 1.0), 0.0, 1.0)
+            extra = self.params.w_room * excess  # (nd, ns)
+        picked, conf = match_global(
+            regions, ids, adj, rs.regions, src_ids, self._adjacency(rs.regions), self.params, iterations, extra
+        )
         return rs.color[picked], conf
 
     def _adjacency(self, regions: Regions):
