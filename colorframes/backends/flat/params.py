@@ -47,7 +47,7 @@ class FlatParams:
     before the most frequent bin is taken; the region's colour is the most frequent exact colour in it."""
 
     # --- dense correspondence ------------------------------------------------------------------------
-    flow_max_side: int = 640
+    flow_max_side: int = 512
     """Optical flow runs on the line art scaled so its longer side is at most this many pixels."""
     flow_dt_clip: float = 12.0
     """Distance-to-line (px at flow scale) at which the distance transform fed to the flow saturates."""
