@@ -82,7 +82,7 @@ def correspond(prev: Regions, cur: Regions, params: FlatParams) -> Correspondenc
     dx, dy = _global_shift(a, b)
     init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
     init[..., 0], init[..., 1] = -dx, -dy
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     dis.setUseSpatialPropagation(True)
     flow = dis.calc(b, a, init.copy())  # (h', w', 2) float32
     back = dis.calc(a, b, -init)  # (h', w', 2) float32: prev pixel + back = where it went in cur

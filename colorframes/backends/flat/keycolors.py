@@ -46,7 +46,26 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
     picked = exact[in_best][chosen[ok]]
     colors[ok] = np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=1)
     colors[0] = 0
-    return colors
+    return _denoised(colors, lab, image.reshape(-1, 3)[use], params)
+
+
+def _denoised(colors: np.ndarray, lab: np.ndarray, rgb: np.ndarray, params: FlatParams) -> np.ndarray:
+    """Grainy regions (the exact mode is rare among the pixels near it) take the mean of those pixels.
+
+    Why: on a flat fill the exact mode is the colour; under grain or JPEG noise it is one arbitrary
+    noisy value, while the mean of the pixels within half a bin of it is the fill.
+    """
+    n1 = colors.shape[0]
+    diff = np.abs(rgb.astype(np.int16) - colors[lab].astype(np.int16)).max(axis=1)  # (S,)
+    near = diff <= (1 << (8 - params.colour_bits)) // 2
+    n_near = np.bincount(lab[near], minlength=n1).astype(np.float64)
+    n_exact = np.bincount(lab[diff == 0], minlength=n1)
+    sums = np.stack([np.bincount(lab[near], weights=rgb[near, c], minlength=n1) for c in range(3)], axis=1)
+    grainy = (n_exact < params.grain_share * n_near) & (n_near > 0)
+    out = colors.copy()
+    out[grainy] = np.clip(np.rint(sums[grainy] / n_near[grainy, None]), 0, 255).astype(np.uint8)
+    out[0] = 0
+    return out
 
 
 def _argmax_per_group(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:

@@ -46,6 +46,10 @@ class FlatParams:
     """Keyframe colours are pooled in bins of 2**(8 - colour_bits) per channel (shading, grain, JPEG)
     before the most frequent bin is taken; the region's colour is the most frequent exact colour in it."""
 
+    grain_share: float = 0.2
+    """A region whose exact most frequent colour holds less than this share of the pixels within half a
+    bin of it is grainy (texture, JPEG): it takes the mean of those pixels instead."""
+
     # --- dense correspondence ------------------------------------------------------------------------
     flow_max_side: int = 512
     """Optical flow runs on the line art scaled so its longer side is at most this many pixels."""

@@ -361,6 +361,10 @@ class ShotTracker:
         conf[new] = 0.0
         hinted = (picked > 0) & (prev.source[picked] == SOURCE_NAMES.index("hint")) & (conf >= p.carry_min)
         source[hinted] = SOURCE_NAMES.index("hint")
+        # A part the sheet coloured (no keyframe shows it) keeps saying so along the chain.
+        source[(picked > 0) & (prev.source[picked] == SOURCE_NAMES.index("sheet")) & ~new] = SOURCE_NAMES.index(
+            "sheet"
+        )
         color[0], conf[0] = -1, 0.0
         return FrameState(number, regions, color, conf, source, new=new)
 
@@ -420,12 +424,6 @@ class ShotTracker:
             weak = weak[np.argsort(-regions.area[weak], kind="stable")[: p.consult_max]]
         new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
         adj = self._adjacency(regions)
-        if self.sheet is not None and new[weak].any():
-            ids = weak[new[weak]]
-            color, conf = self._match_to(regions, ids, adj, self.sheet)
-            state.color[ids], state.confidence[ids] = color, conf
-            state.source[ids] = SOURCE_NAMES.index("sheet")
-            weak = weak[~new[weak]]
         best_color = np.full(weak.size, -1, np.int64)
         best_conf = np.zeros(weak.size)
         for k in self._keys_around(state.number):
@@ -434,26 +432,30 @@ class ShotTracker:
             color, conf = self._match_to(regions, weak, adj, Reference(ref, 0), iterations=0, room=room)
             better = conf > best_conf
             best_color[better], best_conf[better] = color[better], conf[better]
-        if self.sheet is not None:
-            color, conf = self._match_to(regions, weak, adj, self.sheet)
-            better = (conf > best_conf) & (conf > state.confidence[weak])
-            best_color[better], best_conf[better] = color[better], conf[better]
-            sheet_won = better
-        else:
-            sheet_won = np.zeros(weak.size, bool)
+        # The sheet colours only parts coming into view that no keyframe explains; never a region the
+        # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
+        if self.sheet is not None and new[weak].any():
+            entering = np.flatnonzero(new[weak])
+            color, conf = self._match_to(regions, weak[entering], adj, self.sheet, iterations=0)
+            unseen = np.zeros(weak.size, bool)
+            unseen[entering] = conf >= best_conf[entering]  # the sheet knows it better than any keyframe
+            ids = weak[unseen]
+            state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
+            state.source[ids] = SOURCE_NAMES.index("sheet")
+            weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
         current = state.color[weak]
         agree = (best_color == current) & (best_color >= 0)
-        # Agreement of chain and anchor lifts confidence; a more confident anchor re-decides the region.
-        take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0))
+        # Agreement of chain and keyframe lifts confidence; a more confident keyframe re-decides the region.
+        take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0)) & ~agree
+        # What the sheet coloured (no keyframe showed it) yields only to a confident keyframe answer.
+        by_sheet = state.source[weak] == SOURCE_NAMES.index("sheet")
+        take &= ~by_sheet | (best_conf > np.maximum(state.confidence[weak], p.low_confidence))
         state.confidence[weak[agree]] = np.maximum(state.confidence[weak[agree]], best_conf[agree])
-        ids = weak[take & ~agree]
-        state.color[ids] = best_color[take & ~agree]
-        state.confidence[ids] = best_conf[take & ~agree]
-        sheet, key = SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("keyframe")
-        state.source[ids] = np.where(sheet_won[take & ~agree], sheet, key)
+        state.color[weak[take]], state.confidence[weak[take]] = best_color[take], best_conf[take]
+        state.source[weak[take]] = SOURCE_NAMES.index("keyframe")
         # A part coming into view that no sheet explains is a guess: keep it in the report.
-        guessed = new[weak]
-        state.confidence[weak[guessed]] = np.minimum(state.confidence[weak[guessed]], p.low_confidence * 0.99)
+        guessed = weak[new[weak]]
+        state.confidence[guessed] = np.minimum(state.confidence[guessed], p.low_confidence * 0.99)
         missing = np.flatnonzero(state.color < 0)
         missing = missing[missing > 0]
         if missing.size:
