@@ -64,9 +64,6 @@ def test_hand_swapped_with_the_belt_recovers_the_next_frame(make_example):
         assert _share(make_example, walk[i], images[i], "belt") > 0.9, f"frame {i}: belt not belt"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known limitation of the flow rebuild: a weak strip beside the arm takes the sheet's shadow"
-)
 def test_chain_and_keyframe_agreeing_outvote_the_sheet(make_example):
     """Seed 0 at 1080p, frame 18: the chain (weakly) and the keyframe (strongly) both call the strip of shirt
     beside the arm shirt; the sheet's shadow region used to win because the keyframe is 18 frames away."""

@@ -2,10 +2,10 @@
 
 Why: the keyframe is the colourist's answer for its frame. Reading it per line-art region (the same regions
 the output is painted with) makes the output on that frame equal the keyframe up to line pixels by
-construction. A finished keyframe (shading, gradients, grain) reduces to each region's dominant flat
-colour: colours are pooled in coarse bins, the most frequent bin wins, and the region takes the most
-frequent exact colour inside that bin. Pixels next to lines (anti-aliasing) are left out where the region
-has interior pixels to spare.
+construction. A region's colour is its most frequent exact colour (line pixels excluded; the few
+anti-aliased blends never win), so a finished keyframe (shading, highlights) reduces to each region's
+dominant flat colour. Where no exact colour dominates (grain, JPEG noise), colours are pooled in coarse
+bins, the most frequent bin wins, and the region takes the mean of its pixels near that bin's mode.
 """
 
 from __future__ import annotations
@@ -22,17 +22,35 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
 
     labels = regions.labels
     n = regions.count
-    # Interior: farther than interior_margin from any line pixel (regions too thin for that use all pixels).
-    dist = cv2.distanceTransform((~regions.line_mask).view(np.uint8), cv2.DIST_L2, 3)  # (H, W) float32
-    interior = (dist > params.interior_margin) & (labels > 0)
     flat = labels.ravel().astype(np.int64)
-    inner_count = np.bincount(flat[interior.ravel()], minlength=n + 1)
-    use = np.where(inner_count[labels] > 0, interior, labels > 0).ravel()  # (H*W,) bool
+    use = (labels > 0).ravel()  # (H*W,) bool
+    if params.interior_margin > 0:  # farther than the margin from any line (thin regions: all pixels)
+        dist = cv2.distanceTransform((~regions.line_mask).view(np.uint8), cv2.DIST_L2, 3)  # (H, W) float32
+        interior = ((dist > params.interior_margin) & (labels > 0)).ravel()
+        inner_count = np.bincount(flat[interior], minlength=n + 1)
+        use = np.where(inner_count[flat] > 0, interior, use)
     lab = flat[use]
     code = image.reshape(-1, 3)[use].astype(np.int64)
     code = (code[:, 0] << 16) | (code[:, 1] << 8) | code[:, 2]
     keys, counts = np.unique(lab * (1 << 24) + code, return_counts=True)  # (K,) exact colours per region
     region, exact = keys >> 24, keys & 0xFFFFFF
+    colors = np.zeros((n + 1, 3), np.uint8)
+    chosen = _argmax_per_group(region, counts.astype(np.float64), n + 1)  # the exact mode
+    ok = chosen >= 0
+    picked = exact[chosen[ok]]
+    colors[ok] = np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=1)
+    colors[0] = 0
+    share = np.zeros(n + 1)
+    share[ok] = counts[chosen[ok]] / np.maximum(np.bincount(region, weights=counts, minlength=n + 1)[ok], 1.0)
+    grainy = ok & (share < params.grain_share)
+    if grainy.any():  # texture or compression noise: the mode of coarse colour bins, then the mean near it
+        colors[grainy] = _binned_mode(region, exact, counts, n, params)[grainy]
+        colors = _denoised(colors, grainy, lab, image.reshape(-1, 3)[use], params)
+    return colors
+
+
+def _binned_mode(region: np.ndarray, exact: np.ndarray, counts: np.ndarray, n: int, params: FlatParams) -> np.ndarray:
+    """(N+1, 3) uint8: per region, the most frequent exact colour inside its most frequent coarse bin."""
     shift = 8 - params.colour_bits
     mask = (0xFF >> shift) << shift
     binned = exact & ((mask << 16) | (mask << 8) | mask)
@@ -45,25 +63,25 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
     ok = chosen >= 0
     picked = exact[in_best][chosen[ok]]
     colors[ok] = np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=1)
-    colors[0] = 0
-    return _denoised(colors, lab, image.reshape(-1, 3)[use], params)
+    return colors
 
 
-def _denoised(colors: np.ndarray, lab: np.ndarray, rgb: np.ndarray, params: FlatParams) -> np.ndarray:
-    """Grainy regions (the exact mode is rare among the pixels near it) take the mean of those pixels.
+def _denoised(
+    colors: np.ndarray, grainy: np.ndarray, lab: np.ndarray, rgb: np.ndarray, params: FlatParams
+) -> np.ndarray:
+    """Grainy regions take the mean of their pixels within half a bin of their binned mode.
 
-    Why: on a flat fill the exact mode is the colour; under grain or JPEG noise it is one arbitrary
-    noisy value, while the mean of the pixels within half a bin of it is the fill.
+    Why: under grain or JPEG noise the exact mode is one arbitrary noisy value, while the mean of the
+    pixels near the dominant colour is the fill.
     """
     n1 = colors.shape[0]
     diff = np.abs(rgb.astype(np.int16) - colors[lab].astype(np.int16)).max(axis=1)  # (S,)
     near = diff <= (1 << (8 - params.colour_bits)) // 2
     n_near = np.bincount(lab[near], minlength=n1).astype(np.float64)
-    n_exact = np.bincount(lab[diff == 0], minlength=n1)
     sums = np.stack([np.bincount(lab[near], weights=rgb[near, c], minlength=n1) for c in range(3)], axis=1)
-    grainy = (n_exact < params.grain_share * n_near) & (n_near > 0)
+    take = grainy & (n_near > 0)
     out = colors.copy()
-    out[grainy] = np.clip(np.rint(sums[grainy] / n_near[grainy, None]), 0, 255).astype(np.uint8)
+    out[take] = np.clip(np.rint(sums[take] / n_near[take, None]), 0, 255).astype(np.uint8)
     out[0] = 0
     return out
 
