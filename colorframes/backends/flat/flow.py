@@ -12,6 +12,7 @@ warping), which marks parts coming into view.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,16 @@ def _global_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(dx), float(dy)
 
 
+@functools.lru_cache(maxsize=4)
+def _grid(y0: int, y1: int, x0: int, x1: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """(S,) int64 row and column of every `step`-th pixel of the box [y0, y1) × [x0, x1) (read-only)."""
+    ys, xs = np.mgrid[y0:y1:step, x0:x1:step]
+    ys, xs = ys.ravel(), xs.ravel()
+    ys.setflags(write=False)
+    xs.setflags(write=False)
+    return ys, xs
+
+
 def correspond(prev: Regions, cur: Regions, params: FlatParams) -> Correspondence:
     """Flow from `cur` back to `prev` (same frame size) and the region votes it gives."""
     import cv2
@@ -89,12 +100,12 @@ def correspond(prev: Regions, cur: Regions, params: FlatParams) -> Correspondenc
     h, w = cur.shape
     s = ws / w, hs / h
     # Samples: every other pixel of the current drawing (inside its ink box, where the regions differ).
-    y0, y1, x0, x1 = cur.box or (0, h, 0, w)
+    y0, y1, x0, x1 = (int(v) for v in (cur.box or (0, h, 0, w)))
     if prev.box is not None:  # the previous drawing's regions may differ outside cur's box too
-        y0, y1 = min(y0, prev.box[0]), max(y1, prev.box[1])
-        x0, x1 = min(x0, prev.box[2]), max(x1, prev.box[3])
-    ys, xs = np.mgrid[y0:y1:2, x0:x1:2]
-    ys, xs = ys.ravel(), xs.ravel()
+        y0, y1 = min(y0, int(prev.box[0])), max(y1, int(prev.box[1]))
+        x0, x1 = min(x0, int(prev.box[2])), max(x1, int(prev.box[3]))
+    step = params.vote_step * max(1, round(max(h, w) / 1000))  # ~the same sample count at any size
+    ys, xs = _grid(y0, y1, x0, x1, step)
     fy = np.minimum((ys * s[1]).astype(np.int64), hs - 1)
     fx = np.minimum((xs * s[0]).astype(np.int64), ws - 1)
     f = flow[fy, fx]  # (S, 2) in flow-scale px

@@ -55,6 +55,9 @@ class FlatParams:
     # --- dense correspondence ------------------------------------------------------------------------
     flow_max_side: int = 512
     """Optical flow runs on the line art scaled so its longer side is at most this many pixels."""
+    vote_step: int = 2
+    """Flow votes are sampled every vote_step pixels (times the frame's size in thousands of pixels, so a
+    1080p frame costs what a 540p one does); regions no sample hits take the source at their centroid."""
     flow_dt_clip: float = 12.0
     """Distance-to-line (px at flow scale) at which the distance transform fed to the flow saturates."""
     flow_consistency: float = 3.0
@@ -98,9 +101,9 @@ class FlatParams:
     assign_min_area: int = 24
     """Regions smaller than this (px) skip the assignment: crumbs have no reliable form; they keep the vote."""
 
-    consult_max: int = 400
+    consult_max: int = 300
     """At most this many weak regions (the largest) are re-matched to keyframes and sheet per frame."""
-    consult_sources: int = 1000
+    consult_sources: int = 600
     """... against at most this many regions (the largest) of each keyframe or sheet."""
 
     # --- confidence ------------------------------------------------------------------------------------

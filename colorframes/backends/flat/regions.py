@@ -297,10 +297,14 @@ def _full_res_centroids(
     if not missed.size:
         return
     n1 = sx.size
-    xs, ys = _coords(*shape, 1)
+    is_missed = np.zeros(n1, bool)
+    is_missed[missed] = True
+    where = np.flatnonzero(is_missed[flat])  # (K,) pixels of the missed regions only
+    lab = flat[where]
+    ys, xs = np.divmod(where, shape[1])
     safe = np.maximum(area, 1.0)
-    sx[missed] = (np.bincount(flat, weights=xs, minlength=n1) / safe)[missed] + offset[0]
-    sy[missed] = (np.bincount(flat, weights=ys, minlength=n1) / safe)[missed] + offset[1]
+    sx[missed] = (np.bincount(lab, weights=xs.astype(np.float64), minlength=n1) / safe)[missed] + offset[0]
+    sy[missed] = (np.bincount(lab, weights=ys.astype(np.float64), minlength=n1) / safe)[missed] + offset[1]
 
 
 def _rect_sums(x0: int, x1: int, y0: int, y1: int) -> np.ndarray:

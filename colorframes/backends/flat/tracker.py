@@ -315,6 +315,13 @@ class ShotTracker:
             first[1:] = j[order][1:] != j[order][:-1]
             picked[j[order][first]] = i[order][first]
 
+        # Regions no flow sample landed in (a few px) continue the source region under their centroid.
+        h, w = regions.shape
+        for r in np.flatnonzero(color[1:] < 0) + 1:
+            x, y = np.rint(regions.centroid[r] + corr.displacement[r]).astype(np.int64)
+            s_id = _region_near(src.labels, int(np.clip(x, 0, w - 1)), int(np.clip(y, 0, h - 1)))
+            if s_id and prev.color[s_id] >= 0:
+                color[r], conf[r], picked[r] = prev.color[s_id], prev.confidence[s_id], s_id
         unexplained = np.zeros(n1, bool)
         # One global assignment over regions big enough to have a form.
         big_dst = np.flatnonzero(regions.area >= p.assign_min_area)
@@ -423,20 +430,19 @@ class ShotTracker:
         if weak.size > p.consult_max:  # bounded cost on noise: the largest weak regions are re-decided
             weak = weak[np.argsort(-regions.area[weak], kind="stable")[: p.consult_max]]
         new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
-        adj = self._adjacency(regions)
         best_color = np.full(weak.size, -1, np.int64)
         best_conf = np.zeros(weak.size)
         for k in self._keys_around(state.number):
             ref = self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state
             room = self._room(state, ref)  # (palette,) keyframe area of each colour not yet accounted for
-            color, conf = self._match_to(regions, weak, adj, Reference(ref, 0), iterations=0, room=room)
+            color, conf = self._match_to(regions, weak, Reference(ref, 0), iterations=0, room=room)
             better = conf > best_conf
             best_color[better], best_conf[better] = color[better], conf[better]
         # The sheet colours only parts coming into view that no keyframe explains; never a region the
         # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
         if self.sheet is not None and new[weak].any():
             entering = np.flatnonzero(new[weak])
-            color, conf = self._match_to(regions, weak[entering], adj, self.sheet, iterations=0)
+            color, conf = self._match_to(regions, weak[entering], self.sheet, iterations=0)
             unseen = np.zeros(weak.size, bool)
             unseen[entering] = conf >= best_conf[entering]  # the sheet knows it better than any keyframe
             ids = weak[unseen]
@@ -484,7 +490,6 @@ class ShotTracker:
         self,
         regions: Regions,
         ids: np.ndarray,
-        adj,
         ref: Reference,
         iterations: int = 3,
         room: np.ndarray | None = None,
@@ -509,7 +514,15 @@ class ShotTracker:
             excess = np.clip((area - room[rs.color[src_ids]][None, :]) / np.maximum(area, 1.0), 0.0, 1.0)
             extra = self.params.w_room * excess  # (nd, ns)
         picked, conf = match_global(
-            regions, ids, adj, rs.regions, src_ids, self._adjacency(rs.regions), self.params, iterations, extra
+            regions,
+            ids,
+            self._adjacency(regions) if iterations else None,
+            rs.regions,
+            src_ids,
+            self._adjacency(rs.regions) if iterations else None,
+            self.params,
+            iterations,
+            extra,
         )
         return rs.color[picked], conf
 
@@ -529,7 +542,7 @@ class ShotTracker:
         bg = _background(regions)
         ids = np.arange(1, n1)
         ids = ids[ids != bg]
-        color, conf = self._match_to(regions, ids, self._adjacency(regions), self.sheet)
+        color, conf = self._match_to(regions, ids, self.sheet)
         state = self._filled(number, regions, -1, SOURCE_NAMES.index("sheet"))
         state.color[ids], state.confidence[ids] = color, conf
         if bg:
