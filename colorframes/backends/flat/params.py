@@ -24,6 +24,9 @@ class FlatParams:
     """Isolated ink specks up to this many pixels are scanner noise, not lines."""
     speck_warning: int = 50
     """More removed specks than this in one frame gives the (once per shot) noisy-line-art warning."""
+    ball_scales: tuple[float, ...] = (2.0, 1.0)
+    """Trapped-ball radii as multiples of --gap-radius, largest first: the large ball closes the wider gaps
+    of open or noisy lines (figure and background stay apart), the smaller ones keep thin parts."""
     max_regions: int = 12000
     """Region cap per frame: beyond it the smallest regions join their nearest neighbour (one warning per
     shot). Bounds the cost of a frame of scan noise; real 1080p frames have 1-4 thousand regions."""

@@ -133,9 +133,9 @@ def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: FlatParams 
     if box is None:  # blank: one paper region
         regions = region_stats(np.ones((h, w), np.int32), lines, 1)
     else:
-        pad = 2 * gap_radius + 4  # > the ball radius
+        pad = 2 * round(max(params.ball_scales) * gap_radius) + 4  # > the largest ball radius
         box = (max(0, box[0] - pad), min(h, box[1] + pad), max(0, box[2] - pad), min(w, box[3] + pad))
-        crop_labels, n = fill_regions(lines[box[0] : box[1], box[2] : box[3]], gap_radius)
+        crop_labels, n = fill_regions(lines[box[0] : box[1], box[2] : box[3]], gap_radius, params.ball_scales)
         if n > params.max_regions:
             capped = n
             crop_labels, n = cap_regions(crop_labels, n, params.max_regions)
@@ -174,19 +174,33 @@ def cap_regions(labels: np.ndarray, n: int, cap: int) -> tuple[np.ndarray, int]:
     return compact_labels(out)
 
 
-def fill_regions(lines: np.ndarray, gap_radius: int) -> tuple[np.ndarray, int]:
-    """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N)."""
+def fill_regions(
+    lines: np.ndarray, gap_radius: int, scales: tuple[float, ...] = DEFAULT_PARAMS.ball_scales
+) -> tuple[np.ndarray, int]:
+    """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N).
+
+    Balls of several radii (`scales` × gap_radius, largest first): the large ball closes the wider gaps of
+    open or noisy lines, then smaller balls give their own regions to the parts it could not enter.
+    """
     import cv2
 
     free = (~lines).view(np.uint8)  # (H, W) 1 where paper
     if gap_radius <= 0:
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
-    size = 2 * gap_radius + 1
-    ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    seeds_mask = cv2.erode(free, ball, borderType=cv2.BORDER_CONSTANT, borderValue=1)
-    n_seeds, seeds = cv2.connectedComponents(seeds_mask, connectivity=4, ltype=cv2.CV_32S)
-    grown = grow_labels(seeds, free.astype(bool), gap_radius + 2)
+    grown = np.zeros(lines.shape, np.int32)
+    for scale in scales:
+        radius = max(1, round(scale * gap_radius))
+        size = 2 * radius + 1
+        ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+        open_area = free & (grown == 0).view(np.uint8)
+        seeds_mask = cv2.erode(open_area, ball, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+        n_new, seeds = cv2.connectedComponents(seeds_mask, connectivity=4, ltype=cv2.CV_32S)
+        if n_new > 1:
+            top = int(grown.max())
+            grown = np.where(seeds > 0, seeds + top, grown).astype(np.int32)
+            grown = grow_labels(grown, free.astype(bool), radius + 2)
+    n_seeds = int(grown.max())
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
     rest = (grown == 0) & free.astype(bool)
     if rest.any():

@@ -453,9 +453,8 @@ class ShotTracker:
         agree = (best_color == current) & (best_color >= 0)
         # Agreement of chain and keyframe lifts confidence; a more confident keyframe re-decides the region.
         take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0)) & ~agree
-        # What the sheet coloured (no keyframe showed it) yields only to a confident keyframe answer.
-        by_sheet = state.source[weak] == SOURCE_NAMES.index("sheet")
-        take &= ~by_sheet | (best_conf > np.maximum(state.confidence[weak], p.low_confidence))
+        # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
+        take &= state.source[weak] != SOURCE_NAMES.index("sheet")
         state.confidence[weak[agree]] = np.maximum(state.confidence[weak[agree]], best_conf[agree])
         state.color[weak[take]], state.confidence[weak[take]] = best_color[take], best_conf[take]
         state.source[weak[take]] = SOURCE_NAMES.index("keyframe")
