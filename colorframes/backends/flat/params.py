@@ -109,6 +109,11 @@ class FlatParams:
     consult_sources: int = 600
     """... against at most this many regions (the largest) of each keyframe or sheet."""
 
+    sheet_min_conf: float = 0.1
+    """Next to keyframes, the sheet colours a region no previous region explains only when its match is at
+    least this confident (and more confident than any keyframe's); a region whose outline is new (a part
+    entering the frame) needs only to be matched more confidently than by any keyframe."""
+
     # --- confidence ------------------------------------------------------------------------------------
     carry_min: float = 0.55
     """A carried colour less confident than this asks the keyframes (and the sheet) again, every frame."""

@@ -79,7 +79,8 @@ class FrameState:
     confidence: np.ndarray  # (N+1,) float in [0, 1]
     source: np.ndarray  # (N+1,) index into SOURCE_NAMES
     warnings: list[str] = field(default_factory=list)
-    new: np.ndarray | None = None  # (N+1,) bool, parts coming into view this frame
+    new: np.ndarray | None = None  # (N+1,) bool, parts coming into view this frame (or unexplained)
+    fresh: np.ndarray | None = None  # (N+1,) bool, of those: the ones whose outline is new
 
 
 @dataclass
@@ -362,7 +363,8 @@ class ShotTracker:
                 a, b = dst[order[k - 1]], dst[order[k]]
                 if regions.area[a] + regions.area[b] > (1.0 + p.split_slack) * src.area[srcs[order[k]]]:
                     conf[b] = 0.0
-        new = unexplained | ((corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area))
+        fresh = (corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area)
+        new = unexplained | fresh
         new[0] = False
         new[_background(regions)] = False
         conf[new] = 0.0
@@ -373,7 +375,8 @@ class ShotTracker:
             "sheet"
         )
         color[0], conf[0] = -1, 0.0
-        return FrameState(number, regions, color, conf, source, new=new)
+        fresh[0] = False
+        return FrameState(number, regions, color, conf, source, new=new, fresh=fresh)
 
     def _edges(
         self,
@@ -444,7 +447,11 @@ class ShotTracker:
             entering = np.flatnonzero(new[weak])
             color, conf = self._match_to(regions, weak[entering], self.sheet, iterations=0)
             unseen = np.zeros(weak.size, bool)
-            unseen[entering] = conf >= best_conf[entering]  # the sheet knows it better than any keyframe
+            # The sheet must be sure, and surer than any keyframe (a wrong sheet match costs more than a
+            # low-confidence guess the report lists).
+            fresh = state.fresh[weak[entering]] if state.fresh is not None else np.zeros(entering.size, bool)
+            floor = np.where(fresh, 0.0, p.sheet_min_conf)  # an outline never seen before: the sheet's part
+            unseen[entering] = (conf >= np.maximum(best_conf[entering], floor)) & (conf > 0)
             ids = weak[unseen]
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
             state.source[ids] = SOURCE_NAMES.index("sheet")
