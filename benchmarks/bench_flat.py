@@ -502,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "speed": speed,
         "noise_frame": noise,
+        "code": _code_state(),
         "machine": {
             "python": platform.python_version(),
             "cpu_count": os.cpu_count(),
@@ -512,6 +513,20 @@ def main(argv: list[str] | None = None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2, default=_json_default) + "\n", encoding="utf-8")
     return 0
+
+
+def _code_state() -> dict:
+    """The commit measured and whether colorframes/ had uncommitted changes (numbers belong to a state)."""
+
+    def git(*args: str) -> str:
+        try:
+            proc = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "colorframes").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD") or None, "uncommitted": dirty}
 
 
 def _json_default(value):
