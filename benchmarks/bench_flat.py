@@ -523,7 +523,7 @@ def _code_state() -> dict:
             proc = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             return ""
-        return proc.stdout.strip() if proc.returncode == 0 else ""
+        return proc.stdout.rstrip() if proc.returncode == 0 else ""
 
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "colorframes").splitlines()]
     return {"commit": git("rev-parse", "--short", "HEAD") or None, "uncommitted": dirty}
