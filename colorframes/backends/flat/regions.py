@@ -229,15 +229,16 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarr
     """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines)."""
     import cv2
 
-    out = labels.astype(np.float32)  # exact for label ids < 2**24
-    allowed = allowed.astype(bool, copy=False)
+    # uint16 dilates about twice as fast as float32; float32 is exact for label ids < 2**24.
+    out = labels.astype(np.uint16 if labels.size and int(labels.max()) < 65535 else np.float32)
+    open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
     for _ in range(steps):
-        todo = ((out == 0) & allowed).view(np.uint8)
-        if not todo.any():
+        if not open_.any():
             break
         grown = cv2.dilate(out, kernel)
-        cv2.copyTo(grown, todo, out)
+        cv2.copyTo(grown, open_.view(np.uint8), out)
+        open_ &= out == 0
     return out.astype(np.int32)
 
 
