@@ -10,13 +10,15 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    (`matching.sparse_assignment`) on that vote, position after the flow, size and form decides which
    previous region each region continues. A region whose assigned colour disagrees with its flow vote is
    disputed and re-decided every frame (below), so a swap cannot ride the chain.
-3. Weak regions (disputed, poorly matched, or coming into view: their outline is new) are re-decided every
-   frame: parts coming into view take the sheet's match when there is a sheet; otherwise the keyframes on
-   either side (the nearer wins by confidence) and then the sheet give their best match. What stays
-   uncertain keeps the best guess, marked low-confidence for the report, and stays weak along the chain
-   (confidence is carried as a minimum, never restored by mere tracking).
-4. The sheet colours only regions that no keyframe colours confidently; without keyframes every frame is
-   matched to the sheet on its own. Without any reference a deterministic neutral palette is used.
+3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
+   outline is new) are re-decided every frame against the keyframes on either side (the nearer wins by
+   confidence; a colour whose keyframe area is already placed costs more). A region that no keyframe
+   explains as well as the sheet does takes the sheet's match and keeps it along the chain. What stays
+   uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
+   the chain (confidence is carried as a minimum, never restored by mere tracking).
+4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
+   without keyframes every frame is matched to the sheet on its own. Without any reference a deterministic
+   neutral palette is used.
 
 Determinism rule (what makes shards agree): the colours of frame t depend only on the shot's keyframes,
 sheet, hints and the line art of the frames on t's chain, never on which frames this process saw before.
