@@ -111,8 +111,10 @@ class FlatParams:
 
     sheet_min_conf: float = 0.1
     """Next to keyframes, the sheet colours a region no previous region explains only when its match is at
-    least this confident (and more confident than any keyframe's); a region whose outline is new (a part
-    entering the frame) needs only to be matched more confidently than by any keyframe."""
+    least this confident (and more confident than any keyframe's)."""
+    sheet_min_conf_new_outline: float = 0.025
+    """The same for a region whose outline is new (a part entering the frame): the sheet is its likely
+    source, so a weaker match suffices (the floor keeps wrong matches of flickering texture out)."""
 
     # --- confidence ------------------------------------------------------------------------------------
     carry_min: float = 0.55

@@ -452,7 +452,7 @@ class ShotTracker:
             # The sheet must be sure, and surer than any keyframe (a wrong sheet match costs more than a
             # low-confidence guess the report lists).
             fresh = state.fresh[weak[entering]] if state.fresh is not None else np.zeros(entering.size, bool)
-            floor = np.where(fresh, 0.0, p.sheet_min_conf)  # an outline never seen before: the sheet's part
+            floor = np.where(fresh, p.sheet_min_conf_new_outline, p.sheet_min_conf)
             unseen[entering] = (conf >= np.maximum(best_conf[entering], floor)) & (conf > 0)
             ids = weak[unseen]
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
