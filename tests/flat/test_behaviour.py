@@ -145,11 +145,6 @@ def test_sheet_never_overrides_a_keyframe_colour():
             assert part_colour(out, part, labels, name) == PARTS[name], (t, name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: the belt piece a moving hand uncovers flows from the hand (the distance-"
-    "transform flow does not separate the occluder) and keeps the hand's colour while it grows",
-)
 def test_hand_crossing_the_belt_never_swaps_colours_for_more_than_a_frame():
     """The hand moves 9 px per frame (its own radius) along the belt; a swap must not persist."""
     n = 8

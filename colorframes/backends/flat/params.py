@@ -104,6 +104,10 @@ class FlatParams:
     assign_min_area: int = 24
     """Regions smaller than this (px) skip the assignment: crumbs have no reliable form; they keep the vote."""
 
+    direct_vote_min: float = 0.6
+    """A weak region takes the keyframe colour that at least this share of its samples come from along the
+    flow straight from the keyframe's line art (see `ShotTracker._direct_vote`); below it, form decides."""
+
     consult_max: int = 300
     """At most this many weak regions (the largest) are re-matched to keyframes and sheet per frame."""
     consult_sources: int = 600

@@ -11,11 +11,13 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    previous region each region continues. A region whose assigned colour disagrees with its flow vote is
    disputed and re-decided every frame (below), so a swap cannot ride the chain.
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
-   outline is new) are re-decided every frame against the keyframes on either side (the nearer wins by
-   confidence; a colour whose keyframe area is already placed costs more). A region that no keyframe
+   outline is new) are re-decided every frame against the keyframes on either side: first by the flow
+   straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
+   into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
+   keyframe area is already placed costs more). A region that no keyframe
    explains as well as the sheet does takes the sheet's match and keeps it along the chain. What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
-   the chain (confidence is carried as a minimum, never restored by mere tracking).
+   the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
    without keyframes every frame is matched to the sheet on its own. Without any reference a deterministic
    neutral palette is used.
@@ -83,6 +85,7 @@ class FrameState:
     warnings: list[str] = field(default_factory=list)
     new: np.ndarray | None = None  # (N+1,) bool, parts coming into view this frame (or unexplained)
     fresh: np.ndarray | None = None  # (N+1,) bool, of those: the ones whose outline is new
+    entered: np.ndarray | None = None  # (N+1,) bool, outline new here or continuing such a region (chain)
 
 
 @dataclass
@@ -378,7 +381,10 @@ class ShotTracker:
         )
         color[0], conf[0] = -1, 0.0
         fresh[0] = False
-        return FrameState(number, regions, color, conf, source, new=new, fresh=fresh)
+        entered = fresh.copy()
+        if prev.entered is not None:
+            entered |= (picked > 0) & prev.entered[picked]
+        return FrameState(number, regions, color, conf, source, new=new, fresh=fresh, entered=entered)
 
     def _edges(
         self,
@@ -437,11 +443,22 @@ class ShotTracker:
         new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
         best_color = np.full(weak.size, -1, np.int64)
         best_conf = np.zeros(weak.size)
+        entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
+        form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
+        direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
         for k in self._keys_around(state.number):
-            ref = self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state
-            room = self._room(state, ref)  # (palette,) keyframe area of each colour not yet accounted for
+            ref = self._key_state(k, regions.shape)
+            room = self._room(state, ref or self._key_reference(k, regions.shape).state)
+            # Not for parts that came into view after the keyframe: they flow from whatever they cover.
+            if ref is not None and not entered[weak].all():
+                color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
+                better = conf > best_conf
+                best_color[better], best_conf[better] = color[better], conf[better]
+                direct |= better
+            ref = ref or self._key_reference(k, regions.shape).state
             color, conf = self._match_to(regions, weak, Reference(ref, 0), iterations=0, room=room)
-            better = conf > best_conf
+            form_conf = np.maximum(form_conf, conf)
+            better = (conf > best_conf) & ~direct
             best_color[better], best_conf[better] = color[better], conf[better]
         # The sheet colours only parts coming into view that no keyframe explains; never a region the
         # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
@@ -449,11 +466,11 @@ class ShotTracker:
             entering = np.flatnonzero(new[weak])
             color, conf = self._match_to(regions, weak[entering], self.sheet, iterations=0)
             unseen = np.zeros(weak.size, bool)
-            # The sheet must be sure, and surer than any keyframe (a wrong sheet match costs more than a
-            # low-confidence guess the report lists).
+            # The sheet must be sure, and surer than any keyframe's match on form (a wrong sheet match costs
+            # more than a low-confidence guess the report lists; a flow vote is no evidence for a new part).
             fresh = state.fresh[weak[entering]] if state.fresh is not None else np.zeros(entering.size, bool)
             floor = np.where(fresh, p.sheet_min_conf_new_outline, p.sheet_min_conf)
-            unseen[entering] = (conf >= np.maximum(best_conf[entering], floor)) & (conf > 0)
+            unseen[entering] = (conf >= np.maximum(form_conf[entering], floor)) & (conf > 0)
             ids = weak[unseen]
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
             state.source[ids] = SOURCE_NAMES.index("sheet")
@@ -476,6 +493,46 @@ class ShotTracker:
             neutral = self._neutral(state.number, regions)
             state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
             state.source[missing] = SOURCE_NAMES.index("neutral")
+
+    def _direct_vote(
+        self, state: FrameState, key: FrameState, ids: np.ndarray, eligible: np.ndarray, room: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` from the flow straight from keyframe line art.
+
+        The chain carries a region's colour one drawing at a time; once a step loses it (an occlusion, a
+        split), mere tracking cannot win it back. The flow from the keyframe's own drawing to this one
+        composes those steps into one: a region most of whose consistent samples come from one keyframe
+        colour takes it (confidence = that colour's share of its samples). Below `direct_vote_min` the vote
+        is no answer (-1, 0) and the region is matched on form instead; so is a vote for a colour with less
+        `room` (palette,) left than the region, and a vote that merely repeats the chain's colour while the
+        frame's other regions of that colour already cover its keyframe area: a part keeps roughly its area,
+        and a hand that moved by its own width along a belt flows from the belt (next to the keyframe this
+        flow is the chain's own). Only `eligible` (per `ids`) regions take a vote.
+        """
+        p = self.params
+        regions = state.regions
+        corr = correspond(key.regions, regions, p)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = _vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        color, share = color[ids], share[ids]
+        ok = (color >= 0) & (share >= p.direct_vote_min)
+        ok &= eligible
+        ok[ok] &= regions.area[ids][ok] * (1.0 - p.split_slack) <= room[color[ok]]
+        # A vote that repeats the chain's colour confirms it only when the colour's keyframe area is not
+        # already covered by the frame's other regions holding it (sure or not).
+        repeat = ok & (color == state.color[ids])
+        n_pal = room.size
+        others = np.ones(regions.count + 1, bool)
+        others[0] = False
+        others[ids[repeat]] = False
+        keep = others & (state.color >= 0)
+        cover = np.bincount(state.color[keep], weights=regions.area[keep], minlength=n_pal)[:n_pal]
+        valid = key.color[1:] >= 0
+        total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)[:n_pal]
+        voted = np.bincount(color[repeat], weights=regions.area[ids][repeat], minlength=n_pal)[:n_pal]
+        excess = cover + voted - total
+        ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
+        return np.where(ok, color, -1), np.where(ok, share, 0.0)
 
     def _keys_around(self, t: int) -> list[int]:
         """The nearest keyframe before (or at) t and the nearest after it."""
