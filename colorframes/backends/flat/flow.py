@@ -83,8 +83,13 @@ def _grid(y0: int, y1: int, x0: int, x1: int, step: int) -> tuple[np.ndarray, np
     return ys, xs
 
 
-def correspond(prev: Regions, cur: Regions, params: FlatParams) -> Correspondence:
-    """Flow from `cur` back to `prev` (same frame size) and the region votes it gives."""
+def correspond(
+    prev: Regions, cur: Regions, params: FlatParams, outline: bool = True, preset: str = "MEDIUM"
+) -> Correspondence:
+    """Flow from `cur` back to `prev` (same frame size) and the region votes it gives.
+
+    `outline=False` skips the new-outline shares (all zero then) for callers that only need the votes;
+    `preset` names the OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM)."""
     import cv2
 
     a, dist_a = _field(prev, params)
@@ -93,7 +98,7 @@ def correspond(prev: Regions, cur: Regions, params: FlatParams) -> Correspondenc
     dx, dy = _global_shift(a, b)
     init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
     init[..., 0], init[..., 1] = -dx, -dy
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow_create(getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{preset}"))
     dis.setUseSpatialPropagation(True)
     flow = dis.calc(b, a, init.copy())  # (h', w', 2) float32
     back = dis.calc(a, b, -init)  # (h', w', 2) float32: prev pixel + back = where it went in cur
@@ -136,7 +141,7 @@ def correspond(prev: Regions, cur: Regions, params: FlatParams) -> Correspondenc
     still = np.zeros(lab.size, np.int64)
     still[inside] = prev.labels[sy[inside], sx[inside]]
     still_pairs, still_counts, still_samples = _pairs(lab, still, prev.count, n1)
-    new_outline = _new_outline(cur, b, dist_a, flow, params)
+    new_outline = _new_outline(cur, b, dist_a, flow, params) if outline else np.zeros(n1)
     return Correspondence(
         pairs=pairs, counts=counts, samples=samples, still_pairs=still_pairs, still_counts=still_counts,
         still_samples=still_samples, displacement=disp, new_outline=new_outline,

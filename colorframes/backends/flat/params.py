@@ -108,6 +108,10 @@ class FlatParams:
     """A weak region takes the keyframe colour that at least this share of its samples come from along the
     flow straight from the keyframe's line art (see `ShotTracker._direct_vote`); below it, form decides."""
 
+    direct_flow_preset: str = "FAST"
+    """OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM) of that flow from the keyframe: one more flow per frame,
+    so a cheaper one (the chain's own steps use MEDIUM)."""
+
     consult_max: int = 300
     """At most this many weak regions (the largest) are re-matched to keyframes and sheet per frame."""
     consult_sources: int = 600

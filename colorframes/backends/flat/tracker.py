@@ -511,7 +511,7 @@ class ShotTracker:
         """
         p = self.params
         regions = state.regions
-        corr = correspond(key.regions, regions, p)
+        corr = correspond(key.regions, regions, p, outline=False, preset=p.direct_flow_preset)
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
         color, share, _ = _vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
         color, share = color[ids], share[ids]
