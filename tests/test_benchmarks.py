@@ -136,6 +136,29 @@ def test_bench_cpu_smoke_measures_floor_and_flat_rss(tmp_path):
     assert "PNG read+write floor" in proc.stdout
 
 
+def test_bench_flat_smoke_scores_every_method_and_measures_speed_and_noise(tmp_path):
+    out = tmp_path / "flat.json"
+    proc = run_script("bench_flat.py", "--smoke", "--generators", "make_example,room", "--out", str(out))
+    result = load_json(out)
+    assert result["smoke"] is True and result["holdout"] == "holdout"
+    assert [r["generator"] for r in result["rows"]] == ["make_example", "room"]
+    for row in result["rows"]:
+        methods = row["methods"]
+        assert set(methods) == {"keyframe", "keyframe+sheet", "sheet", "copy-keyframe", "region-oracle"}
+        # copying the keyframe is exact on the keyframe's own frame (capped PSNR), and wrong once the drawing moves
+        assert methods["copy-keyframe"]["key_psnr"] == result["psnr_cap_db"]
+        assert methods["copy-keyframe"]["after_psnr256"] < result["psnr_cap_db"]
+        for m in methods.values():
+            assert 0.0 <= m["paper_max"] <= 1.0 and 0.0 <= m["acc"] <= 1.0 and m["psnr256"] > 5.0
+        assert row["done_when"]["after_vs_copy_db"] == pytest.approx(
+            methods["keyframe"]["after_psnr256"] - methods["copy-keyframe"]["after_psnr256"], abs=0.01
+        )
+    assert result["speed"]["exit_code"] == 0 and result["speed"]["fps"] > 0 and result["speed"]["maxrss_mb"] > 10
+    noise = result["noise_frame"]
+    assert noise["exit_code"] in (0, 1) and noise["maxrss_mb"] > 10 and noise["ok"] is True
+    assert "region-oracle" in proc.stdout and "noise frame" in proc.stdout
+
+
 # --- scripts written by the other areas -----------------------------------------------------------
 
 

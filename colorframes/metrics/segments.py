@@ -10,6 +10,10 @@ ground-truth colour. BasicPBC counts its line index 0 as a segment and subtracts
 `acc_thres`; our segment lists never contain the lines, so no `- 1` appears below.
 Background segments (for `pix_acc_wobg`) are those whose ground-truth colour is transparent
 (mean alpha < 0.5) or pure white paper.
+
+This is the one implementation: `colorframes eval` and `benchmarks/bench_flat.py` both call
+`segment_accuracy` on the line art's regions (`metrics.regions.line_regions`); tests that hold a
+ground-truth label map of materials pass `split_components(labels)` as the segments.
 """
 
 from __future__ import annotations
@@ -76,22 +80,38 @@ def segment_modes(labels: np.ndarray, rgb: np.ndarray) -> tuple[np.ndarray, np.n
     return modes, share
 
 
+def split_components(ids: np.ndarray) -> np.ndarray:
+    """Relabel every id's 4-connected components as segments 1..N; id 0 (line) stays 0.
+
+    A ground-truth label map that names materials (both shoes one id) becomes BasicPBC's segment map
+    (one label per line-enclosed region)."""
+    import cv2
+    from scipy import ndimage
+
+    values, dense = np.unique(ids, return_inverse=True)
+    dense = dense.reshape(ids.shape).astype(np.int32)
+    if values[0] != 0:  # no line pixels: shift so that every id gets a slot (find_objects skips 0)
+        dense += 1
+    out = np.zeros(ids.shape, dtype=np.int32)
+    offset = 0
+    for k, box in enumerate(ndimage.find_objects(dense), start=1):  # each id inside its bounding box only
+        if box is None:
+            continue
+        mask = dense[box] == k
+        count, comp = cv2.connectedComponents(mask.astype(np.uint8), connectivity=4)
+        out[box][mask] = comp[mask] + offset
+        offset += count - 1
+    return out
+
+
 def colour_components(gt: np.ndarray) -> np.ndarray | None:
     """4-connected components of equal colour, labels from 1; None when the GT does not look flat
     (more than MAX_FLAT_COLOURS colours, or components averaging under 4 pixels)."""
-    import cv2
-
     codes = _codes(gt)
-    colours = np.unique(codes)
-    if len(colours) > MAX_FLAT_COLOURS:
+    if len(np.unique(codes)) > MAX_FLAT_COLOURS:
         return None
-    labels = np.zeros(codes.shape, dtype=np.int32)
-    offset = 0
-    for colour in colours:
-        count, comp = cv2.connectedComponents((codes == colour).astype(np.uint8), connectivity=4)
-        labels = np.where(comp > 0, comp + offset, labels)
-        offset += count - 1
-    if offset > codes.size / 4:  # mostly specks of a few pixels: noise or a gradient, not flat paint
+    labels = split_components(codes + 1)  # + 1: colour code 0 (black) is a colour here, not the line id
+    if labels.max() > codes.size / 4:  # mostly specks of a few pixels: noise or a gradient, not flat paint
         return None
     return labels
 

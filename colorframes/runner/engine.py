@@ -211,12 +211,6 @@ def _shot_setup(
     keyframes = {}
     for spec in options.keyframe:
         path, number = keyframe_path(spec)
-        if number is None:
-            from ..io.discover import split_stem
-
-            number = split_stem(path.stem)[1]
-        if number is None:  # no @FRAME and no number in the name: the shot's first frame
-            number = plan.shot.frames[0].number
         keyframes[number] = read_reference(path, options.max_pixels).rgb
     return ShotSetup(
         name=plan.shot.leaf,

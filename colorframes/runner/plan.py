@@ -130,9 +130,15 @@ def plan_run(inputs: list[str], reference: str | None, options: RunOptions) -> t
     return plans, warnings
 
 
-def keyframe_path(spec: str) -> tuple[Path, int | None]:
+def keyframe_path(spec: str) -> tuple[Path, int]:
+    """`PATH@FRAME`, or a PATH whose name ends in its frame number → (path, frame). Raises InputError."""
+    from ..io.discover import split_stem
+
     path, frame = split_at_frame(spec)
     p = Path(path)
     if not p.is_file():
         raise InputError(f"--keyframe {display(p)}: not found; use PATH[@FRAME]")
-    return p, frame
+    number = frame if frame is not None else split_stem(p.stem)[1]
+    if number is None:
+        raise InputError(f"--keyframe {display(p)}: which frame is it? the name has no frame number; use PATH@FRAME")
+    return p, number

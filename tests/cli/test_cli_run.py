@@ -88,6 +88,18 @@ def test_frames_spec_selects_and_impossible_specs_exit_2(cli, shot_factory, shee
         assert stderr.startswith("error: ") and stderr.count("\n") == 1
 
 
+def test_keyframe_without_a_frame_number_exits_2_asking_for_path_at_frame(cli, shot_factory, sheet, tmp_path):
+    shot, key = shot_factory(), tmp_path / "key.png"
+    key.write_bytes(sheet.read_bytes())  # no @FRAME and no digits in the name: which frame is it?
+    code, _, stderr = cli("run", shot, "--keyframe", key, "-o", tmp_path / "out")
+    assert code == 2 and "PATH@FRAME" in stderr and "key.png" in stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.png"))
+    numbered = tmp_path / "key.1003.png"  # the number in the name resolves it
+    numbered.write_bytes(sheet.read_bytes())
+    assert cli("run", shot, "--keyframe", numbered, "-o", tmp_path / "ok", "--frames", "1003")[0] == 0
+    assert cli("run", shot, "--keyframe", f"{key}@1003", "-o", tmp_path / "ok2", "--frames", "1003")[0] == 0
+
+
 def test_shard_auto_reads_slurm_variables(cli, shot_factory, sheet, tmp_path):
     shot = shot_factory()
     env = {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "3"}

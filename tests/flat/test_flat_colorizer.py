@@ -10,15 +10,17 @@ from flat_helpers import frame, rgb_u8, shot, two_boxes
 
 from colorframes.backends.base import Colorizer
 from colorframes.backends.flat import FlatColorizer, create_colorizer
-from colorframes.backends.flat.accuracy import segment_accuracy
 from colorframes.errors import InputError
+from colorframes.metrics.segments import segment_accuracy, split_components
 from colorframes.options import RunOptions
 
 FIRST = 1001
 
 
-def _palette(mx):
-    return {i: rgb for i, (_, rgb) in mx.PALETTE.items()}
+def _accuracy(image, walk_frame):
+    """BasicPBC segment accuracy on the ground truth's segments (line-enclosed regions, > 10 px)."""
+    res = segment_accuracy(rgb_u8(image), walk_frame["color"], split_components(walk_frame["labels"]))
+    return {"acc": res["acc_thres"], "pix_acc": res["pix_acc"]}
 
 
 def _run(colorizer, walk, numbers):
@@ -57,10 +59,7 @@ def test_line_pixels_restored_exactly_and_extras_consistent(walk):
 def test_keyframe_propagation_accuracy(walk, make_example):
     c = _keyframe_colorizer(walk)
     results = _run(c, walk, range(FIRST, FIRST + len(walk)))
-    accs = [
-        segment_accuracy(rgb_u8(results[FIRST + i].image), walk[i]["labels"], _palette(make_example), 10)
-        for i in range(len(walk))
-    ]
+    accs = [_accuracy(results[FIRST + i].image, walk[i]) for i in range(len(walk))]
     assert accs[0]["acc"] == 1.0  # the keyframe's own line art reproduces the keyframe
     assert np.mean([a["acc"] for a in accs]) >= 0.95  # hand over belt, swinging legs (0.94 before issue 3's fix)
     assert np.mean([a["pix_acc"] for a in accs]) >= 0.99
@@ -96,7 +95,7 @@ def test_sheet_matching_accuracy(walk, make_example):
     accs = []
     for i in (0, 3, 6):
         res = c.colorize([frame(FIRST + i, walk[i]["sketch"])])[0]
-        accs.append(segment_accuracy(rgb_u8(res.image), walk[i]["labels"], _palette(make_example), 10)["acc"])
+        accs.append(_accuracy(res.image, walk[i])["acc"])
     assert np.mean(accs) >= 0.7
 
 

@@ -1,5 +1,5 @@
-"""The fast paths of the flat backend give the same answers as the plain ones: box-cropped segmentation,
-box-limited overlap counts, packed-colour painting and uint8 output."""
+"""The fast paths of the flat backend give the same answers as the plain ones (box-cropped segmentation,
+packed-colour painting, uint8 output); the dense correspondence follows motion and finds new outlines."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from flat_helpers import frame, shot
 
 from colorframes.backends.flat import FlatColorizer, create_colorizer
-from colorframes.backends.flat.matching import overlap_counts
+from colorframes.backends.flat.flow import correspond
+from colorframes.backends.flat.params import DEFAULT_PARAMS
 from colorframes.backends.flat.regions import fill_regions, line_masks, region_stats, segment_regions
 from colorframes.backends.flat.render import paint
 from colorframes.options import RunOptions
@@ -54,21 +55,6 @@ def test_cropped_segmentation_equals_whole_frame(at, gap_radius):
     assert np.allclose(np.sqrt(fast.spread[paper_fast, :2]), np.sqrt(whole.spread[paper_whole, :2]), atol=1.0)
 
 
-def test_overlap_counts_with_boxes_equal_plain_counts():
-    a = segment_regions(_drawing(at=(40, 30)), 2)
-    b = segment_regions(_drawing(at=(52, 34)), 2)
-    assert a.box is not None and b.box is not None
-    for shift in [(12, 4), (0, 0), (-5, 3)]:
-        plain = overlap_counts(a.labels, a.count, b.labels, b.count, shift)
-        boxed = overlap_counts(
-            a.labels, a.count, b.labels, b.count, shift, src_box=a.box, src_outside=a.outside,
-            dst_box=b.box, dst_outside=b.outside,
-        )  # fmt: skip
-        # Same counts up to the subsampling grid (the paper-paper pair is filled in from the window size).
-        assert np.allclose(boxed, plain, rtol=0.03, atol=8), shift
-        assert boxed[a.outside, b.outside] > 0.9 * plain[a.outside, b.outside]
-
-
 def test_paint_paths_agree_and_restore_lines():
     sketch = _drawing()
     r = segment_regions(sketch, 2)
@@ -98,9 +84,7 @@ def test_uint8_output_only_when_nothing_downstream_needs_floats(walk):
     assert np.array_equal(np.rint(outs[0] * 255).astype(np.uint8), outs[1])
 
 
-def test_new_outline_fraction_tells_an_emerging_part_from_a_closing_hole():
-    from colorframes.backends.flat.matching import new_outline_fraction
-
+def test_flow_outline_tells_an_emerging_part_from_a_closing_hole():
     before = np.full((120, 200, 3), 255, np.uint8)
     cv2.rectangle(before, (20, 20), (90, 100), (0, 0, 0), 2)  # a body
     cv2.line(before, (110, 20), (110, 100), (0, 0, 0), 2)  # an arm line, not yet touching the body
@@ -108,7 +92,23 @@ def test_new_outline_fraction_tells_an_emerging_part_from_a_closing_hole():
     cv2.line(after, (90, 60), (110, 60), (0, 0, 0), 2)  # the arm touches: a hole closes between old lines
     cv2.circle(after, (150, 60), 12, (0, 0, 0), 2)  # a hand comes into view
     src, dst = segment_regions(before, 1), segment_regions(after, 1)
-    frac = new_outline_fraction(src, dst, (0, 0))
+    corr = correspond(src, dst, DEFAULT_PARAMS)
     hole, hand, body = int(dst.labels[40, 100]), int(dst.labels[60, 150]), int(dst.labels[60, 50])
-    assert frac[hand] > 0.9  # its whole outline is new
-    assert frac[hole] < 0.4 and frac[body] < 0.1
+    assert corr.new_outline[hand] > 0.9  # its whole outline is new
+    assert corr.new_outline[hole] < 0.4 and corr.new_outline[body] < 0.1
+    # The body flows from the body: its votes go (almost) all to the body of the first drawing.
+    src_body = int(src.labels[60, 50])
+    rows = corr.pairs[:, 0] == body
+    assert corr.counts[rows & (corr.pairs[:, 1] == src_body)].sum() > 0.95 * corr.counts[rows].sum()
+
+
+def test_flow_follows_a_pan_larger_than_the_parts():
+    img = _drawing(size=(200, 320), at=(40, 40))
+    moved = _drawing(size=(200, 320), at=(150, 70))  # the whole drawing moves 110 px right, 30 down
+    src, dst = segment_regions(img, 2), segment_regions(moved, 2)
+    corr = correspond(src, dst, DEFAULT_PARAMS)
+    circle_src, circle_dst = int(src.labels[70, 75]), int(dst.labels[100, 185])
+    rows = corr.pairs[:, 0] == circle_dst
+    best = corr.pairs[rows][np.argmax(corr.counts[rows]), 1]
+    assert best == circle_src
+    assert np.allclose(corr.displacement[circle_dst], (-110, -30), atol=3)

@@ -2,11 +2,12 @@
 
 Line art is split into closed regions (`regions.py`), each region gets a flat colour from the keyframes,
 the character sheet or point hints (`tracker.py`, which also documents the shard-determinism rule), and
-the original line pixels are put back exactly.
+the original line pixels are put back exactly. Every tunable number lives in `params.FlatParams`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +16,12 @@ import numpy as np
 from ...options import RunOptions
 from ..base import BackendTraits, FrameInput, FrameResult, ShotSetup
 from .hints import Hint, load_hints
+from .params import DEFAULT_PARAMS, FlatParams
 from .render import confidence_report, paint
 from .render import lines_layer as make_lines_layer
-from .tracker import LOW_CONFIDENCE, ShotTracker
+from .tracker import ShotTracker
 
-__all__ = ["FlatColorizer", "create_colorizer"]
+__all__ = ["FlatColorizer", "FlatParams", "create_colorizer"]
 
 
 class FlatColorizer:
@@ -36,8 +38,10 @@ class FlatColorizer:
         report: bool = False,
         lines_layer: bool = False,
         sketch_loader: Callable[[int], np.ndarray | None] | None = None,
+        params: FlatParams = DEFAULT_PARAMS,
     ) -> None:
         self.gap_radius = int(gap_radius)
+        self.params = params
         self.uint8_output = False  # the runner's choice, from ShotSetup.uint8_output
         self.warnings: list[str] = []
         self._hints_spec = hints
@@ -46,6 +50,7 @@ class FlatColorizer:
         self.sketch_loader = sketch_loader
         self.tracker: ShotTracker | None = None
         self.shot: ShotSetup | None = None
+        self._warned: set[str] = set()
 
     def setup_shot(self, shot: ShotSetup) -> None:
         """Analyse the sheet and keyframes once per shot; hints are read here (InputError if malformed)."""
@@ -54,6 +59,7 @@ class FlatColorizer:
             hints = load_hints(hints, shot.first_frame)
         self.shot = shot
         self.uint8_output = shot.uint8_output
+        self._warned = set()
         self.tracker = ShotTracker(
             frame_size=tuple(shot.frame_size),  # type: ignore[arg-type]
             first_frame=shot.first_frame,
@@ -63,6 +69,7 @@ class FlatColorizer:
             keyframes=dict(shot.keyframes or {}),
             hints=list(hints),
             sketch_loader=self.sketch_loader or shot.sketch_loader,
+            params=self.params,
         )
 
     def colorize(self, frames: list[FrameInput]) -> list[FrameResult]:
@@ -80,7 +87,7 @@ class FlatColorizer:
             image = paint(
                 regs.labels, region_colors, sketch, regs.line_mask, regs.box, regs.outside, self.uint8_output
             )
-            warnings = list(dict.fromkeys(self.tracker.warnings + state.warnings))
+            warnings = self._once_per_shot(self.tracker.warnings + state.warnings)
             extras: dict[str, Any] = {
                 "labels": state.regions.labels,
                 "region_colors": region_colors,
@@ -90,9 +97,19 @@ class FlatColorizer:
             if self.want_lines_layer:
                 extras["lines"] = make_lines_layer(sketch, state.regions.line_mask)
             if self.report:
-                extras["report"] = confidence_report(state, region_colors, warnings, LOW_CONFIDENCE)
+                extras["report"] = confidence_report(state, region_colors, warnings, self.params.low_confidence)
             results.append(FrameResult(number=frame.number, image=image, extras=extras))
         return results
+
+    def _once_per_shot(self, messages: list[str]) -> list[str]:
+        """The messages not yet reported in this shot; two messages differing only in numbers are one."""
+        out = []
+        for message in messages:
+            key = re.sub(r"\d+", "#", message)
+            if key not in self._warned:
+                self._warned.add(key)
+                out.append(message)
+        return out
 
     def describe(self) -> dict:
         return {"backend": "flat", "id": "flat-paint-bucket-v1", "sha256": None, "gap_radius": self.gap_radius}

@@ -11,12 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .params import DEFAULT_PARAMS, FlatParams
 from .regions import Regions, compact_labels, grow_labels, ink_bbox, region_stats
-
-# Neighbouring pixels whose colours differ by more than this (max channel difference) are a seam.
-SEAM_TOLERANCE = 6
-DARK_LINE_MAX = 90  # brightest channel of a dark (black ink) line
-LINE_CHROMA = 60  # channel spread of a saturated colour-trace line
 
 
 @dataclass
@@ -28,7 +24,9 @@ class ColorRegions:
     background: int  # region id of the paper/background, 0 when none
 
 
-def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lines: bool = True) -> ColorRegions:
+def segment_colored(
+    rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lines: bool = True, params: FlatParams = DEFAULT_PARAMS
+) -> ColorRegions:
     """Split a flat-coloured drawing `(H, W, 3) uint8` into single-colour regions.
 
     `alpha` (H, W) float32 in [0, 1] marks transparent sheet pixels, which become background.
@@ -41,8 +39,8 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lin
     seam = np.zeros((h, w), np.uint8)
     for c in chans:
         c16 = c.astype(np.int16)
-        dh = np.abs(c16[:, 1:] - c16[:, :-1]) > SEAM_TOLERANCE  # (H, W-1)
-        dv = np.abs(c16[1:, :] - c16[:-1, :]) > SEAM_TOLERANCE  # (H-1, W)
+        dh = np.abs(c16[:, 1:] - c16[:, :-1]) > params.seam_tolerance  # (H, W-1)
+        dv = np.abs(c16[1:, :] - c16[:-1, :]) > params.seam_tolerance  # (H-1, W)
         # One-sided: a pixel is a seam when it differs from its right or lower neighbour. That is enough
         # for 4-adjacent non-seam pixels to share a colour, and a boundary costs one pixel, not two.
         seam[:, :-1] |= dh
@@ -55,7 +53,7 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lin
     flat = labels.ravel().astype(np.int64)
     area = np.maximum(np.bincount(flat, minlength=n), 1)
     colors = _mode_colors(flat, rgb, n)  # (n, 3)
-    is_line = _line_components(labels, n, colors, area, colour_lines)
+    is_line = _line_components(labels, n, colors, area, colour_lines, params)
     is_line |= area < 2
     is_line[0] = True
     lut = np.arange(n, dtype=np.int32)
@@ -63,7 +61,7 @@ def segment_colored(rgb: np.ndarray, alpha: np.ndarray | None = None, colour_lin
     labels = lut[labels]
     # Seams and anti-aliased blends belong to no run; give those that are not dark ink back to the
     # neighbouring regions so small regions (an eye at 480x270) keep their size.
-    bright = cv2.max(cv2.max(chans[0], chans[1]), chans[2]) > DARK_LINE_MAX
+    bright = cv2.max(cv2.max(chans[0], chans[1]), chans[2]) > params.dark_line_max
     labels = grow_labels(labels, bright & (labels == 0), 2)
     labels, count = compact_labels(labels)
     keep = np.flatnonzero(~is_line)
@@ -94,7 +92,7 @@ def _mode_colors(flat_labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray
 
 
 def _line_components(
-    labels: np.ndarray, n: int, colors: np.ndarray, area: np.ndarray, colour_lines: bool = True
+    labels: np.ndarray, n: int, colors: np.ndarray, area: np.ndarray, colour_lines: bool, params: FlatParams
 ) -> np.ndarray:
     """(n,) bool: components that are ink lines: dark or saturated, and thinner than a line is drawn.
 
@@ -102,8 +100,8 @@ def _line_components(
     lines are thinner still (1/270), so narrow saturated fills (a hat brim) stay regions.
     """
     c16 = colors.astype(np.int16)
-    dark = c16.max(axis=1) <= DARK_LINE_MAX
-    saturated = (c16.max(axis=1) - c16.min(axis=1)) > LINE_CHROMA
+    dark = c16.max(axis=1) <= params.dark_line_max
+    saturated = (c16.max(axis=1) - c16.min(axis=1)) > params.color_line_chroma
     h = labels.shape[0]
     dark_thin = _core_area(labels, n, 2 * max(1, round(h / 240)) + 1) < 0.35 * area
     sat_thin = _core_area(labels, n, 2 * max(1, round(h / 540)) + 1) < 0.1 * area

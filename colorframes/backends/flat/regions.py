@@ -4,7 +4,8 @@ Why this shape: a paint bucket needs closed regions, but real line art has anti-
 paper, coloured shadow/highlight lines and small gaps. We binarise against a local paper estimate, treat
 saturated pixels as (coloured) lines, close gaps trapped-ball style (seeds are the places a ball of
 `gap_radius` fits, then seeds grow back geodesically up to the lines) and keep thin regions the ball never
-reached as regions of their own.
+reached as regions of their own. A frame with more regions than `FlatParams.max_regions` (scan noise) has
+its smallest regions joined to their nearest neighbour, so every later stage has bounded cost.
 """
 
 from __future__ import annotations
@@ -14,13 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# A pixel is ink when it is this much darker than the local paper (fraction of paper brightness);
-# mid-tone anti-aliased edge pixels count as line so that closed outlines stay closed.
-INK_DARKNESS = 0.33
-# Max-minus-min channel spread above which a pixel of the line art is a coloured line.
-COLOR_LINE_CHROMA = 60
-# Isolated ink specks up to this many pixels are scanner noise, not lines.
-SPECK_AREA = 4
+from .params import DEFAULT_PARAMS, FlatParams
 
 
 @dataclass
@@ -67,26 +62,26 @@ def ink_darkness(sketch_rgb: np.ndarray) -> np.ndarray:
     return np.clip(dark, 0.0, 1.0)
 
 
-def line_masks(sketch_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def line_masks(sketch_rgb: np.ndarray, params: FlatParams = DEFAULT_PARAMS) -> tuple[np.ndarray, np.ndarray, int]:
     """(line_mask, color_line_mask, specks_removed) for black-on-paper line art with coloured lines."""
-    lines, color = raw_line_masks(sketch_rgb)
+    lines, color = raw_line_masks(sketch_rgb, params)
     box = ink_box(lines, 0)
-    specks = 0 if box is None else remove_specks(lines, color, box)
+    specks = 0 if box is None else remove_specks(lines, color, box, params.speck_area)
     return lines, color, specks
 
 
-def raw_line_masks(sketch_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def raw_line_masks(sketch_rgb: np.ndarray, params: FlatParams = DEFAULT_PARAMS) -> tuple[np.ndarray, np.ndarray]:
     """(lines, coloured lines), (H, W) bool each, before speck removal."""
     import cv2
 
-    ink = ink_darkness(sketch_rgb) > INK_DARKNESS  # (H, W) bool
+    ink = ink_darkness(sketch_rgb) > params.ink_darkness  # (H, W) bool
     r, g, b = cv2.split(sketch_rgb)
     spread = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))  # (H, W) uint8
-    color = spread > COLOR_LINE_CHROMA
+    color = spread > params.color_line_chroma
     return ink | color, color
 
 
-def remove_specks(lines: np.ndarray, color: np.ndarray, box: tuple[int, int, int, int]) -> int:
+def remove_specks(lines: np.ndarray, color: np.ndarray, box: tuple[int, int, int, int], speck_area: int) -> int:
     """Drop isolated ink specks (scanner noise) inside `box` (y0, y1, x0, x1), in place; returns the count."""
     import cv2
 
@@ -95,7 +90,7 @@ def remove_specks(lines: np.ndarray, color: np.ndarray, box: tuple[int, int, int
     n, lab, stats, _ = cv2.connectedComponentsWithStats(crop.view(np.uint8), connectivity=8)
     if n <= 1:
         return 0
-    small = stats[:, cv2.CC_STAT_AREA] <= SPECK_AREA
+    small = stats[:, cv2.CC_STAT_AREA] <= speck_area
     small[0] = False
     specks = int(small.sum())
     if specks:
@@ -117,7 +112,7 @@ def ink_box(lines: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
     )  # fmt: skip
 
 
-def segment_regions(sketch_rgb: np.ndarray, gap_radius: int) -> Regions:
+def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: FlatParams = DEFAULT_PARAMS) -> Regions:
     """Segment line art `(H, W, 3) uint8` into closed regions; gaps up to ~2*gap_radius px are closed.
 
     Why the crop: a character on paper covers a fraction of a 1080p frame, and all paper farther than
@@ -129,37 +124,83 @@ def segment_regions(sketch_rgb: np.ndarray, gap_radius: int) -> Regions:
         raise ValueError("segment_regions expects (H, W, 3) uint8 RGB line art")
     gap_radius = max(0, int(gap_radius))
     h, w = sketch_rgb.shape[:2]
-    lines, color = raw_line_masks(sketch_rgb)
+    lines, color = raw_line_masks(sketch_rgb, params)
     box = ink_box(lines, 0)
-    specks = 0 if box is None else remove_specks(lines, color, box)
+    specks = 0 if box is None else remove_specks(lines, color, box, params.speck_area)
     if specks:
         box = ink_box(lines, 0)
+    capped = 0
     if box is None:  # blank: one paper region
         regions = region_stats(np.ones((h, w), np.int32), lines, 1)
     else:
-        pad = 2 * gap_radius + 4  # > the ball radius
+        pad = 2 * round(max(params.ball_scales) * gap_radius) + 4  # > the largest ball radius
         box = (max(0, box[0] - pad), min(h, box[1] + pad), max(0, box[2] - pad), min(w, box[3] + pad))
-        crop_labels, n = fill_regions(lines[box[0] : box[1], box[2] : box[3]], gap_radius)
+        crop_labels, n = fill_regions(lines[box[0] : box[1], box[2] : box[3]], gap_radius, params.ball_scales)
+        if n > params.max_regions:
+            capped = n
+            crop_labels, n = cap_regions(crop_labels, n, params.max_regions)
         regions = cropped_stats(crop_labels, n, lines, box)
     regions.color_line_mask = color
-    if specks > 50:
-        regions.warnings.append(f"noisy line art: removed {specks} isolated specks")
+    if specks > params.speck_warning:
+        regions.warnings.append(f"noisy line art: removed {specks} isolated specks (scan noise? clean the scans)")
+    if capped:
+        regions.warnings.append(
+            f"{capped} regions exceed the cap of {params.max_regions}: the smallest were joined to their "
+            "neighbours (noise or texture read as lines? clean the line art)"
+        )
     return regions
 
 
-def fill_regions(lines: np.ndarray, gap_radius: int) -> tuple[np.ndarray, int]:
-    """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N)."""
+def cap_regions(labels: np.ndarray, n: int, cap: int) -> tuple[np.ndarray, int]:
+    """Keep the `cap` largest regions; every pixel of the others joins the nearest kept region.
+
+    One distance transform (nearest kept pixel, not geodesic): bounded cost whatever the content.
+    """
+    import cv2
+
+    area = np.bincount(labels.ravel().astype(np.int64), minlength=n + 1)
+    area[0] = -1
+    keep = np.zeros(n + 1, bool)
+    keep[np.argsort(-area, kind="stable")[:cap]] = True
+    keep[0] = False
+    kept = keep[labels]  # (H, W) bool
+    dropped = (labels > 0) & ~kept
+    _, nearest = cv2.distanceTransformWithLabels(
+        (~kept).view(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )  # nearest kept pixel, numbered in raster order from 1
+    owners = labels[kept]  # (K,) label of each kept pixel in raster order
+    out = labels.copy()
+    out[dropped] = owners[nearest[dropped] - 1]
+    return compact_labels(out)
+
+
+def fill_regions(
+    lines: np.ndarray, gap_radius: int, scales: tuple[float, ...] = DEFAULT_PARAMS.ball_scales
+) -> tuple[np.ndarray, int]:
+    """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N).
+
+    Balls of several radii (`scales` × gap_radius, largest first): the large ball closes the wider gaps of
+    open or noisy lines, then smaller balls give their own regions to the parts it could not enter.
+    """
     import cv2
 
     free = (~lines).view(np.uint8)  # (H, W) 1 where paper
     if gap_radius <= 0:
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
-    size = 2 * gap_radius + 1
-    ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    seeds_mask = cv2.erode(free, ball, borderType=cv2.BORDER_CONSTANT, borderValue=1)
-    n_seeds, seeds = cv2.connectedComponents(seeds_mask, connectivity=4, ltype=cv2.CV_32S)
-    grown = grow_labels(seeds, free.astype(bool), gap_radius + 2)
+    grown = np.zeros(lines.shape, np.int32)
+    for scale in scales:
+        radius = max(1, round(scale * gap_radius))
+        size = 2 * radius + 1
+        ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+        open_area = free & (grown == 0).view(np.uint8)
+        seeds_mask = cv2.erode(open_area, ball, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+        n_new, seeds = cv2.connectedComponents(seeds_mask, connectivity=4, ltype=cv2.CV_32S)
+        if n_new > 1:
+            top = int(grown.max())
+            grown = np.where(seeds > 0, seeds + top, grown).astype(np.int32)
+            grown = grow_labels(grown, free.astype(bool), radius + 2)
+    n_seeds = int(grown.max())
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
     rest = (grown == 0) & free.astype(bool)
     if rest.any():
@@ -188,15 +229,16 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarr
     """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines)."""
     import cv2
 
-    out = labels.astype(np.float32)  # exact for label ids < 2**24
-    allowed = allowed.astype(bool, copy=False)
+    # uint16 dilates about twice as fast as float32; float32 is exact for label ids < 2**24.
+    out = labels.astype(np.uint16 if labels.size and int(labels.max()) < 65535 else np.float32)
+    open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
     for _ in range(steps):
-        todo = ((out == 0) & allowed).view(np.uint8)
-        if not todo.any():
+        if not open_.any():
             break
         grown = cv2.dilate(out, kernel)
-        cv2.copyTo(grown, todo, out)
+        cv2.copyTo(grown, open_.view(np.uint8), out)
+        open_ &= out == 0
     return out.astype(np.int32)
 
 
@@ -270,10 +312,14 @@ def _full_res_centroids(
     if not missed.size:
         return
     n1 = sx.size
-    xs, ys = _coords(*shape, 1)
+    is_missed = np.zeros(n1, bool)
+    is_missed[missed] = True
+    where = np.flatnonzero(is_missed[flat])  # (K,) pixels of the missed regions only
+    lab = flat[where]
+    ys, xs = np.divmod(where, shape[1])
     safe = np.maximum(area, 1.0)
-    sx[missed] = (np.bincount(flat, weights=xs, minlength=n1) / safe)[missed] + offset[0]
-    sy[missed] = (np.bincount(flat, weights=ys, minlength=n1) / safe)[missed] + offset[1]
+    sx[missed] = (np.bincount(lab, weights=xs.astype(np.float64), minlength=n1) / safe)[missed] + offset[0]
+    sy[missed] = (np.bincount(lab, weights=ys.astype(np.float64), minlength=n1) / safe)[missed] + offset[1]
 
 
 def _rect_sums(x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
@@ -396,10 +442,7 @@ def adjacency(
     return np.stack([codes // m, codes % m], axis=1)
 
 
-LINE_REACH_MIN = 4  # px; also the reach for drawings with hairlines or no lines at all
-
-
-def line_reach(sub: np.ndarray) -> int:
+def line_reach(sub: np.ndarray, reach_min: int = DEFAULT_PARAMS.line_reach_min) -> int:
     """Full-resolution reach (px) that crosses a typical line of a 2× subsampled label map (0 = line).
 
     The 90th percentile of the distance to paper over line pixels is half a thick line (in sub pixels);
@@ -409,7 +452,7 @@ def line_reach(sub: np.ndarray) -> int:
 
     lines = (sub == 0).astype(np.uint8)
     if not lines.any():
-        return LINE_REACH_MIN
+        return reach_min
     dist = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
     half = float(np.percentile(dist[lines > 0], 90))
-    return max(LINE_REACH_MIN, int(np.ceil(4 * half)) + 2)
+    return max(reach_min, int(np.ceil(4 * half)) + 2)

@@ -52,12 +52,22 @@ def lines_layer(sketch: np.ndarray, line_mask: np.ndarray) -> np.ndarray:
 
 
 def confidence_report(state: FrameState, region_colors: np.ndarray, warnings: list[str], threshold: float) -> dict:
-    """The colorist's check list for one frame: regions whose colour is uncertain, worst first."""
+    """The colorist's check list for one frame: regions whose colour is uncertain, worst first.
+
+    Each entry has the region's centroid (x, y), its bounding box [x0, y0, x1, y1] (px, end exclusive) for
+    drawing it, and `new` when it is a part coming into view that no reference explains.
+    """
+    from scipy.ndimage import find_objects
+
     regs = state.regions
     low = [int(i) for i in np.flatnonzero(state.confidence[1:] < threshold) + 1]
     low.sort(key=lambda i: (float(state.confidence[i]), -float(regs.area[i])))
+    boxes = find_objects(regs.labels, max_label=regs.count) if low else []
+    new = state.new if state.new is not None else np.zeros(regs.count + 1, bool)
     entries = []
     for i in low:
+        box = boxes[i - 1]
+        bbox = [box[1].start, box[0].start, box[1].stop, box[0].stop] if box is not None else None
         r, g, b = (int(v) for v in region_colors[i])
         entries.append(
             {
@@ -68,6 +78,8 @@ def confidence_report(state: FrameState, region_colors: np.ndarray, warnings: li
                 "color": f"#{r:02x}{g:02x}{b:02x}",
                 "confidence": round(float(state.confidence[i]), 3),
                 "source": SOURCE_NAMES[int(state.source[i])],
+                "bbox": bbox,
+                "new": bool(new[i]),
             }
         )
     return {

@@ -1,23 +1,32 @@
-"""Per-shot colour assignment: anchors (keyframes, sheet), temporal chains, hints, confidence.
+"""Per-shot colour assignment: keyframe authority, dense correspondence, one global assignment, confidence.
 
-Determinism rule (what makes shards agree): the colours of frame t depend only on the shot's anchors,
-hints and the line art of the frames on t's *chain*, never on which frames this process saw before.
+How a frame gets its colours (each step is right by construction, not by a tuned threshold):
 
-- Keyframe mode: t's anchor is the nearest keyframe K (ties go to the earlier one). The chain is
-  K → K±1 → … → t: each step carries colours from the previous frame (`_correspond`: overlap vote after
-  the global shift, overruled by a global assignment on form, size, position, overlap and adjacency
-  where that is cheap; a part found again elsewhere stops voting for the pixels it left; parts coming
-  into view are never painted paper). Regions that carry badly (new, disoccluded) ask the keyframe,
-  whose evidence decays with distance, and then the sheet: a region the keyframe does not have (a mouth
-  opening mid-shot) takes its colour from the sheet, but the sheet never overrules the chain and the
-  keyframe where those two agree.
-- Sheet mode (no keyframes): every frame is matched to the sheet on its own (a global assignment is
-  already deterministic per drawing; carrying sheet matches along a chain compounded early mistakes).
-- No reference: a deterministic neutral palette (regions ranked by area), paper stays paper.
+1. A keyframe's own frame: every line-art region takes the keyframe's dominant colour inside it
+   (`keycolors.py`), so the output equals the keyframe up to line pixels. Nothing overrides it.
+2. Any other frame is reached by a chain from its nearest keyframe K (ties go to the earlier one):
+   K → K±1 → … → t. Each step follows the dense correspondence between the two drawings (`flow.py`): the
+   previous frame's regions vote for the regions they flow into, and one sparse global assignment
+   (`matching.sparse_assignment`) on that vote, position after the flow, size and form decides which
+   previous region each region continues. A region whose assigned colour disagrees with its flow vote is
+   disputed and re-decided every frame (below), so a swap cannot ride the chain.
+3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
+   outline is new) are re-decided every frame against the keyframes on either side: first by the flow
+   straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
+   into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
+   keyframe area is already placed costs more). A region that no keyframe
+   explains as well as the sheet does takes the sheet's match and keeps it along the chain. What stays
+   uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
+   the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
+4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
+   without keyframes every frame is matched to the sheet on its own. Without any reference a deterministic
+   neutral palette is used.
 
-Chains need the line art of the frames in between. Frames this process colorizes are cached; any other
-frame comes from the shot's `sketch_loader(frame) -> (H, W, 3) uint8 | None` when the runner gives one.
-Without a loader every frame is matched to its anchor directly (also shard-invariant, less stable).
+Determinism rule (what makes shards agree): the colours of frame t depend only on the shot's keyframes,
+sheet, hints and the line art of the frames on t's chain, never on which frames this process saw before.
+Chains need the line art of the frames in between: frames this process colorizes are cached; any other
+frame comes from the shot's `sketch_loader(frame) -> (H, W, 3) uint8 | None`. Without a loader, a frame
+other than a keyframe is matched to the keyframe image directly (also shard-invariant, less stable).
 """
 
 from __future__ import annotations
@@ -28,42 +37,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .flow import correspond
 from .hints import Hint
-from .matching import (
-    adjacency_matrix,
-    estimate_shift,
-    line_thumbnail,
-    match_global,
-    new_outline_fraction,
-    overlap_counts,
-    vote_colors,
-)
-from .reference import ColorRegions, segment_colored
+from .keycolors import dominant_colors
+from .matching import adjacency_graph, descriptors, form_distance, match_global, sparse_assignment
+from .params import DEFAULT_PARAMS, FlatParams
+from .reference import segment_colored
 from .regions import Regions, adjacency, segment_regions
-
-CARRY_MIN = 0.55  # a carried colour with less confidence than this asks the anchor again
-LOW_CONFIDENCE = 0.5  # regions below this go to the report
-CACHE_FRAMES = 8
-W_OVERLAP = 2.0  # matching cost of a region its match does not cover at all (after the global shift)
-ANCHOR_DECAY = 0.85  # keyframe confidence factor per frame of distance (the chain knows the recent motion)
-NEW_OUTLINE = 0.4  # rim fraction along new lines above which a region is coming into view
-MATCH_MIN_SIZE = 0.01  # regions smaller than this (figure heights, squared) keep their overlap vote
-SHARED_SOURCE = 0.5  # confidence factor for the costlier of two matches to one source region
-MATCH_TRUST = 4.0  # assignments cheaper than this beat the overlap vote
-INSIDE_SHARE = 0.03  # a fresh region holding less than this share of its source region is a new part
-VANISHED_MIN_SIZE = 0.05  # keyframe colours covering less than this (figure heights, squared) may vanish
-VANISHED_AREA = 0.25  # a region that takes back a vanished colour has at least this share of its keyframe area
-
-# Between frames of one shot a part keeps its form (a round hand over a band-shaped belt), so tracking
-# weighs form 1.5x as much as sheet matching, where pose changes form.
-W_FORM_TRACK = 1.5
-KEY_PART = 0.3  # raw keyframe confidence above which an enclosed part is not the sheet's paper gap
-KEY_AGREE = 0.5  # raw keyframe confidence above which a keyframe agreeing with the chain outvotes the sheet
-MATCH_SURE = 3.5  # assignments cheaper than this find a part for sure (it may vacate its old place)
-MOVED_SHARE = 0.5  # a part overlapping its match by less than this share of its area has moved on
-MOVED_SIZE = 0.35  # |log area ratio| under which a region found elsewhere is the same part, moved
-VACATED_WEIGHT = 0.25  # what a vacated pixel still counts in the vote (a moved part may leave a twin behind)
-TAKEN = 3.0  # extra cost of matching a region to a part already found elsewhere
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
 NEUTRAL = [
@@ -87,6 +67,10 @@ class Palette:
             self.rgb.append(key)
         return self._index[key]
 
+    def indices(self, colors: np.ndarray) -> np.ndarray:
+        """(K,) palette indices of (K, 3) uint8 colours."""
+        return np.array([self.index(c) for c in colors], np.int64)
+
     def array(self) -> np.ndarray:
         return np.asarray(self.rgb or [PAPER_RGB], np.uint8).reshape(-1, 3)
 
@@ -95,20 +79,21 @@ class Palette:
 class FrameState:
     number: int
     regions: Regions
-    color: np.ndarray  # (N+1,) palette index
+    color: np.ndarray  # (N+1,) palette index, -1 = none yet
     confidence: np.ndarray  # (N+1,) float in [0, 1]
     source: np.ndarray  # (N+1,) index into SOURCE_NAMES
     warnings: list[str] = field(default_factory=list)
+    new: np.ndarray | None = None  # (N+1,) bool, parts coming into view this frame (or unexplained)
+    fresh: np.ndarray | None = None  # (N+1,) bool, of those: the ones whose outline is new
+    entered: np.ndarray | None = None  # (N+1,) bool, outline new here or continuing such a region (chain)
 
 
 @dataclass
-class Anchor:
-    """A coloured reference analysed once per shot."""
+class Reference:
+    """A coloured drawing (the sheet, or a keyframe without its line art) split into flat-colour regions."""
 
-    frame: int | None  # keyframe number, None for the sheet
-    ref: ColorRegions
-    color: np.ndarray  # (M+1,) palette index per reference region
-    adj: np.ndarray  # (M+1, M+1) adjacency
+    state: FrameState
+    background: int  # region id of the paper/background (never matched to a part), 0 when none
 
 
 class ShotTracker:
@@ -125,40 +110,59 @@ class ShotTracker:
         keyframes: dict[int, np.ndarray] | None = None,
         hints: list[Hint] | None = None,
         sketch_loader: Callable[[int], np.ndarray | None] | None = None,
+        params: FlatParams = DEFAULT_PARAMS,
     ) -> None:
-        self.frame_size = frame_size
+        self.frame_size = tuple(frame_size)
         self.first_frame = first_frame
         self.gap_radius = gap_radius
+        self.params = params
         self.loader = sketch_loader
         self.palette = Palette()
         self.paper = self.palette.index(PAPER_RGB)
         self.warnings: list[str] = []
-        self.sheet = self._anchor(sheet, sheet_alpha, None) if sheet is not None else None
-        self.keyframes: dict[int, Anchor] = {}
+        self.sheet = self._reference(sheet, sheet_alpha, colour_lines=True) if sheet is not None else None
+        self.keyframes: dict[int, np.ndarray] = {}
         for number, image in sorted((keyframes or {}).items()):
-            if image.shape[:2] != tuple(frame_size):
+            if image.shape[:2] != self.frame_size:
                 self.warnings.append(
                     f"keyframe {number} is {image.shape[1]}x{image.shape[0]} but frames are "
                     f"{frame_size[1]}x{frame_size[0]}; it was resized to match"
                 )
-                image = _resize(image, frame_size)
-            self.keyframes[number] = self._anchor(image, None, number)
+                image = _resize(image, self.frame_size)
+            self.keyframes[number] = np.ascontiguousarray(image[..., :3])
         self.hints: dict[int, list[Hint]] = {}
         for hint in hints or []:
             self.hints.setdefault(hint.frame, []).append(hint)
         self._sketches: OrderedDict[int, np.ndarray] = OrderedDict()
         self._states: OrderedDict[int, FrameState] = OrderedDict()
+        self._key_states: dict[int, FrameState] = {}  # keyframe → its own line art's state (kept)
+        self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
 
     # --- anchors ----------------------------------------------------------------------------
 
-    def _anchor(self, image: np.ndarray, alpha: np.ndarray | None, frame: int | None) -> Anchor:
-        ref = segment_colored(image, alpha, colour_lines=frame is None)
-        color = np.array([self.palette.index(c) for c in ref.colors], np.int64)
-        if ref.background:
-            color[ref.background] = self.paper if alpha is not None else color[ref.background]
+    def _reference(self, image: np.ndarray, alpha: np.ndarray | None, colour_lines: bool) -> Reference:
+        ref = segment_colored(image, alpha, colour_lines=colour_lines, params=self.params)
+        color = self.palette.indices(ref.colors)
+        if ref.background and alpha is not None:
+            color[ref.background] = self.paper  # a transparent sheet background is paper
         color[0] = -1
-        adj = adjacency_matrix(adjacency(ref.regions.labels), ref.regions.count)
-        return Anchor(frame=frame, ref=ref, color=color, adj=adj)
+        n1 = ref.regions.count + 1
+        conf = np.ones(n1)
+        conf[0] = 0.0
+        source = np.full(n1, SOURCE_NAMES.index("keyframe"))
+        return Reference(FrameState(-1, ref.regions, color, conf, source), ref.background)
+
+    def _key_reference(self, k: int, shape: tuple[int, int]) -> Reference:
+        """Keyframe k read as flat-colour regions at `shape` (when its own line art is not available)."""
+        key = (k, tuple(shape))
+        if key not in self._key_refs:
+            image = self.keyframes[k]
+            if image.shape[:2] != tuple(shape):
+                image = _resize(image, shape)
+            ref = self._reference(image, None, colour_lines=False)
+            ref.state.number = k
+            self._key_refs[key] = ref
+        return self._key_refs[key]
 
     def anchor_for(self, t: int) -> int | None:
         """The keyframe number frame t is propagated from (nearest; ties to the earlier)."""
@@ -178,7 +182,7 @@ class ShotTracker:
 
     def remember(self, number: int, sketch: np.ndarray) -> None:
         self._sketches[number] = sketch
-        while len(self._sketches) > CACHE_FRAMES:
+        while len(self._sketches) > self.params.cache_frames:
             self._sketches.popitem(last=False)
 
     def _sketch(self, number: int) -> np.ndarray | None:
@@ -187,10 +191,9 @@ class ShotTracker:
         if self.loader is None:
             return None
         try:
-            sketch = self.loader(number)
+            return self.loader(number)
         except Exception:  # noqa: BLE001 - a missing neighbour must not fail this frame
             return None
-        return sketch
 
     def state(self, t: int, sketch: np.ndarray) -> FrameState:
         """Colours for frame t (its line art given); walks the chain, reusing cached states."""
@@ -203,18 +206,17 @@ class ShotTracker:
         while start > 0 and chain[start - 1] not in self._states:
             start -= 1
         prev: FrameState | None = self._states.get(chain[start - 1]) if start > 0 else None
-        direct = False
+        missing = None
         for i in range(start, len(chain)):
             number = chain[i]
             art = sketch if number == t else self._sketch(number)
-            if art is None:  # the chain cannot be followed: match t to its anchor directly
-                direct = True
+            if art is None:  # the chain cannot be followed: match t to its keyframe directly
+                missing = number
                 break
             prev = self._step(number, art, prev if i > 0 else None)
-        if direct:
+        if missing is not None:
             prev = self._step(t, sketch, None)
-            if len(chain) > 1:
-                prev.warnings.append(f"matched to the anchor directly (line art of frame {number} unavailable)")
+            prev.warnings.append(f"matched to the keyframe directly (line art of frame {missing} unavailable)")
         assert prev is not None
         return prev
 
@@ -222,288 +224,417 @@ class ShotTracker:
         if number in self._states:
             return self._states[number]
         warnings: list[str] = []
-        if sketch.shape[:2] != tuple(self.frame_size):
+        if sketch.shape[:2] != self.frame_size:
             warnings.append(
                 f"frame is {sketch.shape[1]}x{sketch.shape[0]}, shot is {self.frame_size[1]}x{self.frame_size[0]}; "
                 "references were scaled to match"
             )
-        regions = segment_regions(sketch, self.gap_radius)
+        regions = segment_regions(sketch, self.gap_radius, self.params)
         warnings += regions.warnings
+        k = self.anchor_for(number)
         if not regions.line_mask.any():
             warnings.append("blank frame: no lines found; filled with the paper colour")
+            state = self._filled(number, regions, self.paper, SOURCE_NAMES.index("paper"))
+        elif number in self.keyframes:
+            state = self._keyframe_state(number, regions)
+        elif k is not None:
+            if prev is None or prev.regions.shape != regions.shape:
+                prev = self._key_reference(k, regions.shape).state
+            state = self._carry(number, regions, prev)
+            self._resolve_weak(state)
+            warnings += self._leak_warning(number, k, regions)
+        elif self.sheet is not None:
+            state = self._from_sheet(number, regions)
         else:
-            warnings += self._leak_warning(number, regions)
-        state = self._assign(number, regions, prev)
+            state = self._neutral(number, regions)
         state.warnings = warnings + state.warnings
         self._apply_hints(state)
         self._states[number] = state
-        while len(self._states) > CACHE_FRAMES:
+        while len(self._states) > self.params.cache_frames:
             self._states.popitem(last=False)
         return state
 
-    def _leak_warning(self, number: int, regions: Regions) -> list[str]:
-        """Far fewer regions than the anchor drawing means paint leaked through open lines."""
-        k = self.anchor_for(number)
-        anchor = self.keyframes[k] if k is not None else self.sheet
-        if anchor is None:
-            return []
-        expected = anchor.ref.regions.count
-        if regions.count >= 0.5 * expected:
-            return []
-        what = f"keyframe {k}" if k is not None else "the sheet"
-        return [f"only {regions.count} regions vs {expected} in {what}: open lines? raise --gap-radius"]
+    def _filled(self, number: int, regions: Regions, color: int, source: int) -> FrameState:
+        n1 = regions.count + 1
+        col = np.full(n1, color, np.int64)
+        conf = np.ones(n1)
+        col[0], conf[0] = -1, 0.0
+        return FrameState(number, regions, col, conf, np.full(n1, source, np.int64))
 
-    # --- assignment -------------------------------------------------------------------------
+    def _keyframe_state(self, number: int, regions: Regions) -> FrameState:
+        """Keyframe authority: every region takes the keyframe's dominant colour inside it."""
+        image = self.keyframes[number]
+        if image.shape[:2] != regions.shape:
+            image = _resize(image, regions.shape)
+        colors = dominant_colors(regions, image, self.params)  # (N+1, 3) uint8
+        state = self._filled(number, regions, 0, SOURCE_NAMES.index("keyframe"))
+        state.color[1:] = self.palette.indices(colors[1:])
+        if regions.shape == self.frame_size:
+            self._key_states[number] = state
+        return state
 
-    def _assign(self, number: int, regions: Regions, prev: FrameState | None) -> FrameState:
-        n = regions.count
-        color = np.full(n + 1, -1, np.int64)
-        conf = np.zeros(n + 1)
-        source = np.zeros(n + 1, np.int64)
-        warnings: list[str] = []
-        if prev is not None and prev.regions.shape == regions.shape:
-            color, conf, picked = self._correspond(regions, prev.regions, prev.color, prev.confidence)
-            source[:] = SOURCE_NAMES.index("tracked")
-            # A hint keeps its "hint" label as long as its region is carried confidently.
-            hinted = (picked > 0) & (prev.source[picked] == SOURCE_NAMES.index("hint")) & (conf >= CARRY_MIN)
-            source[hinted] = SOURCE_NAMES.index("hint")
-        weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
-        if weak.size or prev is None:
-            carried = color if prev is not None else None
-            a_color, a_conf, a_source = self._from_anchor(number, regions, warnings, carried)
-            take = np.zeros(n + 1, bool)
-            take[weak] = a_conf[weak] > conf[weak]
-            if prev is None:
-                take[1:] = True
-            color[take], conf[take], source[take] = a_color[take], a_conf[take], a_source[take]
-            if prev is not None:
-                self._restore_vanished(number, regions, color, conf, source, a_color, a_conf, a_source, weak)
-        missing = color < 0
-        missing[0] = False
-        if missing.any():
-            neutral = self._neutral(regions)
-            color[missing], conf[missing], source[missing] = neutral[missing], 0.0, 0
-        return FrameState(number, regions, color, conf, source, warnings)
+    def _key_state(self, k: int, shape: tuple[int, int]) -> FrameState | None:
+        """Keyframe k read through its own frame's line art, when that line art can be loaded.
 
-    def _restore_vanished(
-        self,
-        number: int,
-        regions: Regions,
-        color: np.ndarray,
-        conf: np.ndarray,
-        source: np.ndarray,
-        a_color: np.ndarray,
-        a_conf: np.ndarray,
-        a_source: np.ndarray,
-        weak: np.ndarray,
-    ) -> None:
-        """Give back a keyframe colour the chain lost (in place).
-
-        Why: when a hand uncovers the belt, the belt region is carried as skin and the chain repeats the
-        mistake every frame after. A colour that covers a sizeable area in the keyframe but no region of
-        this frame, while the anchor (keyframe or sheet) assigns it to a weakly carried region, goes to
-        the most confident such region; the chain then carries it from there.
+        Only with a loader: without one, whether frame k was colorized by this process would decide
+        (the determinism rule), so the keyframe image's own regions are used instead.
         """
-        k = self.anchor_for(number)
-        if k is None or not weak.size:
-            return
-        anchor = self.keyframes[k]
-        ref = anchor.ref.regions
-        fh = max(ref.figure_bbox[3] - ref.figure_bbox[1], 1.0)
-        valid = anchor.color[1:] >= 0
-        ref_area = np.bincount(anchor.color[1:][valid], weights=ref.area[1:][valid], minlength=len(self.palette.rgb))
-        present = np.zeros(len(self.palette.rgb) + 1, bool)
-        present[color[1:][color[1:] >= 0]] = True
-        for j in weak[np.argsort(-a_conf[weak], kind="stable")]:
-            c = int(a_color[j])
-            if c < 0 or c == color[j] or c == self.paper or present[c] or c >= ref_area.size:
-                continue
-            if ref_area[c] < (VANISHED_MIN_SIZE * fh) ** 2 or regions.area[j] < VANISHED_AREA * ref_area[c]:
-                continue
-            color[j], conf[j], source[j] = c, a_conf[j], a_source[j]
-            present[c] = True
+        if self.loader is None or tuple(shape) != self.frame_size:
+            return None
+        if k not in self._key_states:
+            art = self._sketch(k)
+            if art is None or art.shape[:2] != self.frame_size:
+                return None
+            self._keyframe_state(k, segment_regions(art, self.gap_radius, self.params))
+        return self._key_states.get(k)
 
-    def _correspond(
-        self, regions: Regions, src: Regions, src_color: np.ndarray, src_conf: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Colours carried from a nearby drawing of the same shot: (color, confidence, src region) per region.
+    def _leak_warning(self, number: int, k: int, regions: Regions) -> list[str]:
+        """Far fewer regions than the keyframe's own line art (same segmentation): paint leaked."""
+        key = self._key_state(k, regions.shape)
+        if key is None:
+            return []
+        expected = key.regions.count
+        if regions.count >= self.params.leak_ratio * expected:
+            return []
+        return [
+            f"only {regions.count} regions vs {expected} in keyframe {k}'s line art: open lines? raise --gap-radius"
+        ]
 
-        Two cues: the overlap vote after removing the global motion (robust to regions splitting and
-        merging) and a global assignment by overlap, form, size, position and adjacency (right when a part
-        moves about its own size per frame: a hand swinging over the belt would swap colours with it by
-        overlap alone). A cheap assignment wins; otherwise the vote stands. A part the assignment finds
-        elsewhere (the hand moved on) vacates its old pixels: what shows there now is not the hand.
-        """
-        n = regions.count
-        shift = estimate_shift(src.line_mask, regions.line_mask, src_thumb=_thumb(src), dst_thumb=_thumb(regions))
-        counts = overlap_counts(
-            src.labels,
-            src.count,
-            regions.labels,
-            n,
-            shift,
-            src_box=src.box,
-            src_outside=src.outside,
-            dst_box=regions.box,
-            dst_outside=regions.outside,
-        )  # (M+1, N+1) fmt: skip
-        bg, src_bg = _background(regions), _background(src)
-        fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], 1.0)
-        dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
-        src_ids = np.array([i for i in range(1, src.count + 1) if i != src_bg and src_color[i] >= 0], np.int64)
-        assign = dst_ids.size > 0 and src_ids.size > 0
-        visible = regions.area
-        taken = None
-        if assign:
-            match, cost = self._match(regions, dst_ids, src, src_ids, counts, visible)
-            counts, visible, taken = _vacate(counts, regions.area, src.area, dst_ids, match, cost)
-        vote = vote_colors(counts, src_color, src_conf, visible, len(self.palette.rgb))
-        color, conf = vote.color, vote.confidence
-        picked = np.zeros(n + 1, np.int64)  # (N+1,) src region of biggest overlap, 0 = none
-        if src.count:
-            picked = np.argmax(counts[1:], axis=0) + 1
-            picked[counts[1:].sum(axis=0) == 0] = 0
-        if src_bg:
-            # A closed region with a new outline that "overlaps paper" is a part coming into view (a hand
-            # from behind the body), not paper: leave it to the assignment, the keyframe and the sheet.
-            fresh = new_outline_fraction(src, regions, shift) > NEW_OUTLINE
-            emerging = (picked == src_bg) & fresh
-            # The same inside a part: a small region with a new outline punched into a big one (a mouth
-            # opening in the face) is not the part it overlaps.
-            share = counts[picked, np.arange(n + 1)] / np.maximum(src.area[picked], 1.0)
-            emerging |= fresh & (picked > 0) & (share < INSIDE_SHARE) & (regions.area >= (MATCH_MIN_SIZE * fh) ** 2)
-            emerging[bg] = False
-            emerging[0] = False
-            conf[emerging] = 0.0
-        if not assign:
-            return color, conf, picked
-        if taken is not None:
-            match, cost = self._match(regions, dst_ids, src, src_ids, counts, visible, taken)
-        # Crumbs (line-crossing fragments) have no reliable form; their overlap vote stands.
-        trusted = (cost < MATCH_TRUST) & (regions.area[dst_ids] >= (MATCH_MIN_SIZE * fh) ** 2)
-        j, i = dst_ids[trusted], match[trusted]
-        m_conf = src_conf[i] * np.clip(1.0 - 0.5 * cost[trusted] / MATCH_TRUST, 0.0, 1.0)
-        # A source region already claimed by a cheaper match is weaker evidence for a second one (the belt
-        # piece where the hand was is not the hand, though it overlaps it).
-        order = np.lexsort((cost[trusted], i))  # by src region, then cost
-        later = np.zeros(i.size, bool)
-        later[order[1:]] = i[order][1:] == i[order][:-1]
-        m_conf = np.where(later, m_conf * SHARED_SOURCE, m_conf)
-        agree = color[j] == src_color[i]
-        conf[j] = np.where(agree, np.maximum(conf[j], m_conf), m_conf)
-        color[j] = src_color[i]
-        picked[j] = i
-        return color, conf, picked
+    # --- tracking ---------------------------------------------------------------------------
 
-    def _match(
+    def _carry(self, number: int, regions: Regions, prev: FrameState) -> FrameState:
+        """Colours carried from the previous drawing of the chain along the dense correspondence."""
+        p = self.params
+        src = prev.regions
+        n1, m1 = regions.count + 1, src.count + 1
+        corr = correspond(src, regions, p)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        share = corr.counts / np.maximum(corr.samples[j], 1.0)  # (P,) share of region j flowing from i
+        vote_color, vote_share, vote_conf = _vote(j, corr.counts, prev.color[i], prev.confidence[i], corr.samples)
+        color = vote_color.copy()
+        conf = np.minimum(vote_share, vote_conf)
+        source = np.full(n1, SOURCE_NAMES.index("tracked"), np.int64)
+        picked = np.zeros(n1, np.int64)  # source region per region (0 = none)
+        if corr.pairs.size:
+            order = np.lexsort((-corr.counts, j))
+            first = np.ones(order.size, bool)
+            first[1:] = j[order][1:] != j[order][:-1]
+            picked[j[order][first]] = i[order][first]
+
+        # Regions no flow sample landed in (a few px) continue the source region under their centroid.
+        h, w = regions.shape
+        for r in np.flatnonzero(color[1:] < 0) + 1:
+            x, y = np.rint(regions.centroid[r] + corr.displacement[r]).astype(np.int64)
+            s_id = _region_near(src.labels, int(np.clip(x, 0, w - 1)), int(np.clip(y, 0, h - 1)))
+            if s_id and prev.color[s_id] >= 0:
+                color[r], conf[r], picked[r] = prev.color[s_id], prev.confidence[s_id], s_id
+        unexplained = np.zeros(n1, bool)
+        # One global assignment over regions big enough to have a form.
+        big_dst = np.flatnonzero(regions.area >= p.assign_min_area)
+        big_dst = big_dst[big_dst > 0]
+        big_src = np.flatnonzero((src.area >= p.assign_min_area) & (prev.color >= 0))
+        big_src = big_src[big_src > 0]
+        if big_dst.size and big_src.size:
+            rows, cols, cost = self._edges(regions, src, corr, share, big_dst, big_src)
+            row_of = np.full(n1, -1, np.int64)
+            row_of[big_dst] = np.arange(big_dst.size)
+            col_of = np.full(m1, -1, np.int64)
+            col_of[big_src] = np.arange(big_src.size)
+            choice, picked_cost = sparse_assignment(
+                row_of[rows], col_of[cols], cost, big_dst.size, big_src.size, p.unmatched, p.second_use
+            )
+            ok = choice >= 0
+            # No previous region continues these at an acceptable cost. Pieces that merged (a belt the hand
+            # no longer splits) still take most of their sources along; a part coming into view (a mouth
+            # opening inside the face) takes a sliver of the region it flows from: its vote is a guess.
+            received = np.bincount(i, weights=corr.counts, minlength=m1)  # (M+1,) samples per source
+            kept = np.bincount(j, weights=corr.counts**2 / np.maximum(received[i], 1.0), minlength=n1)
+            merged = kept / np.maximum(corr.samples, 1.0) >= p.merge_share
+            unexplained[big_dst[~ok]] = ~merged[big_dst[~ok]]
+            dst, srcs = big_dst[ok], big_src[choice[ok]]
+            quality = np.clip(1.0 - picked_cost[ok] / p.cost_scale, 0.0, 1.0)
+            color[dst] = prev.color[srcs]
+            conf[dst] = np.minimum(quality, prev.confidence[srcs])
+            picked[dst] = srcs
+            # Disputed: the assignment and the flow vote disagree. Re-decided below, every frame.
+            disputed = (vote_color[dst] >= 0) & (vote_color[dst] != color[dst])
+            conf[dst[disputed]] = np.minimum(conf[dst[disputed]], p.carry_min * 0.99)
+            # A region split in two: the halves add up to it. Two regions that do not (the hand, and the
+            # belt piece it uncovered) cannot both continue it: the costlier one is re-decided.
+            order = np.lexsort((picked_cost[ok], srcs))
+            second = np.zeros(order.size, bool)
+            second[1:] = srcs[order][1:] == srcs[order][:-1]
+            for k in np.flatnonzero(second):
+                a, b = dst[order[k - 1]], dst[order[k]]
+                if regions.area[a] + regions.area[b] > (1.0 + p.split_slack) * src.area[srcs[order[k]]]:
+                    conf[b] = 0.0
+        fresh = (corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area)
+        new = unexplained | fresh
+        new[0] = False
+        new[_background(regions)] = False
+        conf[new] = 0.0
+        hinted = (picked > 0) & (prev.source[picked] == SOURCE_NAMES.index("hint")) & (conf >= p.carry_min)
+        source[hinted] = SOURCE_NAMES.index("hint")
+        # A part the sheet coloured (no keyframe shows it) keeps saying so along the chain.
+        source[(picked > 0) & (prev.source[picked] == SOURCE_NAMES.index("sheet")) & ~new] = SOURCE_NAMES.index(
+            "sheet"
+        )
+        color[0], conf[0] = -1, 0.0
+        fresh[0] = False
+        entered = fresh.copy()
+        if prev.entered is not None:
+            entered |= (picked > 0) & prev.entered[picked]
+        return FrameState(number, regions, color, conf, source, new=new, fresh=fresh, entered=entered)
+
+    def _edges(
         self,
         regions: Regions,
-        dst_ids: np.ndarray,
         src: Regions,
-        src_ids: np.ndarray,
-        counts: np.ndarray,
-        visible: np.ndarray,
-        taken: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Global assignment of dst_ids to src_ids: (src id, cost) per dst id. `taken` (M+1, N+1) marks
-        src regions already found elsewhere, which cost TAKEN more for any other dst region."""
-        cover = counts[np.ix_(src_ids, dst_ids)].T / np.maximum(visible[dst_ids, None], 1.0)  # (nd, ns)
-        extra = W_OVERLAP * (1.0 - np.clip(cover, 0.0, 1.0))
-        if taken is not None:
-            extra = extra + TAKEN * taken[np.ix_(src_ids, dst_ids)].T
-        return match_global(
-            regions, dst_ids, self._adjacency(regions), src, src_ids, self._adjacency(src), extra=extra,
-            return_cost=True, w_form=W_FORM_TRACK,
-        )  # fmt: skip
+        corr,
+        share: np.ndarray,
+        big_dst: np.ndarray,
+        big_src: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate pairs (dst, src, cost): the flow votes plus the nearest source regions after flow."""
+        from scipy.spatial import cKDTree
 
-    def _adjacency(self, regions: Regions) -> np.ndarray:
+        p = self.params
+        is_dst = np.zeros(regions.count + 1, bool)
+        is_dst[big_dst] = True
+        is_src = np.zeros(src.count + 1, bool)
+        is_src[big_src] = True
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        keep = is_dst[j] & is_src[i]
+        sj, si = corr.still_pairs[:, 0], corr.still_pairs[:, 1]
+        still = is_dst[sj] & is_src[si]
+        still_share = corr.still_counts[still] / np.maximum(corr.still_samples[sj[still]], 1.0)
+        where = regions.centroid + corr.displacement  # (N+1, 2) where each region was in the previous frame
+        k = min(p.candidates, big_src.size)
+        _, near = cKDTree(src.centroid[big_src]).query(where[big_dst], k=k)
+        near = big_src[np.asarray(near).reshape(big_dst.size, k)]
+        rows = np.concatenate([j[keep], sj[still], np.repeat(big_dst, k)])
+        cols = np.concatenate([i[keep], si[still], near.ravel()])
+        votes = np.concatenate([share[keep], still_share, np.zeros(big_dst.size * k)])
+        m1 = src.count + 1
+        code = rows * m1 + cols
+        order = np.lexsort((-votes, code))
+        first = np.ones(order.size, bool)
+        first[1:] = code[order][1:] != code[order][:-1]
+        rows, cols, votes = rows[order][first], cols[order][first], votes[order][first]
+        fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], src.figure_bbox[3] - src.figure_bbox[1], 1.0)
+        pos = np.linalg.norm(where[rows] - src.centroid[cols], axis=1) / fh
+        size = np.abs(np.log(np.maximum(regions.area[rows], 1.0) / np.maximum(src.area[cols], 1.0)))
+        form = form_distance(_descriptors(regions)[rows], _descriptors(src)[cols])
+        cost = p.w_vote * (1.0 - votes) + p.w_pos * pos + p.w_size * size + p.w_form * form
+        return rows, cols, cost
+
+    # --- weak regions -------------------------------------------------------------------------
+
+    def _resolve_weak(self, state: FrameState) -> None:
+        """Re-decide weak regions from the sheet (parts coming into view) and the keyframes (in place)."""
+        p = self.params
+        regions = state.regions
+        weak = np.flatnonzero(state.confidence[1:] < p.carry_min) + 1
+        weak = weak[regions.area[weak] >= p.assign_min_area]
+        if not weak.size:
+            return
+        if weak.size > p.consult_max:  # bounded cost on noise: the largest weak regions are re-decided
+            weak = weak[np.argsort(-regions.area[weak], kind="stable")[: p.consult_max]]
+        new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
+        best_color = np.full(weak.size, -1, np.int64)
+        best_conf = np.zeros(weak.size)
+        entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
+        form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
+        direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
+        for k in self._keys_around(state.number):
+            ref = self._key_state(k, regions.shape)
+            room = self._room(state, ref or self._key_reference(k, regions.shape).state)
+            # Not for parts that came into view after the keyframe: they flow from whatever they cover.
+            if ref is not None and not entered[weak].all():
+                color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
+                better = conf > best_conf
+                best_color[better], best_conf[better] = color[better], conf[better]
+                direct |= better
+            ref = ref or self._key_reference(k, regions.shape).state
+            color, conf = self._match_to(regions, weak, Reference(ref, 0), iterations=0, room=room)
+            form_conf = np.maximum(form_conf, conf)
+            better = (conf > best_conf) & ~direct
+            best_color[better], best_conf[better] = color[better], conf[better]
+        # The sheet colours only parts coming into view that no keyframe explains; never a region the
+        # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
+        if self.sheet is not None and new[weak].any():
+            entering = np.flatnonzero(new[weak])
+            color, conf = self._match_to(regions, weak[entering], self.sheet, iterations=0)
+            unseen = np.zeros(weak.size, bool)
+            # The sheet must be sure, and surer than any keyframe's match on form (a wrong sheet match costs
+            # more than a low-confidence guess the report lists; a flow vote is no evidence for a new part).
+            fresh = state.fresh[weak[entering]] if state.fresh is not None else np.zeros(entering.size, bool)
+            floor = np.where(fresh, p.sheet_min_conf_new_outline, p.sheet_min_conf)
+            unseen[entering] = (conf >= np.maximum(form_conf[entering], floor)) & (conf > 0)
+            ids = weak[unseen]
+            state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
+            state.source[ids] = SOURCE_NAMES.index("sheet")
+            weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
+        current = state.color[weak]
+        agree = (best_color == current) & (best_color >= 0)
+        # Agreement of chain and keyframe lifts confidence; a more confident keyframe re-decides the region.
+        take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0)) & ~agree
+        # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
+        take &= state.source[weak] != SOURCE_NAMES.index("sheet")
+        state.confidence[weak[agree]] = np.maximum(state.confidence[weak[agree]], best_conf[agree])
+        state.color[weak[take]], state.confidence[weak[take]] = best_color[take], best_conf[take]
+        state.source[weak[take]] = SOURCE_NAMES.index("keyframe")
+        # A part coming into view that no sheet explains is a guess: keep it in the report.
+        guessed = weak[new[weak]]
+        state.confidence[guessed] = np.minimum(state.confidence[guessed], p.low_confidence * 0.99)
+        missing = np.flatnonzero(state.color < 0)
+        missing = missing[missing > 0]
+        if missing.size:
+            neutral = self._neutral(state.number, regions)
+            state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
+            state.source[missing] = SOURCE_NAMES.index("neutral")
+
+    def _direct_vote(
+        self, state: FrameState, key: FrameState, ids: np.ndarray, eligible: np.ndarray, room: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` from the flow straight from keyframe line art.
+
+        The chain carries a region's colour one drawing at a time; once a step loses it (an occlusion, a
+        split), mere tracking cannot win it back. The flow from the keyframe's own drawing to this one
+        composes those steps into one: a region most of whose consistent samples come from one keyframe
+        colour takes it (confidence = that colour's share of its samples). Below `direct_vote_min` the vote
+        is no answer (-1, 0) and the region is matched on form instead; so is a vote for a colour with less
+        `room` (palette,) left than the region, and a vote that merely repeats the chain's colour while the
+        frame's other regions of that colour already cover its keyframe area: a part keeps roughly its area,
+        and a hand that moved by its own width along a belt flows from the belt (next to the keyframe this
+        flow is the chain's own). Only `eligible` (per `ids`) regions take a vote.
+        """
+        p = self.params
+        regions = state.regions
+        corr = correspond(key.regions, regions, p, outline=False, preset=p.direct_flow_preset)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = _vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        color, share = color[ids], share[ids]
+        ok = (color >= 0) & (share >= p.direct_vote_min)
+        ok &= eligible
+        ok[ok] &= regions.area[ids][ok] * (1.0 - p.split_slack) <= room[color[ok]]
+        # A vote that repeats the chain's colour confirms it only when the colour's keyframe area is not
+        # already covered by the frame's other regions holding it (sure or not).
+        repeat = ok & (color == state.color[ids])
+        n_pal = room.size
+        others = np.ones(regions.count + 1, bool)
+        others[0] = False
+        others[ids[repeat]] = False
+        keep = others & (state.color >= 0)
+        cover = np.bincount(state.color[keep], weights=regions.area[keep], minlength=n_pal)[:n_pal]
+        valid = key.color[1:] >= 0
+        total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)[:n_pal]
+        voted = np.bincount(color[repeat], weights=regions.area[ids][repeat], minlength=n_pal)[:n_pal]
+        excess = cover + voted - total
+        ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
+        return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _keys_around(self, t: int) -> list[int]:
+        """The nearest keyframe before (or at) t and the nearest after it."""
+        before = [k for k in self.keyframes if k <= t]
+        after = [k for k in self.keyframes if k > t]
+        return ([max(before)] if before else []) + ([min(after)] if after else [])
+
+    def _room(self, state: FrameState, ref: FrameState) -> np.ndarray:
+        """(palette size,) area of each colour in the keyframe minus its area already confidently placed
+        in this frame: a part keeps roughly its area, so a colour that is fully placed (the hand, found)
+        is an unlikely answer for one more region (the belt piece the hand uncovered)."""
+        n_pal = len(self.palette.rgb)
+        valid = ref.color[1:] >= 0
+        total = np.bincount(ref.color[1:][valid], weights=ref.regions.area[1:][valid], minlength=n_pal)
+        sure = (state.confidence[1:] >= self.params.carry_min) & (state.color[1:] >= 0)
+        placed = np.bincount(state.color[1:][sure], weights=state.regions.area[1:][sure], minlength=n_pal)
+        return total[:n_pal] - placed[:n_pal]
+
+    def _match_to(
+        self,
+        regions: Regions,
+        ids: np.ndarray,
+        ref: Reference,
+        iterations: int = 3,
+        room: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` from the reference's global assignment.
+
+        `room` (palette,): area left for each colour; a region larger than its colour's room costs up to
+        `params.w_room` more for it.
+        """
+        rs = ref.state
+        src_ids = np.flatnonzero(rs.color >= 0)
+        src_ids = src_ids[(src_ids > 0) & (src_ids != ref.background)]
+        if src_ids.size > self.params.consult_sources:  # bounded cost: the largest reference regions
+            src_ids = np.sort(
+                src_ids[np.argsort(-rs.regions.area[src_ids], kind="stable")[: self.params.consult_sources]]
+            )
+        if not ids.size or not src_ids.size:
+            return np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        extra = None
+        if room is not None:
+            area = regions.area[ids][:, None]  # (nd, 1)
+            excess = np.clip((area - room[rs.color[src_ids]][None, :]) / np.maximum(area, 1.0), 0.0, 1.0)
+            extra = self.params.w_room * excess  # (nd, ns)
+        picked, conf = match_global(
+            regions,
+            ids,
+            self._adjacency(regions) if iterations else None,
+            rs.regions,
+            src_ids,
+            self._adjacency(rs.regions) if iterations else None,
+            self.params,
+            iterations,
+            extra,
+        )
+        return rs.color[picked], conf
+
+    def _adjacency(self, regions: Regions):
         cached = getattr(regions, "_adj", None)
         if cached is None:
-            cached = adjacency_matrix(adjacency(regions.labels, box=regions.box), regions.count)
+            cached = adjacency_graph(adjacency(regions.labels, box=regions.box), regions.count)
             regions._adj = cached  # type: ignore[attr-defined]
         return cached
 
-    def _from_anchor(
-        self, number: int, regions: Regions, warnings: list[str], carried: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Colours for every region straight from the keyframe (overlap, then shape) or the sheet.
+    # --- no keyframes -------------------------------------------------------------------------
 
-        `carried` (N+1,) is the chain's colour per region: where it agrees with a confident keyframe match,
-        two sources of the same shot outvote the sheet (whose pose differs), however far the keyframe is.
-        """
-        n = regions.count
-        color = np.full(n + 1, -1, np.int64)
-        conf = np.zeros(n + 1)
-        key_conf = conf
-        source = np.zeros(n + 1, np.int64)
-        k = self.anchor_for(number)
+    def _from_sheet(self, number: int, regions: Regions) -> FrameState:
+        """Every region matched to the sheet on its own frame (a global assignment, deterministic)."""
+        assert self.sheet is not None
+        n1 = regions.count + 1
         bg = _background(regions)
-        if k is not None:
-            anchor = self._scaled(self.keyframes[k], regions.shape)
-            ones = np.ones(anchor.ref.regions.count + 1)
-            color, conf, _ = self._correspond(regions, anchor.ref.regions, anchor.color, ones)
-            key_conf = conf.copy()
-            # A keyframe n frames away is weaker evidence than the chain's last step, and where it is weak
-            # the sheet (an independent source) gets a say (measured: +3 points in keyframe mode).
-            conf = conf * ANCHOR_DECAY ** abs(number - k)
-            source[:] = SOURCE_NAMES.index("keyframe")
-        # Regions the keyframe cannot explain (a mouth opening mid-shot) are matched to the sheet.
-        shape_refs = [self.sheet] if self.sheet is not None else []
-        for shape_ref in shape_refs:
-            weak = np.flatnonzero(conf[1:] < CARRY_MIN) + 1
-            weak = weak[weak != bg]
-            if not weak.size:
-                break
-            adj = self._adjacency(regions)
-            ref = shape_ref.ref
-            src_ids = np.array([i for i in range(1, ref.regions.count + 1) if i != ref.background], np.int64)
-            dst_ids = np.array([i for i in range(1, n + 1) if i != bg], np.int64)
-            picked, p_conf = match_global(regions, dst_ids, adj, ref.regions, src_ids, shape_ref.adj)
-            is_weak = np.zeros(n + 1, bool)
-            is_weak[weak] = True
-            # A region enclosed by the figure that the keyframe calls a part (the pants shadow coming back
-            # into view) is not the sheet's paper gap it resembles in form; only the keyframe may say paper.
-            papers = {self.paper, self._paper_for(shape_ref)}
-            keep_part = ~regions.border & (key_conf >= KEY_PART) & (color >= 0) & ~np.isin(color, list(papers))
-            if carried is not None:
-                is_weak &= ~((carried == color) & (key_conf >= KEY_AGREE))
-            for j, i, c in zip(dst_ids, picked, p_conf, strict=True):
-                if keep_part[j] and int(shape_ref.color[i]) in papers:
-                    continue
-                if is_weak[j] and (c > conf[j] or color[j] < 0):
-                    color[j], conf[j] = shape_ref.color[i], c
-                    source[j] = SOURCE_NAMES.index("sheet")
-        shape_ref = self.sheet if self.sheet is not None else (self.keyframes[k] if k is not None else None)
-        if bg and (k is None or conf[bg] < CARRY_MIN):
-            color[bg], conf[bg], source[bg] = self._paper_for(shape_ref), 1.0, SOURCE_NAMES.index("paper")
-        return color, conf, source
+        ids = np.arange(1, n1)
+        ids = ids[ids != bg]
+        color, conf = self._match_to(regions, ids, self.sheet)
+        state = self._filled(number, regions, -1, SOURCE_NAMES.index("sheet"))
+        state.color[ids], state.confidence[ids] = color, conf
+        if bg:
+            sheet_bg = self.sheet.background
+            paper = int(self.sheet.state.color[sheet_bg]) if sheet_bg else self.paper
+            state.color[bg], state.confidence[bg] = paper, 1.0
+            state.source[bg] = SOURCE_NAMES.index("paper")
+        missing = np.flatnonzero(state.color < 0)
+        missing = missing[missing > 0]
+        if missing.size:
+            neutral = self._neutral(number, regions)
+            state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
+            state.source[missing] = SOURCE_NAMES.index("neutral")
+        return state
 
-    def _paper_for(self, anchor: Anchor | None) -> int:
-        if anchor is None or not anchor.ref.background:
-            return self.paper
-        return int(anchor.color[anchor.ref.background])
-
-    def _neutral(self, regions: Regions) -> np.ndarray:
+    def _neutral(self, number: int, regions: Regions) -> FrameState:
         """Deterministic neutral colours: regions ranked by area, paper stays paper."""
         order = np.argsort(-regions.area[1:], kind="stable") + 1
-        out = np.full(regions.count + 1, -1, np.int64)
-        for rank, rid in enumerate(order):
-            out[rid] = self.palette.index(NEUTRAL[rank % len(NEUTRAL)])
+        neutral = self.palette.indices(np.asarray(NEUTRAL, np.uint8))
+        state = self._filled(number, regions, -1, SOURCE_NAMES.index("neutral"))
+        state.color[order] = neutral[np.arange(order.size) % len(NEUTRAL)]
+        state.confidence[1:] = 0.0
         bg = _background(regions)
         if bg:
-            out[bg] = self.paper
-        return out
-
-    def _scaled(self, anchor: Anchor, shape: tuple[int, int]) -> Anchor:
-        """The anchor re-analysed at another frame size (cached), for frames that differ in size."""
-        if anchor.ref.regions.shape == tuple(shape):
-            return anchor
-        key = (anchor.frame, tuple(shape))
-        cache = self.__dict__.setdefault("_scaled_cache", {})
-        if key not in cache:
-            image = np.asarray(self.palette.array()[np.maximum(anchor.color, 0)][anchor.ref.regions.labels])
-            cache[key] = self._anchor(_resize(image, shape), None, anchor.frame)
-        return cache[key]
+            state.color[bg], state.confidence[bg] = self.paper, 1.0
+            state.source[bg] = SOURCE_NAMES.index("paper")
+        return state
 
     def _apply_hints(self, state: FrameState) -> None:
         labels = state.regions.labels
@@ -521,13 +652,41 @@ class ShotTracker:
             state.source[rid] = SOURCE_NAMES.index("hint")
 
 
-def _thumb(regions: Regions) -> np.ndarray:
-    """The drawing's line thumbnail for phase correlation, cached on the Regions object."""
-    thumb = getattr(regions, "_thumb", None)
-    if thumb is None:
-        thumb = line_thumbnail(regions.line_mask)
-        regions._thumb = thumb  # type: ignore[attr-defined]
-    return thumb
+def _vote(
+    j: np.ndarray, counts: np.ndarray, colors: np.ndarray, confs: np.ndarray, samples: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per region: the colour most of its flow samples come from, that colour's share, and the
+    sample-weighted confidence of its sources. Voting by colour is robust to regions splitting or merging."""
+    n1 = samples.size
+    color = np.full(n1, -1, np.int64)
+    share = np.zeros(n1)
+    conf = np.zeros(n1)
+    ok = colors >= 0
+    if not ok.any():
+        return color, share, conf
+    j, counts, colors, confs = j[ok], counts[ok], colors[ok], confs[ok]
+    code = j * (int(colors.max()) + 1) + colors
+    keys, inverse = np.unique(code, return_inverse=True)
+    total = np.bincount(inverse, weights=counts)
+    weighted = np.bincount(inverse, weights=counts * confs)
+    region = keys // (int(colors.max()) + 1)
+    order = np.lexsort((-total, region))
+    first = np.ones(order.size, bool)
+    first[1:] = region[order][1:] != region[order][:-1]
+    best = order[first]
+    r = region[best]
+    color[r] = keys[best] % (int(colors.max()) + 1)
+    share[r] = total[best] / np.maximum(samples[r], 1.0)
+    conf[r] = weighted[best] / np.maximum(total[best], 1e-9)
+    return color, share, conf
+
+
+def _descriptors(regions: Regions) -> np.ndarray:
+    cached = getattr(regions, "_desc", None)
+    if cached is None:
+        cached = descriptors(regions)
+        regions._desc = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _background(regions: Regions) -> int:
@@ -548,42 +707,3 @@ def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     import cv2
 
     return cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-
-
-def _vacate(
-    counts: np.ndarray,
-    area: np.ndarray,
-    src_area: np.ndarray,
-    dst_ids: np.ndarray,
-    match: np.ndarray,
-    cost: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Pixels of parts that moved on, taken out of the overlap vote: (counts, visible area, taken).
-
-    A source region the assignment surely found again (cost under MATCH_SURE, about the same size) that
-    overlaps its match by less than MOVED_SHARE of its area has moved relative to the drawing: its old
-    pixels now show whatever it uncovered. Those overlaps count only VACATED_WEIGHT in the vote, each dst
-    region's visible area shrinks accordingly, and `taken` (M+1, N+1) bool marks them for the second
-    assignment. Of two dst regions matched to one source, the one closer in size is the part unless
-    together they match its area better (its two halves, split by an occluder).
-    """
-    taken = np.zeros(counts.shape, bool)
-    order = np.argsort(match, kind="stable")
-    ids, starts = np.unique(match[order], return_index=True)
-    for i, group in zip(ids, np.split(order, starts[1:]), strict=True):
-        rows = dst_ids[group]
-        ratio = np.abs(np.log(np.maximum(area[rows], 1.0) / max(src_area[i], 1.0)))
-        k = int(np.argmin(ratio))
-        if rows.size > 1 and abs(np.log(max(area[rows].sum(), 1.0) / max(src_area[i], 1.0))) < ratio[k]:
-            continue  # a region split in two (an occluder crossing it): the halves add up to it, neither is it
-        j = rows[k]
-        if cost[group[k]] < MATCH_SURE and ratio[k] < MOVED_SIZE and counts[i, j] < MOVED_SHARE * src_area[i]:
-            taken[i, 1:] = True
-            taken[i, j] = False
-    if not taken.any():
-        return counts, area, None
-    vacated = (1.0 - VACATED_WEIGHT) * np.where(taken, counts, 0.0).sum(axis=0)  # (N+1,)
-    # A region made only of vacated pixels (something new where the hand was) keeps a quarter of its
-    # area as "visible", so its vote stays weak instead of dividing by nothing.
-    visible = np.maximum(area - vacated, 0.25 * area)
-    return np.where(taken, VACATED_WEIGHT * counts, counts), visible, taken

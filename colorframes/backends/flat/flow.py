@@ -1,0 +1,185 @@
+"""Dense correspondence between two drawings of a shot: optical flow on the line art's distance transform.
+
+Why the distance transform: line art is mostly flat paper, where optical flow has nothing to follow; the
+distance to the nearest line turns every paper pixel into a slope that moves with the lines around it, so
+DIS optical flow (OpenCV) finds where each pixel of the current drawing was in the previous one. A global
+shift (phase correlation) seeds the flow so camera pans larger than the flow's pyramid still land.
+
+Outputs are sparse: (region, source region, count) votes from a 2x subsampled grid, a mean displacement per
+region, and the share of each region's outline that is new (no line of the previous drawing nearby after
+warping), which marks parts coming into view.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import FlatParams
+from .regions import Regions
+
+
+@dataclass
+class Correspondence:
+    """Where the current drawing's regions came from in the previous drawing."""
+
+    pairs: np.ndarray  # (P, 2) int64 (region, source region), both > 0
+    counts: np.ndarray  # (P,) float64 samples of the region that land in the source region
+    samples: np.ndarray  # (N+1,) float64 samples of each region that land in some source region, voting or not
+    # The same after the global shift only: parts that stand still while a neighbour moves over them
+    # (a belt under a swinging hand) are dragged by the smooth flow but not by the shift.
+    still_pairs: np.ndarray  # (Q, 2) int64
+    still_counts: np.ndarray  # (Q,) float64
+    still_samples: np.ndarray  # (N+1,) float64
+    displacement: np.ndarray  # (N+1, 2) float64 mean (dx, dy) in px from the region to where it was
+    new_outline: np.ndarray  # (N+1,) share of each region's outline with no previous line nearby
+
+
+def _scale(shape: tuple[int, int], params: FlatParams) -> float:
+    return min(1.0, params.flow_max_side / max(shape))
+
+
+def _field(regions: Regions, params: FlatParams) -> tuple[np.ndarray, np.ndarray]:
+    """(distance-to-line image uint8, distance float32) at flow scale, cached on the Regions object."""
+    import cv2
+
+    cached = getattr(regions, "_flow_field", None)
+    if cached is not None:
+        return cached
+    h, w = regions.shape
+    s = _scale((h, w), params)
+    size = (max(8, round(w * s)), max(8, round(h * s)))
+    ink = cv2.resize(regions.line_mask.view(np.uint8) * np.uint8(255), size, interpolation=cv2.INTER_AREA)
+    paper = (ink < 40).view(np.uint8)  # (h', w') 1 where no line
+    dist = cv2.distanceTransform(paper, cv2.DIST_L2, 3)  # (h', w') float32
+    image = np.clip(dist * (255.0 / params.flow_dt_clip), 0, 255).astype(np.uint8)
+    regions._flow_field = (image, dist)  # type: ignore[attr-defined]
+    return image, dist
+
+
+def _global_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(dx, dy) at flow scale that moves drawing a onto drawing b (phase correlation on blurred lines)."""
+    import cv2
+
+    fa = cv2.GaussianBlur((a == 0).astype(np.float32), (0, 0), 2)
+    fb = cv2.GaussianBlur((b == 0).astype(np.float32), (0, 0), 2)
+    if not fa.any() or not fb.any():
+        return 0.0, 0.0
+    (dx, dy), response = cv2.phaseCorrelate(fa, fb)
+    if not np.isfinite(dx) or response < 0.05:
+        return 0.0, 0.0
+    return float(dx), float(dy)
+
+
+@functools.lru_cache(maxsize=4)
+def _grid(y0: int, y1: int, x0: int, x1: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """(S,) int64 row and column of every `step`-th pixel of the box [y0, y1) × [x0, x1) (read-only)."""
+    ys, xs = np.mgrid[y0:y1:step, x0:x1:step]
+    ys, xs = ys.ravel(), xs.ravel()
+    ys.setflags(write=False)
+    xs.setflags(write=False)
+    return ys, xs
+
+
+def correspond(
+    prev: Regions, cur: Regions, params: FlatParams, outline: bool = True, preset: str = "MEDIUM"
+) -> Correspondence:
+    """Flow from `cur` back to `prev` (same frame size) and the region votes it gives.
+
+    `outline=False` skips the new-outline shares (all zero then) for callers that only need the votes;
+    `preset` names the OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM)."""
+    import cv2
+
+    a, dist_a = _field(prev, params)
+    b, _ = _field(cur, params)
+    hs, ws = b.shape
+    dx, dy = _global_shift(a, b)
+    init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
+    init[..., 0], init[..., 1] = -dx, -dy
+    dis = cv2.DISOpticalFlow_create(getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{preset}"))
+    dis.setUseSpatialPropagation(True)
+    flow = dis.calc(b, a, init.copy())  # (h', w', 2) float32
+    back = dis.calc(a, b, -init)  # (h', w', 2) float32: prev pixel + back = where it went in cur
+    h, w = cur.shape
+    s = ws / w, hs / h
+    # Samples: every other pixel of the current drawing (inside its ink box, where the regions differ).
+    y0, y1, x0, x1 = (int(v) for v in (cur.box or (0, h, 0, w)))
+    if prev.box is not None:  # the previous drawing's regions may differ outside cur's box too
+        y0, y1 = min(y0, int(prev.box[0])), max(y1, int(prev.box[1]))
+        x0, x1 = min(x0, int(prev.box[2])), max(x1, int(prev.box[3]))
+    step = params.vote_step * max(1, round(max(h, w) / 1000))  # ~the same sample count at any size
+    ys, xs = _grid(y0, y1, x0, x1, step)
+    fy = np.minimum((ys * s[1]).astype(np.int64), hs - 1)
+    fx = np.minimum((xs * s[0]).astype(np.int64), ws - 1)
+    f = flow[fy, fx]  # (S, 2) in flow-scale px
+    px = np.rint(xs + f[:, 0] / s[0]).astype(np.int64)
+    py = np.rint(ys + f[:, 1] / s[1]).astype(np.int64)
+    inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+    lab = cur.labels[ys, xs].astype(np.int64)
+    src = np.zeros(lab.size, np.int64)
+    src[inside] = prev.labels[py[inside], px[inside]]
+    n1 = cur.count + 1
+    # Forward-backward check: where the two flows disagree (occlusion: a hand moving over a belt drags
+    # the smooth flow), the sample does not vote, but still counts in its region's total.
+    qx = np.clip(np.rint(fx + f[:, 0]).astype(np.int64), 0, ws - 1)
+    qy = np.clip(np.rint(fy + f[:, 1]).astype(np.int64), 0, hs - 1)
+    err = np.linalg.norm(f + back[qy, qx], axis=1)  # (S,) flow-scale px
+    samples = np.bincount(lab[src > 0], minlength=n1).astype(np.float64)
+    src[err > params.flow_consistency * (1.0 + 0.1 * np.linalg.norm(f, axis=1))] = 0
+    own = lab > 0
+    disp_w = np.bincount(lab[own], minlength=n1).astype(np.float64)
+    disp = (
+        np.stack([np.bincount(lab[own], weights=f[own, i] / s[i], minlength=n1) for i in (0, 1)], axis=1)
+        / np.maximum(disp_w, 1.0)[:, None]
+    )
+    pairs, counts, _ = _pairs(lab, src, prev.count, n1)
+    sx = np.rint(xs - dx / s[0]).astype(np.int64)
+    sy = np.rint(ys - dy / s[1]).astype(np.int64)
+    inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
+    still = np.zeros(lab.size, np.int64)
+    still[inside] = prev.labels[sy[inside], sx[inside]]
+    still_pairs, still_counts, still_samples = _pairs(lab, still, prev.count, n1)
+    new_outline = _new_outline(cur, b, dist_a, flow, params) if outline else np.zeros(n1)
+    return Correspondence(
+        pairs=pairs, counts=counts, samples=samples, still_pairs=still_pairs, still_counts=still_counts,
+        still_samples=still_samples, displacement=disp, new_outline=new_outline,
+    )  # fmt: skip
+
+
+def _pairs(lab: np.ndarray, src: np.ndarray, m: int, n1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sparse (region, source region) sample counts, and samples per region, of two label samplings."""
+    valid = (lab > 0) & (src > 0)
+    code = lab[valid] * (m + 1) + src[valid]
+    keys, counts = np.unique(code, return_counts=True)
+    pairs = np.stack([keys // (m + 1), keys % (m + 1)], axis=1)
+    samples = np.bincount(pairs[:, 0], weights=counts, minlength=n1).astype(np.float64)
+    return pairs, counts.astype(np.float64), samples
+
+
+def _new_outline(
+    cur: Regions, b: np.ndarray, dist_prev: np.ndarray, flow: np.ndarray, params: FlatParams
+) -> np.ndarray:
+    """(N+1,) share of each region's rim (at flow scale) next to lines the previous drawing lacks."""
+    import cv2
+
+    hs, ws = b.shape
+    gx, gy = np.meshgrid(np.arange(ws, dtype=np.float32), np.arange(hs, dtype=np.float32))
+    warped = cv2.remap(
+        dist_prev, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=1e6,
+    )  # fmt: skip
+    lines = (b == 0).view(np.uint8)  # (h', w') 1 on lines of the current drawing
+    fresh = lines & (warped > params.new_outline_reach).view(np.uint8)
+    ring = np.ones((3, 3), np.uint8)
+    rim = cv2.dilate(lines, ring).astype(bool) & ~lines.astype(bool)
+    fresh_rim = rim & cv2.dilate(fresh, ring).astype(bool)
+    h, w = cur.shape
+    ys = np.minimum((np.arange(hs) * h / hs).astype(np.int64), h - 1)
+    xs = np.minimum((np.arange(ws) * w / ws).astype(np.int64), w - 1)
+    small = cur.labels[np.ix_(ys, xs)].astype(np.int64)  # (h', w') nearest labels
+    n1 = cur.count + 1
+    total = np.bincount(small[rim], minlength=n1).astype(np.float64)
+    new = np.bincount(small[fresh_rim], minlength=n1).astype(np.float64)
+    return new / np.maximum(total, 1.0)

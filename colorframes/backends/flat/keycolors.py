@@ -1,0 +1,96 @@
+"""A keyframe read through the line art of its own frame: one dominant colour per region.
+
+Why: the keyframe is the colourist's answer for its frame. Reading it per line-art region (the same regions
+the output is painted with) makes the output on that frame equal the keyframe up to line pixels by
+construction. A region's colour is its most frequent exact colour (line pixels excluded; the few
+anti-aliased blends never win), so a finished keyframe (shading, highlights) reduces to each region's
+dominant flat colour. Where no exact colour dominates (grain, JPEG noise), colours are pooled in coarse
+bins, the most frequent bin wins, and the region takes the mean of its pixels near that bin's mode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import FlatParams
+from .regions import Regions
+
+
+def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> np.ndarray:
+    """(N+1, 3) uint8: each region's dominant colour in `image` (H, W, 3) uint8; row 0 (lines) is 0."""
+    import cv2
+
+    labels = regions.labels
+    n = regions.count
+    flat = labels.ravel().astype(np.int64)
+    use = (labels > 0).ravel()  # (H*W,) bool
+    if params.interior_margin > 0:  # farther than the margin from any line (thin regions: all pixels)
+        dist = cv2.distanceTransform((~regions.line_mask).view(np.uint8), cv2.DIST_L2, 3)  # (H, W) float32
+        interior = ((dist > params.interior_margin) & (labels > 0)).ravel()
+        inner_count = np.bincount(flat[interior], minlength=n + 1)
+        use = np.where(inner_count[flat] > 0, interior, use)
+    lab = flat[use]
+    code = image.reshape(-1, 3)[use].astype(np.int64)
+    code = (code[:, 0] << 16) | (code[:, 1] << 8) | code[:, 2]
+    keys, counts = np.unique(lab * (1 << 24) + code, return_counts=True)  # (K,) exact colours per region
+    region, exact = keys >> 24, keys & 0xFFFFFF
+    colors = np.zeros((n + 1, 3), np.uint8)
+    chosen = _argmax_per_group(region, counts.astype(np.float64), n + 1)  # the exact mode
+    ok = chosen >= 0
+    picked = exact[chosen[ok]]
+    colors[ok] = np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=1)
+    colors[0] = 0
+    share = np.zeros(n + 1)
+    share[ok] = counts[chosen[ok]] / np.maximum(np.bincount(region, weights=counts, minlength=n + 1)[ok], 1.0)
+    grainy = ok & (share < params.grain_share)
+    if grainy.any():  # texture or compression noise: the mode of coarse colour bins, then the mean near it
+        colors[grainy] = _binned_mode(region, exact, counts, n, params)[grainy]
+        colors = _denoised(colors, grainy, lab, image.reshape(-1, 3)[use], params)
+    return colors
+
+
+def _binned_mode(region: np.ndarray, exact: np.ndarray, counts: np.ndarray, n: int, params: FlatParams) -> np.ndarray:
+    """(N+1, 3) uint8: per region, the most frequent exact colour inside its most frequent coarse bin."""
+    shift = 8 - params.colour_bits
+    mask = (0xFF >> shift) << shift
+    binned = exact & ((mask << 16) | (mask << 8) | mask)
+    bin_keys, inverse = np.unique(region * (1 << 24) + binned, return_inverse=True)
+    bin_counts = np.bincount(inverse, weights=counts)  # (B,) pixels per (region, bin)
+    best_bin = _argmax_per_group(bin_keys >> 24, bin_counts, n + 1)  # (N+1,) index into bin_keys, -1 none
+    in_best = best_bin[region] == inverse
+    chosen = _argmax_per_group(region[in_best], counts[in_best].astype(np.float64), n + 1)
+    colors = np.zeros((n + 1, 3), np.uint8)
+    ok = chosen >= 0
+    picked = exact[in_best][chosen[ok]]
+    colors[ok] = np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=1)
+    return colors
+
+
+def _denoised(
+    colors: np.ndarray, grainy: np.ndarray, lab: np.ndarray, rgb: np.ndarray, params: FlatParams
+) -> np.ndarray:
+    """Grainy regions take the mean of their pixels within half a bin of their binned mode.
+
+    Why: under grain or JPEG noise the exact mode is one arbitrary noisy value, while the mean of the
+    pixels near the dominant colour is the fill.
+    """
+    n1 = colors.shape[0]
+    diff = np.abs(rgb.astype(np.int16) - colors[lab].astype(np.int16)).max(axis=1)  # (S,)
+    near = diff <= (1 << (8 - params.colour_bits)) // 2
+    n_near = np.bincount(lab[near], minlength=n1).astype(np.float64)
+    sums = np.stack([np.bincount(lab[near], weights=rgb[near, c], minlength=n1) for c in range(3)], axis=1)
+    take = grainy & (n_near > 0)
+    out = colors.copy()
+    out[take] = np.clip(np.rint(sums[take] / n_near[take, None]), 0, 255).astype(np.uint8)
+    out[0] = 0
+    return out
+
+
+def _argmax_per_group(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """(n,) index of the largest `value` within each group id (ties: the first), -1 for empty groups."""
+    order = np.lexsort((-value, group))
+    first = np.ones(order.size, bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    out = np.full(n, -1, np.int64)
+    out[group[order][first]] = order[first]
+    return out

@@ -1,0 +1,140 @@
+"""Every tunable number of the flat colorizer, in one frozen dataclass (no module-level thresholds).
+
+Why one place: the previous tracker grew 23 interacting thresholds tuned on one generator. The design now
+gets its answers from structure (keyframe authority, dense correspondence, one global assignment), and
+what is left to tune is listed here with what it means, so a change is visible and reviewable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FlatParams:
+    """Parameters of segmentation, keyframe colour reading, correspondence and confidence."""
+
+    # --- line art → regions -------------------------------------------------------------------------
+    ink_darkness: float = 0.33
+    """A pixel is ink when it is this much darker than the local paper (fraction of paper brightness);
+    mid-tone anti-aliased edge pixels count as line so closed outlines stay closed."""
+    color_line_chroma: int = 60
+    """Max-minus-min channel spread (0..255) above which a line-art pixel is a coloured (shadow) line."""
+    speck_area: int = 4
+    """Isolated ink specks up to this many pixels are scanner noise, not lines."""
+    speck_warning: int = 50
+    """More removed specks than this in one frame gives the (once per shot) noisy-line-art warning."""
+    ball_scales: tuple[float, ...] = (2.0, 1.0)
+    """Trapped-ball radii as multiples of --gap-radius, largest first: the large ball closes the wider gaps
+    of open or noisy lines (figure and background stay apart), the smaller ones keep thin parts."""
+    max_regions: int = 12000
+    """Region cap per frame: beyond it the smallest regions join their nearest neighbour (one warning per
+    shot). Bounds the cost of a frame of scan noise; real 1080p frames have 1-4 thousand regions."""
+    line_reach_min: int = 4
+    """Smallest reach (px) across a line when pairing neighbouring regions (hairlines, no lines)."""
+    leak_ratio: float = 0.5
+    """A frame with fewer regions than this share of its keyframe's line art (same segmentation) is
+    reported as leaking through open lines."""
+
+    # --- coloured references (sheet; keyframes whose own line art is not available) ----------------------
+    seam_tolerance: int = 6
+    """Neighbouring pixels of a coloured image whose colours differ by more (max channel) are a seam."""
+    dark_line_max: int = 90
+    """Brightest channel of a dark (black ink) line in a coloured image."""
+
+    # --- keyframe colour per region ------------------------------------------------------------------
+    interior_margin: int = 0
+    """Pixels this close to a line are left out when reading a region's keyframe colour (0: every region
+    pixel; the exact mode already ignores the few anti-aliased blends, and on finished keyframes the rim
+    shading near lines is part of what the mode must outvote)."""
+    colour_bits: int = 4
+    """Keyframe colours are pooled in bins of 2**(8 - colour_bits) per channel (shading, grain, JPEG)
+    before the most frequent bin is taken; the region's colour is the most frequent exact colour in it."""
+
+    grain_share: float = 0.05
+    """A region whose exact most frequent colour holds less than this share of its pixels is grainy
+    (texture, JPEG): it takes its most frequent coarse colour bin, then the mean of the pixels near it."""
+
+    # --- dense correspondence ------------------------------------------------------------------------
+    flow_max_side: int = 512
+    """Optical flow runs on the line art scaled so its longer side is at most this many pixels."""
+    vote_step: int = 2
+    """Flow votes are sampled every vote_step pixels (times the frame's size in thousands of pixels, so a
+    1080p frame costs what a 540p one does); regions no sample hits take the source at their centroid."""
+    flow_dt_clip: float = 12.0
+    """Distance-to-line (px at flow scale) at which the distance transform fed to the flow saturates."""
+    flow_consistency: float = 3.0
+    """A sample votes only when the forward and backward flows agree within this many flow-scale pixels
+    (plus 10 % of the motion); disagreement means occlusion (a part moving over another)."""
+    new_outline_reach: float = 3.0
+    """A line pixel with no line of the previous drawing (warped by the flow) within this many flow-scale
+    pixels is a new outline; a region ringed by new outline is a part coming into view."""
+    new_outline_share: float = 0.5
+    """Share of a region's outline that must be new for it to count as a part coming into view."""
+
+    # --- global assignment (scipy.optimize.linear_sum_assignment) ------------------------------------
+    w_vote: float = 3.0
+    """Cost of a pair whose flow vote is zero (scaled by 1 - vote share)."""
+    w_pos: float = 4.0
+    """Cost per figure height of centroid distance (after the pair's own flow displacement)."""
+    w_size: float = 0.6
+    """Cost per unit of |log area ratio|."""
+    w_form: float = 1.5
+    """Cost per unit of scale-free form difference (compactness, elongation)."""
+    w_shape: float = 3.0
+    """Cost per figure height of spread difference (sheet matching only: poses differ)."""
+    w_adj: float = 1.2
+    """Sheet matching: cost of having no neighbour consistent with the choice."""
+    w_room: float = 0.5
+    """Re-deciding a weak region from a keyframe: extra cost when the region is larger than the keyframe
+    area of the candidate's colour not yet placed in the frame (scaled by the excess share)."""
+    second_use: float = 0.35
+    """Extra cost for a second region taking the same source region (a region split in two)."""
+    split_slack: float = 0.3
+    """Two regions continuing one previous region must add up to its area within this fraction (a region
+    split in two); otherwise the costlier one is re-decided."""
+    unmatched: float = 2.5
+    """Cost of leaving a region out of the one-to-one assignment (it then keeps its flow vote)."""
+    merge_share: float = 0.5
+    """A region the assignment leaves unmatched is a merge of previous regions (it keeps their colour)
+    when, weighted by its samples, its sources sent at least this share of themselves into it; otherwise
+    it is a part coming into view (its flow vote is only a guess)."""
+    candidates: int = 4
+    """Nearest source regions (by centroid, after flow) offered to each region besides its flow votes."""
+    assign_min_area: int = 24
+    """Regions smaller than this (px) skip the assignment: crumbs have no reliable form; they keep the vote."""
+
+    direct_vote_min: float = 0.6
+    """A weak region takes the keyframe colour that at least this share of its samples come from along the
+    flow straight from the keyframe's line art (see `ShotTracker._direct_vote`); below it, form decides."""
+
+    direct_flow_preset: str = "FAST"
+    """OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM) of that flow from the keyframe: one more flow per frame,
+    so a cheaper one (the chain's own steps use MEDIUM)."""
+
+    consult_max: int = 300
+    """At most this many weak regions (the largest) are re-matched to keyframes and sheet per frame."""
+    consult_sources: int = 600
+    """... against at most this many regions (the largest) of each keyframe or sheet."""
+
+    sheet_min_conf: float = 0.1
+    """Next to keyframes, the sheet colours a region no previous region explains only when its match is at
+    least this confident (and more confident than any keyframe's)."""
+    sheet_min_conf_new_outline: float = 0.025
+    """The same for a region whose outline is new (a part entering the frame): the sheet is its likely
+    source, so a weaker match suffices (the floor keeps wrong matches of flickering texture out)."""
+
+    # --- confidence ------------------------------------------------------------------------------------
+    carry_min: float = 0.55
+    """A carried colour less confident than this asks the keyframes (and the sheet) again, every frame."""
+    low_confidence: float = 0.5
+    """Regions below this confidence are listed in the `--report` JSON and drawn in the review report."""
+    cost_scale: float = 4.0
+    """Assignment cost at which a match's confidence reaches zero (confidence = 1 - cost / cost_scale)."""
+
+    # --- per-shot bookkeeping --------------------------------------------------------------------------
+    cache_frames: int = 8
+    """Frame states and line art kept per shot for chain tracking (memory is ~ this × a frame)."""
+
+
+DEFAULT_PARAMS = FlatParams()
