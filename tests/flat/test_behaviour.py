@@ -16,6 +16,7 @@ from flat_helpers import frame, shot
 
 from colorframes.backends.flat import FlatColorizer
 from colorframes.backends.flat.params import FlatParams
+from colorframes.backends.flat.regions import LineArtParams
 
 SIZE = (180, 320)  # (H, W)
 WALL, BODY, SHADOW, HEAD, BELT, HAND, BOX = (
@@ -214,7 +215,7 @@ def test_a_part_entering_the_shot_is_reported_or_takes_the_sheet_colour(with_she
 
 def test_a_noise_frame_is_capped_with_one_warning_per_shot():
     rng = np.random.default_rng(0)
-    params = FlatParams(max_regions=300)
+    params = FlatParams(lineart=LineArtParams(max_regions=300))
     key_sketch, key, _ = scene(0)
     noise = [rng.integers(0, 256, (*SIZE, 3)).astype(np.uint8) for _ in range(2)]
     frames = {1: key_sketch, 2: noise[0], 3: noise[1]}

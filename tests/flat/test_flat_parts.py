@@ -60,14 +60,19 @@ def test_params_are_one_frozen_documented_dataclass():
     import dataclasses
 
     import colorframes.backends.flat.params as params_module
+    import colorframes.backends.flat.regions as regions_module
+    from colorframes.backends.flat.regions import LineArtParams
 
-    fields = dataclasses.fields(FlatParams)
-    assert len(fields) > 10
+    assert len(dataclasses.fields(FlatParams)) > 10
     with pytest.raises(dataclasses.FrozenInstanceError):
-        DEFAULT_PARAMS.max_regions = 1  # type: ignore[misc]
-    source = Path(params_module.__file__).read_text()
-    for f in fields:  # every field has a docstring right below it
-        assert f"    {f.name}:" in source and '"""' in source.split(f"    {f.name}:", 1)[1].split("\n", 2)[1], f.name
+        DEFAULT_PARAMS.leak_ratio = 1  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_PARAMS.lineart.max_regions = 1  # type: ignore[misc]
+    for cls, module in ((FlatParams, params_module), (LineArtParams, regions_module)):
+        source = Path(module.__file__).read_text()
+        for f in dataclasses.fields(cls):  # every field has a docstring right below it
+            below = source.split(f"    {f.name}:", 1)[1].split("\n", 2)[1]
+            assert f"    {f.name}:" in source and '"""' in below, f"{cls.__name__}.{f.name}"
 
 
 def test_hints_json_and_image(tmp_path):

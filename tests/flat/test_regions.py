@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from flat_helpers import two_boxes
 
-from colorframes.backends.flat.params import DEFAULT_PARAMS
-from colorframes.backends.flat.regions import adjacency, line_reach, segment_regions
+from colorframes.backends.flat.regions import DEFAULT_LINEART, adjacency, line_reach, segment_regions
 
 
 def _region_at(regions, x, y):
@@ -114,7 +113,7 @@ def test_adjacency_reach_follows_the_line_width(thickness):
 
 def test_line_reach_grows_with_thicker_lines():
     reaches = [line_reach(segment_regions(_split_box(t), gap_radius=1).labels[::2, ::2]) for t in (2, 5, 9)]
-    assert DEFAULT_PARAMS.line_reach_min <= reaches[0] <= reaches[1] <= reaches[2]
+    assert DEFAULT_LINEART.line_reach_min <= reaches[0] <= reaches[1] <= reaches[2]
     assert reaches[2] > reaches[0] and reaches[2] >= 9
     # The old fixed 4 px reach sees no neighbours at all across 9 px lines.
     r = segment_regions(_split_box(9), gap_radius=1)

@@ -9,29 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .regions import LineArtParams
+
 
 @dataclass(frozen=True)
 class FlatParams:
     """Parameters of segmentation, keyframe colour reading, correspondence and confidence."""
 
     # --- line art → regions -------------------------------------------------------------------------
-    ink_darkness: float = 0.33
-    """A pixel is ink when it is this much darker than the local paper (fraction of paper brightness);
-    mid-tone anti-aliased edge pixels count as line so closed outlines stay closed."""
-    color_line_chroma: int = 60
-    """Max-minus-min channel spread (0..255) above which a line-art pixel is a coloured (shadow) line."""
-    speck_area: int = 4
-    """Isolated ink specks up to this many pixels are scanner noise, not lines."""
-    speck_warning: int = 50
-    """More removed specks than this in one frame gives the (once per shot) noisy-line-art warning."""
-    ball_scales: tuple[float, ...] = (2.0, 1.0)
-    """Trapped-ball radii as multiples of --gap-radius, largest first: the large ball closes the wider gaps
-    of open or noisy lines (figure and background stay apart), the smaller ones keep thin parts."""
-    max_regions: int = 12000
-    """Region cap per frame: beyond it the smallest regions join their nearest neighbour (one warning per
-    shot). Bounds the cost of a frame of scan noise; real 1080p frames have 1-4 thousand regions."""
-    line_reach_min: int = 4
-    """Smallest reach (px) across a line when pairing neighbouring regions (hairlines, no lines)."""
+    lineart: LineArtParams = LineArtParams()
+    """Binarisation, speck removal, gap closing and the region cap (`foundation`'s line-art segmentation)."""
     leak_ratio: float = 0.5
     """A frame with fewer regions than this share of its keyframe's line art (same segmentation) is
     reported as leaking through open lines."""

@@ -101,7 +101,7 @@ def _line_components(
     """
     c16 = colors.astype(np.int16)
     dark = c16.max(axis=1) <= params.dark_line_max
-    saturated = (c16.max(axis=1) - c16.min(axis=1)) > params.color_line_chroma
+    saturated = (c16.max(axis=1) - c16.min(axis=1)) > params.lineart.color_line_chroma
     h = labels.shape[0]
     dark_thin = _core_area(labels, n, 2 * max(1, round(h / 240)) + 1) < 0.35 * area
     sat_thin = _core_area(labels, n, 2 * max(1, round(h / 540)) + 1) < 0.1 * area

@@ -4,7 +4,7 @@ Why this shape: a paint bucket needs closed regions, but real line art has anti-
 paper, coloured shadow/highlight lines and small gaps. We binarise against a local paper estimate, treat
 saturated pixels as (coloured) lines, close gaps trapped-ball style (seeds are the places a ball of
 `gap_radius` fits, then seeds grow back geodesically up to the lines) and keep thin regions the ball never
-reached as regions of their own. A frame with more regions than `FlatParams.max_regions` (scan noise) has
+reached as regions of their own. A frame with more regions than `LineArtParams.max_regions` (scan noise) has
 its smallest regions joined to their nearest neighbour, so every later stage has bounded cost.
 """
 
@@ -15,7 +15,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .params import DEFAULT_PARAMS, FlatParams
+
+@dataclass(frozen=True)
+class LineArtParams:
+    """Every tunable number of the line-art segmentation (the flat colorizer's `FlatParams.lineart`)."""
+
+    ink_darkness: float = 0.33
+    """A pixel is ink when it is this much darker than the local paper (fraction of paper brightness);
+    mid-tone anti-aliased edge pixels count as line so closed outlines stay closed."""
+    color_line_chroma: int = 60
+    """Max-minus-min channel spread (0..255) above which a line-art pixel is a coloured (shadow) line."""
+    speck_area: int = 4
+    """Isolated ink specks up to this many pixels are scanner noise, not lines."""
+    speck_warning: int = 50
+    """More removed specks than this in one frame gives the (once per shot) noisy-line-art warning."""
+    ball_scales: tuple[float, ...] = (2.0, 1.0)
+    """Trapped-ball radii as multiples of --gap-radius, largest first: the large ball closes the wider gaps
+    of open or noisy lines (figure and background stay apart), the smaller ones keep thin parts."""
+    max_regions: int = 12000
+    """Region cap per frame: beyond it the smallest regions join their nearest neighbour (one warning per
+    shot). Bounds the cost of a frame of scan noise; real 1080p frames have 1-4 thousand regions."""
+    line_reach_min: int = 4
+    """Smallest reach (px) across a line when pairing neighbouring regions (hairlines, no lines)."""
+
+
+DEFAULT_LINEART = LineArtParams()
 
 
 @dataclass
@@ -62,7 +86,7 @@ def ink_darkness(sketch_rgb: np.ndarray) -> np.ndarray:
     return np.clip(dark, 0.0, 1.0)
 
 
-def line_masks(sketch_rgb: np.ndarray, params: FlatParams = DEFAULT_PARAMS) -> tuple[np.ndarray, np.ndarray, int]:
+def line_masks(sketch_rgb: np.ndarray, params: LineArtParams = DEFAULT_LINEART) -> tuple[np.ndarray, np.ndarray, int]:
     """(line_mask, color_line_mask, specks_removed) for black-on-paper line art with coloured lines."""
     lines, color = raw_line_masks(sketch_rgb, params)
     box = ink_box(lines, 0)
@@ -70,7 +94,7 @@ def line_masks(sketch_rgb: np.ndarray, params: FlatParams = DEFAULT_PARAMS) -> t
     return lines, color, specks
 
 
-def raw_line_masks(sketch_rgb: np.ndarray, params: FlatParams = DEFAULT_PARAMS) -> tuple[np.ndarray, np.ndarray]:
+def raw_line_masks(sketch_rgb: np.ndarray, params: LineArtParams = DEFAULT_LINEART) -> tuple[np.ndarray, np.ndarray]:
     """(lines, coloured lines), (H, W) bool each, before speck removal."""
     import cv2
 
@@ -112,7 +136,7 @@ def ink_box(lines: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
     )  # fmt: skip
 
 
-def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: FlatParams = DEFAULT_PARAMS) -> Regions:
+def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: LineArtParams = DEFAULT_LINEART) -> Regions:
     """Segment line art `(H, W, 3) uint8` into closed regions; gaps up to ~2*gap_radius px are closed.
 
     Why the crop: a character on paper covers a fraction of a 1080p frame, and all paper farther than
@@ -175,7 +199,7 @@ def cap_regions(labels: np.ndarray, n: int, cap: int) -> tuple[np.ndarray, int]:
 
 
 def fill_regions(
-    lines: np.ndarray, gap_radius: int, scales: tuple[float, ...] = DEFAULT_PARAMS.ball_scales
+    lines: np.ndarray, gap_radius: int, scales: tuple[float, ...] = DEFAULT_LINEART.ball_scales
 ) -> tuple[np.ndarray, int]:
     """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N).
 
@@ -442,7 +466,7 @@ def adjacency(
     return np.stack([codes // m, codes % m], axis=1)
 
 
-def line_reach(sub: np.ndarray, reach_min: int = DEFAULT_PARAMS.line_reach_min) -> int:
+def line_reach(sub: np.ndarray, reach_min: int = DEFAULT_LINEART.line_reach_min) -> int:
     """Full-resolution reach (px) that crosses a typical line of a 2× subsampled label map (0 = line).
 
     The 90th percentile of the distance to paper over line pixels is half a thick line (in sub pixels);

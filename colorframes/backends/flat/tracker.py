@@ -229,7 +229,7 @@ class ShotTracker:
                 f"frame is {sketch.shape[1]}x{sketch.shape[0]}, shot is {self.frame_size[1]}x{self.frame_size[0]}; "
                 "references were scaled to match"
             )
-        regions = segment_regions(sketch, self.gap_radius, self.params)
+        regions = segment_regions(sketch, self.gap_radius, self.params.lineart)
         warnings += regions.warnings
         k = self.anchor_for(number)
         if not regions.line_mask.any():
@@ -285,7 +285,7 @@ class ShotTracker:
             art = self._sketch(k)
             if art is None or art.shape[:2] != self.frame_size:
                 return None
-            self._keyframe_state(k, segment_regions(art, self.gap_radius, self.params))
+            self._keyframe_state(k, segment_regions(art, self.gap_radius, self.params.lineart))
         return self._key_states.get(k)
 
     def _leak_warning(self, number: int, k: int, regions: Regions) -> list[str]:
