@@ -18,14 +18,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "colorframes"
 
 # Higher number = higher layer. Foundation (1) holds the shared building blocks that everything may use:
-# colorframes.foundation (colour maths, optical flow, device/dtype; line-art regions after the flat rebuild),
+# colorframes.foundation (colour maths, optical flow, device/dtype, line-art regions and adjacency),
 # and the top-level foundation modules io/, options.py, errors.py, extras.py and the package root (__version__).
 LAYERS: dict[str, int] = {
     "__main__": 7,
     "cli": 6,
     "api": 5,
     "runner": 4,
-    "backends": 3,  # holds the flat line-art regions module until tools/move_lineart.py moves it to foundation
+    "backends": 3,
     "compose": 3,
     "review": 3,
     "metrics": 3,

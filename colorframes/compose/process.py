@@ -91,7 +91,7 @@ def filled_fraction(image: np.ndarray, sketch: np.ndarray, atol: float = 1.0 / 5
 
 def _segment(sketch: np.ndarray, gap_radius: int) -> np.ndarray:
     """Region map of the sketch: the one line-art segmentation (the flat backend's paint bucket)."""
-    from ..backends.flat.regions import segment_regions
+    from ..foundation.lineart import segment_regions
 
     return segment_regions(np.ascontiguousarray(sketch, dtype=np.uint8), gap_radius).labels
 

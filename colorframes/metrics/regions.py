@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backends.flat.regions import segment_regions
+from ..foundation.lineart import segment_regions
 
 
 def line_regions(sketch: np.ndarray, gap_radius: int = 2) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from flat_helpers import frame, shot
 
 from colorframes.backends.flat import FlatColorizer
 from colorframes.backends.flat.params import FlatParams
-from colorframes.backends.flat.regions import LineArtParams
+from colorframes.foundation.lineart import LineArtParams
 
 SIZE = (180, 320)  # (H, W)
 WALL, BODY, SHADOW, HEAD, BELT, HAND, BOX = (

@@ -60,8 +60,8 @@ def test_params_are_one_frozen_documented_dataclass():
     import dataclasses
 
     import colorframes.backends.flat.params as params_module
-    import colorframes.backends.flat.regions as regions_module
-    from colorframes.backends.flat.regions import LineArtParams
+    import colorframes.foundation.lineart as regions_module
+    from colorframes.foundation.lineart import LineArtParams
 
     assert len(dataclasses.fields(FlatParams)) > 10
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -107,7 +107,7 @@ def test_colour_reference_regions_and_exact_colours(make_example):
 
 def test_form_descriptors_tell_a_disc_from_a_band():
     from colorframes.backends.flat.matching import descriptor_cost, descriptors
-    from colorframes.backends.flat.regions import segment_regions
+    from colorframes.foundation.lineart import segment_regions
 
     img = np.full((200, 300, 3), 255, np.uint8)
     cv2.circle(img, (60, 100), 28, (0, 0, 0), 2)  # a hand

@@ -13,8 +13,8 @@ from flat_helpers import frame, shot
 from colorframes.backends.flat import FlatColorizer, create_colorizer
 from colorframes.backends.flat.flow import correspond
 from colorframes.backends.flat.params import DEFAULT_PARAMS
-from colorframes.backends.flat.regions import fill_regions, line_masks, region_stats, segment_regions
 from colorframes.backends.flat.render import paint
+from colorframes.foundation.lineart import fill_regions, line_masks, region_stats, segment_regions
 from colorframes.options import RunOptions
 from colorframes.runner.stages import uint8_results
 

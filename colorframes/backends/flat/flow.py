@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...foundation.lineart import Regions
 from .params import FlatParams
-from .regions import Regions
 
 
 @dataclass
@@ -98,7 +98,7 @@ def correspond(
     dx, dy = _global_shift(a, b)
     init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
     init[..., 0], init[..., 1] = -dx, -dy
-    dis = cv2.DISOpticalFlow_create(getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{preset}"))
+    dis = cv2.DISOpticalFlow_create(getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{preset}"))  # type: ignore[attr-defined]
     dis.setUseSpatialPropagation(True)
     flow = dis.calc(b, a, init.copy())  # (h', w', 2) float32
     back = dis.calc(a, b, -init)  # (h', w', 2) float32: prev pixel + back = where it went in cur

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import FrameError, InputError
-from ...io.images import check_pixels
+from ...io.framespec import split_at_frame
+from ...io.images import read_image
 from ...options import DEFAULT_MAX_PIXELS
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
@@ -32,8 +33,7 @@ class Hint:
 
 def parse_color(text: object, where: str) -> tuple[int, int, int]:
     """'#rrggbb' or [r, g, b] → (r, g, b)."""
-    is_triplet = isinstance(text, list | tuple) and len(text) == 3
-    if is_triplet and all(isinstance(v, int) and 0 <= v <= 255 for v in text):
+    if isinstance(text, list | tuple) and len(text) == 3 and all(isinstance(v, int) and 0 <= v <= 255 for v in text):
         return int(text[0]), int(text[1]), int(text[2])
     if isinstance(text, str):
         m = _HEX.match(text.strip())
@@ -47,10 +47,7 @@ def load_hints(spec: str | None, first_frame: int = 1, *, max_pixels: int = DEFA
     """Read hints from a JSON file or a hint image (`PATH[@FRAME]`). Raises InputError naming the file."""
     if not spec:
         return []
-    path_text, frame = spec, None
-    m = re.match(r"^(.*)@(-?\d+)$", spec)
-    if m and not Path(spec).exists():
-        path_text, frame = m.group(1), int(m.group(2))
+    path_text, frame = split_at_frame(spec)
     path = Path(path_text)
     if not path.is_file():
         raise InputError(f"hints file not found: {path}; give a JSON file or an image")
@@ -92,29 +89,14 @@ def _refuse_constant(name: str) -> float:
 
 
 def _read_rgba(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    import cv2
-
+    """The hint image as (H, W, 4) uint8 RGBA, read through io (pixel limit, 8/16 bit, any format)."""
     try:
-        data = path.read_bytes()
-        check_pixels(data, str(path), max_pixels)
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the hint image ({exc.strerror})") from None
+        image = read_image(path, max_pixels)
     except FrameError as exc:
         raise InputError(f"hint image {exc}") from None
-    except (cv2.error, MemoryError):
-        img = None
-    if img is None:
-        raise InputError(f"{path}: cannot read the hint image; save it as PNG")
-    if img.dtype == np.uint16:
-        img = (img // 257).astype(np.uint8)
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGBA)
-    elif img.shape[2] == 3:
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGBA)
-    else:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
-    return img
+    h, w = image.size
+    alpha = np.full((h, w), 255, np.uint8) if image.alpha is None else (image.alpha * 255.0 + 0.5).astype(np.uint8)
+    return np.dstack([image.rgb, alpha])
 
 
 def hints_from_image(rgba: np.ndarray, frame: int) -> list[Hint]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...foundation.lineart import Regions
 from .params import FlatParams
-from .regions import Regions
 
 
 def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> np.ndarray:

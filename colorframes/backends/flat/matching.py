@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...foundation.lineart import Regions
 from .params import FlatParams
-from .regions import Regions
 
 
 def descriptors(regions: Regions) -> np.ndarray:

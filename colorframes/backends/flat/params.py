@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .regions import LineArtParams
+from ...foundation.lineart import LineArtParams
 
 
 @dataclass(frozen=True)

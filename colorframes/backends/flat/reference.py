@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...foundation.lineart import Regions, compact_labels, grow_labels, ink_bbox, region_stats
 from .params import DEFAULT_PARAMS, FlatParams
-from .regions import Regions, compact_labels, grow_labels, ink_bbox, region_stats
 
 
 @dataclass

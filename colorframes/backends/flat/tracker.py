@@ -37,13 +37,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...foundation.lineart import Regions, adjacency, segment_regions
 from .flow import correspond
 from .hints import Hint
 from .keycolors import dominant_colors
 from .matching import adjacency_graph, descriptors, form_distance, match_global, sparse_assignment
 from .params import DEFAULT_PARAMS, FlatParams
 from .reference import segment_colored
-from .regions import Regions, adjacency, segment_regions
 
 SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
 NEUTRAL = [
@@ -112,7 +112,7 @@ class ShotTracker:
         sketch_loader: Callable[[int], np.ndarray | None] | None = None,
         params: FlatParams = DEFAULT_PARAMS,
     ) -> None:
-        self.frame_size = tuple(frame_size)
+        self.frame_size = (int(frame_size[0]), int(frame_size[1]))
         self.first_frame = first_frame
         self.gap_radius = gap_radius
         self.params = params
@@ -154,7 +154,7 @@ class ShotTracker:
 
     def _key_reference(self, k: int, shape: tuple[int, int]) -> Reference:
         """Keyframe k read as flat-colour regions at `shape` (when its own line art is not available)."""
-        key = (k, tuple(shape))
+        key = (k, (int(shape[0]), int(shape[1])))
         if key not in self._key_refs:
             image = self.keyframes[k]
             if image.shape[:2] != tuple(shape):

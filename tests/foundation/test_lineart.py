@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from flat_helpers import two_boxes
 
-from colorframes.backends.flat.regions import DEFAULT_LINEART, adjacency, line_reach, segment_regions
+from colorframes.foundation.lineart import DEFAULT_LINEART, adjacency, line_reach, segment_regions
 
 
 def _region_at(regions, x, y):

@@ -62,7 +62,7 @@ class Regions:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.labels.shape  # type: ignore[return-value]
+        return self.labels.shape
 
 
 def ink_darkness(sketch_rgb: np.ndarray) -> np.ndarray:
@@ -260,8 +260,8 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarr
     for _ in range(steps):
         if not open_.any():
             break
-        grown = cv2.dilate(out, kernel)
-        cv2.copyTo(grown, open_.view(np.uint8), out)
+        grown = cv2.dilate(out, kernel)  # type: ignore[arg-type]  # a uint16 or float32 array (stubs: generic)
+        cv2.copyTo(grown, open_.view(np.uint8), out)  # type: ignore[arg-type]
         open_ &= out == 0
     return out.astype(np.int32)
 
