@@ -223,8 +223,8 @@ def test_bench_diffusion_smoke_caches_kv_and_latent_chain_lowers_flicker(tmp_pat
 
 
 def test_every_benchmark_script_is_covered():
-    # device_check.py: its --dry-run runs in tests/test_device_check.py. bench_flat.py: tests/flat/test_flat_parts.py
-    # (moves here after the flat rebuild merges). bench_farm.py needs a SLURM cluster: tests/farm/test_bench_farm.py.
+    # device_check.py: its --dry-run runs in tests/test_device_check.py. bench_farm.py needs a SLURM cluster:
+    # tests/farm/test_bench_farm.py.
     covered = {"bench_gpu.py", "bench_cpu.py", "bench_flat.py", "bench_masks.py", "compose_bench.py",
                "review_long_shot.py", "bench_consistency.py", "bench_diffusion.py",
                "device_check.py", "bench_farm.py"}  # fmt: skip

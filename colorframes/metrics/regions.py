@@ -1,8 +1,7 @@
 """Closed line-art regions for line fidelity, segment accuracy and the flattener.
 
-The one segmentation of colorframes: the flat backend's paint-bucket `segment_regions` (it moves to the
-foundation layer with the flat rebuild, tools/move_lineart.py). No fallback: what `eval` measures is exactly
-what the colorizer paints.
+The one segmentation of colorframes: `foundation.lineart.segment_regions`, the flat backend's paint-bucket
+regions. No fallback: what `eval` measures is exactly what the colorizer paints.
 """
 
 from __future__ import annotations
