@@ -28,21 +28,26 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def dis_flow(a_gray: np.ndarray, b_gray: np.ndarray, preset: str = "medium") -> np.ndarray:
+def dis_flow(
+    a_gray: np.ndarray, b_gray: np.ndarray, preset: str = "medium", init: np.ndarray | None = None
+) -> np.ndarray:
     """Flow from ``a`` to ``b`` (see the module docstring); (H, W, 2) float32 (dx, dy) in pixels.
 
-    Inputs may be grey or RGB, uint8 or float in [0, 1]. DIS is deterministic for given inputs
-    and thread count, which keeps evaluation numbers reproducible.
+    Inputs may be grey or RGB, uint8 or float in [0, 1]; ``init`` is an initial (H, W, 2) flow (for
+    example a global shift), refined by DIS. The preset name is case-insensitive. DIS is deterministic
+    for given inputs and thread count, which keeps evaluation numbers reproducible.
     """
     import cv2
 
+    preset = preset.lower()
     if preset not in PRESETS:
         raise ValueError(f"unknown DIS preset {preset!r}; choose one of {', '.join(PRESETS)}")
     a, b = to_gray(a_gray), to_gray(b_gray)
     if a.shape != b.shape:
         raise ValueError(f"flow needs frames of one size, got {a.shape} and {b.shape}")
     dis = cv2.DISOpticalFlow_create(PRESETS[preset])  # type: ignore[attr-defined]  # missing from the stubs
-    return dis.calc(a, b, None).astype(np.float32)  # (H, W, 2)
+    start = None if init is None else np.array(init, np.float32)  # DIS refines (and overwrites) it
+    return dis.calc(a, b, start).astype(np.float32)  # (H, W, 2)
 
 
 def _sample_grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

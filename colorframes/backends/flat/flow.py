@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...foundation.flow import dis_flow
 from ...foundation.lineart import Regions
 from .params import FlatParams
 
@@ -90,7 +91,6 @@ def correspond(
 
     `outline=False` skips the new-outline shares (all zero then) for callers that only need the votes;
     `preset` names the OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM)."""
-    import cv2
 
     a, dist_a = _field(prev, params)
     b, _ = _field(cur, params)
@@ -98,10 +98,8 @@ def correspond(
     dx, dy = _global_shift(a, b)
     init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
     init[..., 0], init[..., 1] = -dx, -dy
-    dis = cv2.DISOpticalFlow_create(getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{preset}"))  # type: ignore[attr-defined]
-    dis.setUseSpatialPropagation(True)
-    flow = dis.calc(b, a, init.copy())  # (h', w', 2) float32
-    back = dis.calc(a, b, -init)  # (h', w', 2) float32: prev pixel + back = where it went in cur
+    flow = dis_flow(b, a, preset, init=init)  # (h', w', 2) float32
+    back = dis_flow(a, b, preset, init=-init)  # (h', w', 2) float32: prev pixel + back = where it went in cur
     h, w = cur.shape
     s = ws / w, hs / h
     # Samples: every other pixel of the current drawing (inside its ink box, where the regions differ).
