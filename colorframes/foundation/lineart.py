@@ -208,7 +208,8 @@ def fill_regions(
     """
     import cv2
 
-    free = (~lines).view(np.uint8)  # (H, W) 1 where paper
+    paper = ~lines  # (H, W) bool
+    free = paper.view(np.uint8)  # (H, W) 1 where paper
     if gap_radius <= 0:
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
@@ -222,11 +223,13 @@ def fill_regions(
         n_new, seeds = cv2.connectedComponents(seeds_mask, connectivity=4, ltype=cv2.CV_32S)
         if n_new > 1:
             top = int(grown.max())
-            grown = np.where(seeds > 0, seeds + top, grown).astype(np.int32)
-            grown = grow_labels(grown, free.astype(bool), radius + 2)
+            if top:
+                np.add(seeds, top, out=seeds, where=seeds > 0)
+            grown += np.asarray(seeds, np.int32)  # the seeds lie inside the eroded open area (grown is 0 there)
+            grown = grow_labels(grown, paper, radius + 2)
     n_seeds = int(grown.max())
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
-    rest = (grown == 0) & free.astype(bool)
+    rest = (grown == 0) & paper
     if rest.any():
         n_rest, rest_lab, stats, _ = cv2.connectedComponentsWithStats(
             rest.view(np.uint8), connectivity=4, ltype=cv2.CV_32S
@@ -236,13 +239,12 @@ def fill_regions(
         if keep.any():
             lut = np.zeros(n_rest, np.int32)
             lut[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32) + n_seeds
-            thin = lut[rest_lab]
-            grown = np.where(thin > 0, thin, grown)
+            grown += lut[rest_lab]  # non-zero only on the unreached paper, where grown is 0
         if (~keep[1:]).any():
-            grown = grow_labels(grown, free.astype(bool), 4 * gap_radius + 4)
+            grown = grow_labels(grown, paper, 4 * gap_radius + 4)
             # Crumbs walled off from every region become regions of their own: no paper pixel is left
             # unlabelled (label 0 means line, and only line pixels are restored from the input).
-            orphan = (grown == 0) & free.astype(bool)
+            orphan = (grown == 0) & paper
             if orphan.any():
                 _, orphan_lab = cv2.connectedComponents(orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
                 grown = np.where(orphan_lab > 0, orphan_lab + int(grown.max()), grown)
@@ -250,20 +252,63 @@ def fill_regions(
 
 
 def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
-    """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines)."""
+    """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines).
+
+    Each step gives every open pixel the largest label around it. Whole-image dilation while many pixels
+    are open; once few are left, only their 3×3 neighbourhoods are read (the same maxima, far less work).
+    A step that fills nothing ends the growth: every later step would be the same.
+    """
     import cv2
 
     # uint16 dilates about twice as fast as float32; float32 is exact for label ids < 2**24.
     out = labels.astype(np.uint16 if labels.size and int(labels.max()) < 65535 else np.float32)
     open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
-    for _ in range(steps):
-        if not open_.any():
+    remaining = cv2.countNonZero(open_.view(np.uint8))
+    for step in range(steps):
+        if remaining == 0:
+            break
+        if remaining * _SPARSE_GROW_RATIO < out.size:
+            _grow_sparse(out, open_, steps - step)
             break
         grown = cv2.dilate(out, kernel)  # type: ignore[arg-type]  # a uint16 or float32 array (stubs: generic)
         cv2.copyTo(grown, open_.view(np.uint8), out)  # type: ignore[arg-type]
         open_ &= out == 0
+        left = cv2.countNonZero(open_.view(np.uint8))
+        if left == remaining:
+            break
+        remaining = left
     return out.astype(np.int32)
+
+
+_SPARSE_GROW_RATIO = 32  # grow_labels reads only the open pixels' neighbourhoods below 1/32 of the image
+
+
+def _grow_sparse(out: np.ndarray, open_: np.ndarray, steps: int) -> None:
+    """`steps` growth steps of `grow_labels` (in place on `out`) over the few open pixels only.
+
+    The image is padded with a 0 ring: labels are >= 0 and every window holds its own pixel, so the ring
+    never changes a maximum (as cv2.dilate's border, which never wins either).
+    """
+    h, w = out.shape
+    padded = np.zeros((h + 2, w + 2), out.dtype)
+    padded[1:-1, 1:-1] = out
+    ys, xs = np.nonzero(open_)
+    idx = (ys + 1) * (w + 2) + (xs + 1)  # (K,) flat index of each open pixel in the padded image
+    offsets = [dy * (w + 2) + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    flat = padded.ravel()
+    for _ in range(steps):
+        if not idx.size:
+            break
+        best = flat[idx + offsets[0]]
+        for off in offsets[1:]:
+            np.maximum(best, flat[idx + off], out=best)
+        filled = best != 0
+        if not filled.any():
+            break
+        flat[idx[filled]] = best[filled]  # all maxima were read before any write: one synchronous step
+        idx = idx[~filled]
+    out[...] = padded[1:-1, 1:-1]
 
 
 def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:

@@ -14,7 +14,8 @@ from colorframes.backends.flat import FlatColorizer, create_colorizer
 from colorframes.backends.flat.flow import correspond
 from colorframes.backends.flat.params import DEFAULT_PARAMS
 from colorframes.backends.flat.render import paint
-from colorframes.foundation.lineart import fill_regions, line_masks, region_stats, segment_regions
+from colorframes.foundation import lineart
+from colorframes.foundation.lineart import fill_regions, grow_labels, line_masks, region_stats, segment_regions
 from colorframes.options import RunOptions
 from colorframes.runner.stages import uint8_results
 
@@ -53,6 +54,24 @@ def test_cropped_segmentation_equals_whole_frame(at, gap_radius):
     assert fast.border[paper_fast] and whole.border[paper_whole]
     assert np.allclose(fast.centroid[paper_fast], whole.centroid[paper_whole], atol=1.0)
     assert np.allclose(np.sqrt(fast.spread[paper_fast, :2]), np.sqrt(whole.spread[paper_whole, :2]), atol=1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float32])  # uint16 and float32 working maps
+def test_sparse_growth_equals_whole_image_dilation(monkeypatch, dtype):
+    rng = np.random.default_rng(3)
+    allowed = rng.random((90, 130)) > 0.3  # ragged walls: some pixels stay unreachable
+    labels = np.zeros((90, 130), np.int32)
+    seeds = rng.random((90, 130)) > 0.97
+    labels[seeds] = rng.integers(1, 70000 if dtype == np.float32 else 500, int(seeds.sum()))
+    labels[~allowed] = 0
+    answers = []
+    for ratio in (0, 10**9):  # never sparse, sparse from the first step
+        monkeypatch.setattr(lineart, "_SPARSE_GROW_RATIO", ratio)
+        answers.append(grow_labels(labels, allowed, 6))
+    dense, sparse = answers
+    assert np.array_equal(dense, sparse) and dense.dtype == sparse.dtype == np.int32
+    assert (dense[~allowed] == 0).all() and (dense[labels > 0] == labels[labels > 0]).all()
+    assert 0 < int((dense[allowed] == 0).sum()) < int((labels[allowed] == 0).sum())  # grew, not everywhere
 
 
 def test_paint_paths_agree_and_restore_lines():
