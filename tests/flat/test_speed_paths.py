@@ -44,6 +44,7 @@ def test_cropped_segmentation_equals_whole_frame(at, gap_radius):
     fast = segment_regions(sketch, gap_radius)
     lines, _, _ = line_masks(sketch)
     labels, n = fill_regions(lines, gap_radius)
+    assert np.array_equal(np.unique(labels), np.arange(n + 1))  # 0 = line, then 1..N without gaps
     whole = region_stats(labels, lines, n)
     assert fast.count == whole.count and fast.labels.shape == whole.labels.shape
     assert _same_partition(fast.labels, whole.labels)
@@ -72,6 +73,17 @@ def test_sparse_growth_equals_whole_image_dilation(monkeypatch, dtype):
     assert np.array_equal(dense, sparse) and dense.dtype == sparse.dtype == np.int32
     assert (dense[~allowed] == 0).all() and (dense[labels > 0] == labels[labels > 0]).all()
     assert 0 < int((dense[allowed] == 0).sum()) < int((labels[allowed] == 0).sum())  # grew, not everywhere
+
+
+@pytest.mark.parametrize("gap_radius", [1, 2, 3])
+def test_fill_labels_are_consecutive_on_noisy_lines(gap_radius):
+    rng = np.random.default_rng(gap_radius)
+    lines = rng.random((120, 160)) > 0.8  # specks and crumbs: seeds, thin regions, orphans all occur
+    lines[40:44, :] = True
+    labels, n = fill_regions(lines, gap_radius)
+    assert labels.dtype == np.int32 and n > 3
+    assert np.array_equal(np.unique(labels), np.arange(n + 1))
+    assert np.array_equal(labels == 0, lines)  # every paper pixel labelled, every line pixel 0
 
 
 def test_paint_paths_agree_and_restore_lines():
