@@ -34,10 +34,12 @@ def paint(
         rgba = np.full((h, w), packed[outside], np.uint32)
         rgba[y0:y1, x0:x1] = np.take(packed, labels[y0:y1, x0:x1])
     flat = cv2.cvtColor(rgba.view(np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)  # (H, W, 3) uint8
+    # The line pixels put back with cv2.copyTo (one-channel mask): ~20x faster than np.copyto(where=).
     if box is None:
-        np.copyto(flat, sketch, where=line_mask[..., None])
+        flat = cv2.copyTo(sketch, line_mask.view(np.uint8), flat)
     else:
-        np.copyto(flat[y0:y1, x0:x1], sketch[y0:y1, x0:x1], where=line_mask[y0:y1, x0:x1, None])
+        inner = flat[y0:y1, x0:x1]
+        inner[...] = cv2.copyTo(sketch[y0:y1, x0:x1], line_mask[y0:y1, x0:x1].view(np.uint8), inner)
     if as_uint8:
         return flat
     out = np.empty(flat.shape, np.float32)
