@@ -239,7 +239,8 @@ def fill_regions(
         if keep.any():
             lut = np.zeros(n_rest, np.int32)
             lut[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32) + n_seeds
-            grown += lut[rest_lab]  # non-zero only on the unreached paper, where grown is 0
+            at = np.flatnonzero(rest)  # (K,) the unreached paper pixels (few): grown is 0 there
+            np.put(grown, at, lut[rest_lab.ravel()[at]])
         if (~keep[1:]).any():
             grown = grow_labels(grown, paper, 4 * gap_radius + 4)
             # Crumbs walled off from every region become regions of their own: no paper pixel is left
@@ -247,7 +248,8 @@ def fill_regions(
             orphan = (grown == 0) & paper
             if orphan.any():
                 _, orphan_lab = cv2.connectedComponents(orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
-                grown = np.where(orphan_lab > 0, orphan_lab + int(grown.max()), grown)
+                at = np.flatnonzero(orphan)  # (K,) the orphan pixels, each labelled >= 1 by the components
+                np.put(grown, at, orphan_lab.ravel()[at] + int(grown.max()))
     # Already 1..N without gaps: each step hands out the labels after the largest so far, all of them on
     # pixels, and growth only fills 0 pixels (no label is ever overwritten), so no renumbering pass.
     return grown, int(grown.max()) if grown.size else 0
@@ -328,8 +330,8 @@ def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:
 @functools.lru_cache(maxsize=4)
 def _coords(h: int, w: int, step: int) -> tuple[np.ndarray, np.ndarray]:
     """Flattened x and y coordinates (float64) of a (h, w) grid sampled every `step` px."""
-    ys, xs = np.mgrid[0:h:step, 0:w:step]
-    return xs.ravel().astype(np.float64), ys.ravel().astype(np.float64)
+    xs, ys = np.arange(0, w, step, dtype=np.float64), np.arange(0, h, step, dtype=np.float64)
+    return np.tile(xs, ys.size), np.repeat(ys, xs.size)
 
 
 def region_stats(labels: np.ndarray, lines: np.ndarray, n: int | None = None) -> Regions:
