@@ -12,6 +12,7 @@ from flat_helpers import frame, shot
 
 from colorframes.backends.flat import FlatColorizer, create_colorizer
 from colorframes.backends.flat.flow import correspond
+from colorframes.backends.flat.matching import descriptor_cost
 from colorframes.backends.flat.params import DEFAULT_PARAMS
 from colorframes.backends.flat.render import paint
 from colorframes.foundation import lineart
@@ -84,6 +85,22 @@ def test_fill_labels_are_consecutive_on_noisy_lines(gap_radius):
     assert labels.dtype == np.int32 and n > 3
     assert np.array_equal(np.unique(labels), np.arange(n + 1))
     assert np.array_equal(labels == 0, lines)  # every paper pixel labelled, every line pixel 0
+
+
+def test_descriptor_cost_is_bit_identical_to_the_norm_formulation():
+    rng = np.random.default_rng(5)
+    dst, src = rng.normal(size=(40, 9)), rng.normal(size=(55, 9))
+    src[:3] = dst[:3]  # some zero distances
+    p = DEFAULT_PARAMS
+    d, s = dst[:, None, :], src[None, :, :]
+    form = np.abs(d[..., 6] - s[..., 6]) + np.linalg.norm(d[..., 7:9] - s[..., 7:9], axis=-1)
+    expected = (
+        p.w_pos * np.linalg.norm(d[..., :2] - s[..., :2], axis=2)
+        + p.w_size * np.abs(d[..., 2] - s[..., 2])
+        + p.w_shape * np.abs(d[..., 3:6] - s[..., 3:6]).sum(axis=2)
+        + p.w_form * form
+    )
+    assert np.array_equal(descriptor_cost(dst, src, p), expected)
 
 
 def test_paint_paths_agree_and_restore_lines():

@@ -36,16 +36,25 @@ def descriptors(regions: Regions) -> np.ndarray:
 
 def form_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Scale-free form difference of descriptor rows a and b (broadcasting over leading axes)."""
-    return np.abs(a[..., 6] - b[..., 6]) + np.linalg.norm(a[..., 7:9] - b[..., 7:9], axis=-1)
+    return np.abs(a[..., 6] - b[..., 6]) + _hypot(a[..., 7] - b[..., 7], a[..., 8] - b[..., 8])
 
 
 def descriptor_cost(dst: np.ndarray, src: np.ndarray, params: FlatParams) -> np.ndarray:
-    """(n_dst, n_src) sheet-matching cost from descriptors of the two region sets."""
-    pos = np.linalg.norm(dst[:, None, :2] - src[None, :, :2], axis=2)
-    size = np.abs(dst[:, None, 2] - src[None, :, 2])
-    shape = np.abs(dst[:, None, 3:6] - src[None, :, 3:6]).sum(axis=2)
-    form = form_distance(dst[:, None, :], src[None, :, :])
+    """(n_dst, n_src) sheet-matching cost from descriptors of the two region sets.
+
+    Column by column (no (n_dst, n_src, 9) intermediates), in the same operations and order as
+    `np.linalg.norm` and `sum` over the last axis, so the costs are the same to the bit."""
+    d, s = dst[:, None, :], src[None, :, :]  # (nd, 1, 9), (1, ns, 9)
+    pos = _hypot(d[..., 0] - s[..., 0], d[..., 1] - s[..., 1])
+    size = np.abs(d[..., 2] - s[..., 2])
+    shape = np.abs(d[..., 3] - s[..., 3]) + np.abs(d[..., 4] - s[..., 4]) + np.abs(d[..., 5] - s[..., 5])
+    form = form_distance(d, s)
     return params.w_pos * pos + params.w_size * size + params.w_shape * shape + params.w_form * form
+
+
+def _hypot(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """sqrt(dx² + dy²) exactly as `np.linalg.norm` over a last axis of two (not np.hypot's rounding)."""
+    return np.sqrt(dx * dx + dy * dy)
 
 
 def adjacency_graph(pairs: np.ndarray, n: int):
