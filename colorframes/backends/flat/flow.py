@@ -19,6 +19,7 @@ import numpy as np
 
 from ...foundation.flow import dis_flow
 from ...foundation.lineart import Regions
+from .matching import norm2
 from .params import FlatParams
 
 
@@ -123,9 +124,10 @@ def correspond(
     # the smooth flow), the sample does not vote, but still counts in its region's total.
     qx = np.clip(np.rint(fx + f[:, 0]).astype(np.int64), 0, ws - 1)
     qy = np.clip(np.rint(fy + f[:, 1]).astype(np.int64), 0, hs - 1)
-    err = np.linalg.norm(f + back[qy, qx], axis=1)  # (S,) flow-scale px
+    e = f + back[qy, qx]  # (S, 2)
+    err = norm2(e[:, 0], e[:, 1])  # (S,) flow-scale px
     samples = np.bincount(lab[src > 0], minlength=n1).astype(np.float64)
-    src[err > params.flow_consistency * (1.0 + 0.1 * np.linalg.norm(f, axis=1))] = 0
+    src[err > params.flow_consistency * (1.0 + 0.1 * norm2(f[:, 0], f[:, 1]))] = 0
     own = lab > 0
     disp_w = np.bincount(lab[own], minlength=n1).astype(np.float64)
     disp = (

@@ -36,7 +36,7 @@ def descriptors(regions: Regions) -> np.ndarray:
 
 def form_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Scale-free form difference of descriptor rows a and b (broadcasting over leading axes)."""
-    return np.abs(a[..., 6] - b[..., 6]) + _hypot(a[..., 7] - b[..., 7], a[..., 8] - b[..., 8])
+    return np.abs(a[..., 6] - b[..., 6]) + norm2(a[..., 7] - b[..., 7], a[..., 8] - b[..., 8])
 
 
 def descriptor_cost(dst: np.ndarray, src: np.ndarray, params: FlatParams) -> np.ndarray:
@@ -45,14 +45,14 @@ def descriptor_cost(dst: np.ndarray, src: np.ndarray, params: FlatParams) -> np.
     Column by column (no (n_dst, n_src, 9) intermediates), in the same operations and order as
     `np.linalg.norm` and `sum` over the last axis, so the costs are the same to the bit."""
     d, s = dst[:, None, :], src[None, :, :]  # (nd, 1, 9), (1, ns, 9)
-    pos = _hypot(d[..., 0] - s[..., 0], d[..., 1] - s[..., 1])
+    pos = norm2(d[..., 0] - s[..., 0], d[..., 1] - s[..., 1])
     size = np.abs(d[..., 2] - s[..., 2])
     shape = np.abs(d[..., 3] - s[..., 3]) + np.abs(d[..., 4] - s[..., 4]) + np.abs(d[..., 5] - s[..., 5])
     form = form_distance(d, s)
     return params.w_pos * pos + params.w_size * size + params.w_shape * shape + params.w_form * form
 
 
-def _hypot(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+def norm2(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """sqrt(dx² + dy²) exactly as `np.linalg.norm` over a last axis of two (not np.hypot's rounding)."""
     return np.sqrt(dx * dx + dy * dy)
 

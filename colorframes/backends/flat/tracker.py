@@ -41,7 +41,7 @@ from ...foundation.lineart import Regions, adjacency, segment_regions
 from .flow import correspond
 from .hints import Hint
 from .keycolors import dominant_colors
-from .matching import adjacency_graph, descriptors, form_distance, match_global, sparse_assignment
+from .matching import adjacency_graph, descriptors, form_distance, match_global, norm2, sparse_assignment
 from .params import DEFAULT_PARAMS, FlatParams
 from .reference import segment_colored
 
@@ -323,11 +323,15 @@ class ShotTracker:
 
         # Regions no flow sample landed in (a few px) continue the source region under their centroid.
         h, w = regions.shape
-        for r in np.flatnonzero(color[1:] < 0) + 1:
-            x, y = np.rint(regions.centroid[r] + corr.displacement[r]).astype(np.int64)
-            s_id = _region_near(src.labels, int(np.clip(x, 0, w - 1)), int(np.clip(y, 0, h - 1)))
-            if s_id and prev.color[s_id] >= 0:
-                color[r], conf[r], picked[r] = prev.color[s_id], prev.confidence[s_id], s_id
+        lost = np.flatnonzero(color[1:] < 0) + 1  # (K,)
+        at = np.rint(regions.centroid[lost] + corr.displacement[lost]).astype(np.int64)  # (K, 2) x, y
+        xs, ys = np.clip(at[:, 0], 0, w - 1), np.clip(at[:, 1], 0, h - 1)
+        s_ids = src.labels[ys, xs].astype(np.int64)  # (K,) 0 where the point is on a line: look around it
+        for k in np.flatnonzero(s_ids == 0):
+            s_ids[k] = _region_near(src.labels, int(xs[k]), int(ys[k]))
+        take = (s_ids > 0) & (prev.color[s_ids] >= 0)
+        r, s_id = lost[take], s_ids[take]
+        color[r], conf[r], picked[r] = prev.color[s_id], prev.confidence[s_id], s_id
         unexplained = np.zeros(n1, bool)
         # One global assignment over regions big enough to have a form.
         big_dst = np.flatnonzero(regions.area >= p.assign_min_area)
@@ -422,7 +426,8 @@ class ShotTracker:
         first[1:] = code[order][1:] != code[order][:-1]
         rows, cols, votes = rows[order][first], cols[order][first], votes[order][first]
         fh = max(regions.figure_bbox[3] - regions.figure_bbox[1], src.figure_bbox[3] - src.figure_bbox[1], 1.0)
-        pos = np.linalg.norm(where[rows] - src.centroid[cols], axis=1) / fh
+        gap = where[rows] - src.centroid[cols]  # (P, 2)
+        pos = norm2(gap[:, 0], gap[:, 1]) / fh
         size = np.abs(np.log(np.maximum(regions.area[rows], 1.0) / np.maximum(src.area[cols], 1.0)))
         form = form_distance(_descriptors(regions)[rows], _descriptors(src)[cols])
         cost = p.w_vote * (1.0 - votes) + p.w_pos * pos + p.w_size * size + p.w_form * form
