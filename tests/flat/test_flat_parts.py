@@ -122,3 +122,29 @@ def test_form_descriptors_tell_a_disc_from_a_band():
     assert form(disc, band) > 0.5 > 0.15 > form(disc, disc2)  # scale-free: the two discs agree
     cost = descriptor_cost(d[[disc]], d[[band, disc2]], DEFAULT_PARAMS)[0]
     assert np.all(np.isfinite(cost)) and cost.shape == (2,)
+
+
+def test_keyframe_colour_of_a_shaded_region_is_its_base_colour():
+    """A finished keyframe region (rim-shadow ramp whose steps each outnumber the flat colour, a highlight)
+    bounded by a coloured line reads as its flat base colour."""
+    from colorframes.backends.flat.keycolors import dominant_colors
+    from colorframes.foundation.lineart import segment_regions
+
+    base = np.array([200.0, 120.0, 80.0])
+    sketch = np.full((40, 60, 3), 255, np.uint8)
+    cv2.rectangle(sketch, (18, 13), (41, 26), (40, 40, 200), 2)  # interior rows 15..24, columns 20..39
+    key = sketch.copy()
+    inside = np.zeros((40, 60), bool)
+    inside[15:25, 20:40] = True
+    fill = np.tile(base, (10, 20, 1))  # (10, 20, 3)
+    for step, factor in enumerate((0.76, 0.82, 0.88, 0.94)):  # 40 px per shadow step, 32 px of base colour
+        fill[:, 4 * step : 4 * step + 4] *= factor
+    fill[0:2, 16:20] += (255.0 - base) * 0.5  # highlight
+    key[15:25, 20:40] = np.rint(fill).astype(np.uint8)
+    regions = segment_regions(sketch, 1)
+    rid = int(np.bincount(regions.labels[inside]).argmax())
+    assert (regions.labels[inside] == rid).mean() > 0.9 and rid > 0
+    colors = dominant_colors(regions, key, DEFAULT_PARAMS)
+    assert tuple(int(c) for c in colors[rid]) == (200, 120, 80)
+    mode_only = dominant_colors(regions, key, FlatParams(shade_share=0.0))  # the plain exact mode: a shadow step
+    assert tuple(int(c) for c in mode_only[rid]) != (200, 120, 80)

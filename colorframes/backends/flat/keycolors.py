@@ -37,16 +37,43 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
     colors = np.zeros((n + 1, 3), np.uint8)
     chosen = _argmax_per_group(region, counts.astype(np.float64), n + 1)  # the exact mode
     ok = chosen >= 0
+    share = np.zeros(n + 1)
+    share[ok] = counts[chosen[ok]] / np.maximum(np.bincount(region, weights=counts, minlength=n + 1)[ok], 1.0)
+    chosen = _unshaded(region, exact, counts, chosen, params)
     picked = exact[chosen[ok]]
     colors[ok] = np.stack([(picked >> 16) & 255, (picked >> 8) & 255, picked & 255], axis=1)
     colors[0] = 0
-    share = np.zeros(n + 1)
-    share[ok] = counts[chosen[ok]] / np.maximum(np.bincount(region, weights=counts, minlength=n + 1)[ok], 1.0)
     grainy = ok & (share < params.grain_share)
     if grainy.any():  # texture or compression noise: the mode of coarse colour bins, then the mean near it
         colors[grainy] = _binned_mode(region, exact, counts, n, params)[grainy]
         colors = _denoised(colors, grainy, lab, image.reshape(-1, 3)[use], params)
     return colors
+
+
+def _unshaded(
+    region: np.ndarray, exact: np.ndarray, counts: np.ndarray, chosen: np.ndarray, params: FlatParams
+) -> np.ndarray:
+    """(N+1,) index into `exact`: per region, the brightest colour of which its exact mode is a darkening.
+
+    Why: rim shading is a ramp of uniformly darkened copies of the flat colour; in a small region one
+    ramp step can outnumber the flat colour. A brighter colour qualifies when it holds at least
+    `shade_share` of the mode's count and the mode equals it times one factor in [shade_floor, 1].
+    """
+    if not 0 < params.shade_share <= 1:
+        return chosen
+    ok = chosen >= 0
+    mode_idx = np.where(ok, chosen, 0)[region]  # (K,) each entry's region mode
+    rgb = np.stack([(exact >> 16) & 255, (exact >> 8) & 255, exact & 255], axis=1).astype(np.float64)  # (K, 3)
+    mode_rgb = rgb[mode_idx]  # (K, 3)
+    factor = mode_rgb.sum(axis=1) / np.maximum(rgb.sum(axis=1), 1.0)  # (K,) common darkening factor
+    fits = np.abs(mode_rgb - rgb * factor[:, None]).max(axis=1) <= params.shade_tol
+    need = np.maximum(params.shade_share * counts[mode_idx], 2)
+    good = ok[region] & fits & (factor >= params.shade_floor) & (factor <= 1) & (counts >= need)
+    brightness = np.where(good, rgb.sum(axis=1), -1.0)
+    best = _argmax_per_group(region, brightness, chosen.size)
+    take = ok & (best >= 0)
+    take[take] &= brightness[best[take]] >= 0
+    return np.where(take, best, chosen)
 
 
 def _binned_mode(region: np.ndarray, exact: np.ndarray, counts: np.ndarray, n: int, params: FlatParams) -> np.ndarray:

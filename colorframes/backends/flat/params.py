@@ -38,6 +38,17 @@ class FlatParams:
     """Keyframe colours are pooled in bins of 2**(8 - colour_bits) per channel (shading, grain, JPEG)
     before the most frequent bin is taken; the region's colour is the most frequent exact colour in it."""
 
+    shade_share: float = 0.3
+    """A region's colour is the brightest exact colour holding at least this share of its exact mode's pixel
+    count (and at least 2 pixels) of which the mode is a uniform darkening (see `shade_floor`, `shade_tol`):
+    on a finished keyframe a small region under rim shading holds a ramp of darkened copies of its flat
+    colour, any of which can outnumber the flat colour itself by a pixel or two. 0 or more than 1: the exact
+    mode."""
+    shade_floor: float = 0.6
+    """... the darkening factor (mode / colour, per channel) is at least this."""
+    shade_tol: float = 2.5
+    """... and the mode is within this many levels (each channel) of the colour times one common factor."""
+
     grain_share: float = 0.05
     """A region whose exact most frequent colour holds less than this share of its pixels is grainy
     (texture, JPEG): it takes its most frequent coarse colour bin, then the mean of the pixels near it."""
