@@ -57,7 +57,8 @@ def _unshaded(
 
     Why: rim shading is a ramp of uniformly darkened copies of the flat colour; in a small region one
     ramp step can outnumber the flat colour. A brighter colour qualifies when it holds at least
-    `shade_share` of the mode's count and the mode equals it times one factor in [shade_floor, 1].
+    `shade_share` of the mode's count and the mode equals it times one factor in [shade_floor, 1], unless
+    the two hold more than `shade_max_share` of the region (two flat colours, not a ramp).
     """
     if not 0 < params.shade_share <= 1:
         return chosen
@@ -73,6 +74,10 @@ def _unshaded(
     best = _argmax_per_group(region, brightness, chosen.size)
     take = ok & (best >= 0)
     take[take] &= brightness[best[take]] >= 0
+    total = np.bincount(region, weights=counts, minlength=chosen.size)  # (N+1,) pixels per region
+    pair = np.zeros(chosen.size)
+    pair[take] = (counts[best[take]] + counts[chosen[take]]) / np.maximum(total[take], 1.0)
+    take &= pair <= params.shade_max_share  # a ramp spreads over many steps; two flat colours do not
     return np.where(take, best, chosen)
 
 

@@ -48,6 +48,9 @@ class FlatParams:
     """... the darkening factor (mode / colour, per channel) is at least this."""
     shade_tol: float = 2.5
     """... and the mode is within this many levels (each channel) of the colour times one common factor."""
+    shade_max_share: float = 0.68
+    """... unless the mode and that colour together hold more than this share of the region's pixels: then
+    they are two flat colours (a cel shadow and its lit colour in one region), not a ramp, and the mode stays."""
 
     grain_share: float = 0.05
     """A region whose exact most frequent colour holds less than this share of its pixels is grainy
