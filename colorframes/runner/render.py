@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -205,6 +206,15 @@ def _write_outputs(
     return written
 
 
+def _newer_than_all(mp4: Path, frames: list[Path]) -> bool:
+    """The MP4 was encoded after the newest of its frames was written (strictly: coarse file times re-encode)."""
+    try:
+        made = mp4.stat().st_mtime_ns
+    except FileNotFoundError:
+        return False
+    return all(made > f.stat().st_mtime_ns for f in frames)
+
+
 def finish_shot(plan: ShotPlan, summary: ShotSummary, options: RunOptions, emit: Callback) -> None:
     """Encode the MP4 once every requested frame of the shot exists (the last shard to finish does it)."""
     if options.format not in ("mp4", "both") or not plan.requested:
@@ -217,8 +227,8 @@ def finish_shot(plan: ShotPlan, summary: ShotSummary, options: RunOptions, emit:
         if not all(p.exists() for p in paths):
             emit({"event": "note", "message": f"{plan.shot.name}: MP4 waits for the remaining frames"})
             return
-        if mp4.exists() and plan.settings_match and not summary.done and not options.overwrite:
-            summary.mp4 = str(mp4)
+        if plan.settings_match and _newer_than_all(mp4, paths):
+            summary.mp4 = str(mp4)  # another shard encoded these very frames while this one waited
             return
         fps = options.fps or plan.shot.fps
         if fps is None:

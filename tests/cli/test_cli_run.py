@@ -254,3 +254,30 @@ def test_environment_and_preset_precedence(cli, shot_factory, tmp_path):
     code, _, _ = cli("run", shot_factory(n=1), "-o", tmp_path / "p", "--preset", preset, "--gap-radius", "1", env=env)
     assert sidecar(tmp_path / "p" / "shot01")["options"]["gap_radius"] == 1
     assert os.environ.get("COLORFRAMES_GAP_RADIUS") is None
+
+
+def test_mp4_is_encoded_once_when_two_shards_finish_together(cli, shot_factory, sheet, tmp_path, monkeypatch):
+    """The shard that takes the lock second finds the MP4 newer than every frame and keeps it; a frame
+    rewritten after the MP4 makes it stale again."""
+    from colorframes.io import video
+    from colorframes.options import RunOptions
+    from colorframes.runner.plan import plan_run
+    from colorframes.runner.render import finish_shot
+    from colorframes.runner.results import ShotSummary
+
+    shot, out = shot_factory(), tmp_path / "out"
+    code, _, stderr = cli("run", shot, "--ref", sheet, "-o", out, "--format", "both", "--fps", "12")
+    assert code == 0, stderr
+    encoded: list[int] = []
+    real = video.write_mp4
+    monkeypatch.setattr(video, "write_mp4", lambda *a, **k: encoded.append(real(*a, **k)))
+    options = RunOptions(output=str(out), format="both", fps=12.0)
+    (plan,), _ = plan_run([str(shot)], str(sheet), options)
+    summary = ShotSummary(plan.shot.name, str(plan.out_dir), len(plan.selected))
+    summary.done = [1004, 1005, 1006]  # as if this shard had just rendered its half
+    finish_shot(plan, summary, options, lambda event: None)
+    assert encoded == [] and summary.mp4 == str(out / "shot01" / "shot01.mp4")
+    frame = plan.outputs[1005]
+    frame.write_bytes(frame.read_bytes())  # rewritten after the MP4
+    finish_shot(plan, summary, options, lambda event: None)
+    assert encoded == [6]
