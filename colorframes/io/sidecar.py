@@ -27,6 +27,11 @@ from .images import display, write_bytes_atomic
 
 SIDECAR_NAME = "colorframes.json"
 LOCK_NAME = ".colorframes.lock"
+PIXEL_REVISION = 2
+"""Raised whenever the same settings give different pixels (a new flat colorizer, another rounding), so
+a folder rendered by an older colorframes is refused on resume instead of mixing frames of two renderers.
+1 (not recorded): colorframes 0.1.0; 2: 0.2.0 (the rebuilt flat colorizer; 8-bit diffusion results reach
+--flatten / --background as floats)."""
 
 
 def settings_of(options: RunOptions, reference: str | None) -> dict[str, Any]:
@@ -34,6 +39,7 @@ def settings_of(options: RunOptions, reference: str | None) -> dict[str, Any]:
     full = options.to_dict()
     settings = {key: full[key] for key in SETTINGS_THAT_CHANGE_PIXELS}
     settings["reference"] = reference
+    settings["pixel_revision"] = PIXEL_REVISION
     return settings
 
 

@@ -44,6 +44,20 @@ def test_settings_hash_follows_the_classification(name, value, changes):
     assert (a != b) == changes
 
 
+def test_a_folder_rendered_by_an_older_renderer_is_refused_on_resume(tmp_path, monkeypatch):
+    """Same options, other pixels: 0.1.0 recorded no pixel revision; resuming its folder must not mix frames."""
+    settings = sidecar.settings_of(RunOptions(), None)
+    old = {k: v for k, v in settings.items() if k != "pixel_revision"}
+    (tmp_path / sidecar.SIDECAR_NAME).write_text(
+        json.dumps({"settings": old, "settings_hash": sidecar.settings_hash(old)})
+    )
+    with pytest.raises(ConfigError, match=r"different settings \(pixel_revision\); rerun with --overwrite"):
+        sidecar.check_settings(tmp_path, settings, overwrite=False)
+    assert sidecar.check_settings(tmp_path, settings, overwrite=True) is False
+    monkeypatch.setattr(sidecar, "PIXEL_REVISION", sidecar.PIXEL_REVISION + 1)
+    assert sidecar.settings_of(RunOptions(), None) != settings
+
+
 def test_temp_names_carry_their_writer_and_only_dead_writers_temps_go(tmp_path):
     target = tmp_path / "shot.1001.png"
     mine = temp_path(target)
