@@ -451,6 +451,7 @@ class ShotTracker:
         entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
+        shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
         for k in self._keys_around(state.number):
             ref = self._key_state(k, regions.shape)
             room = self._room(state, ref or self._key_reference(k, regions.shape).state)
@@ -461,15 +462,30 @@ class ShotTracker:
                 best_color[better], best_conf[better] = color[better], conf[better]
                 direct |= better
             ref = ref or self._key_reference(k, regions.shape).state
+            shown[ref.color[ref.color >= 0]] = True
             color, conf = self._match_to(regions, weak, Reference(ref, 0), iterations=0, room=room)
             form_conf = np.maximum(form_conf, conf)
             better = (conf > best_conf) & ~direct
             best_color[better], best_conf[better] = color[better], conf[better]
         # The sheet colours only parts coming into view that no keyframe explains; never a region the
         # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
+        # Coming into view means its outline is new (or it continues such a region). A region merely left
+        # unexplained by the assignment (a split, a merge, flicker of texture) is most likely a part the
+        # keyframe shows: the sheet may give it only a colour no keyframe around shows (a mouth opening).
+        # Each kind is matched in its own assignment: a region that is not coming into view must not take
+        # a sheet part from one that is.
         if self.sheet is not None and new[weak].any():
             entering = np.flatnonzero(new[weak])
-            color, conf = self._match_to(regions, weak[entering], self.sheet, iterations=0)
+            color = np.full(entering.size, -1, np.int64)
+            conf = np.zeros(entering.size)
+            came = entered[weak[entering]]
+            for group in (came, ~came):
+                if group.any():
+                    color[group], conf[group] = self._match_to(regions, weak[entering[group]], self.sheet, 0)
+            inside = ~came
+            inside[inside] = ~shown[np.maximum(color[inside], 0)]
+            inside[inside] = self._sheet_neighbours_agree(state, weak[entering][inside], color[inside])
+            conf = np.where(came | inside, conf, 0.0)
             unseen = np.zeros(weak.size, bool)
             # The sheet must be sure, and surer than any keyframe's match on form (a wrong sheet match costs
             # more than a low-confidence guess the report lists; a flow vote is no evidence for a new part).
@@ -572,6 +588,8 @@ class ShotTracker:
         rs = ref.state
         src_ids = np.flatnonzero(rs.color >= 0)
         src_ids = src_ids[(src_ids > 0) & (src_ids != ref.background)]
+        if ref.background:  # paper seen through a figure (between the legs) is background too, not a part
+            src_ids = src_ids[rs.color[src_ids] != rs.color[ref.background]]
         if src_ids.size > self.params.consult_sources:  # bounded cost: the largest reference regions
             src_ids = np.sort(
                 src_ids[np.argsort(-rs.regions.area[src_ids], kind="stable")[: self.params.consult_sources]]
@@ -595,6 +613,29 @@ class ShotTracker:
             extra,
         )
         return rs.color[picked], conf
+
+    def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
+        """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
+        sheet's regions of `color` (per region) touch there (paper excluded): a mouth opening in the face
+        sits next to skin, on the sheet too; a wall region the sheet happens to match sits next to none."""
+        assert self.sheet is not None
+        sheet = self.sheet.state
+        n_pal = len(self.palette.rgb)
+        pairs = self._adjacency(sheet.regions).tocoo()
+        a, b = sheet.color[pairs.row], sheet.color[pairs.col]
+        paper = sheet.color[self.sheet.background] if self.sheet.background else -1
+        ok = (a >= 0) & (b >= 0) & (a != paper) & (b != paper)
+        touch = np.zeros((n_pal, n_pal), bool)  # (palette, palette) colours touching on the sheet
+        touch[a[ok], b[ok]] = True
+        if not ids.size:
+            return np.zeros(0, bool)
+        adj = self._adjacency(state.regions)[ids].tocoo()  # (len(ids), N+1)
+        nb = adj.col
+        sure = (state.confidence[nb] >= self.params.carry_min) & (state.color[nb] >= 0)
+        hit = np.zeros(ids.size, bool)
+        rows, cols = adj.row[sure], state.color[nb[sure]]
+        np.logical_or.at(hit, rows, touch[color[rows], cols])
+        return hit
 
     def _adjacency(self, regions: Regions):
         cached = getattr(regions, "_adj", None)
