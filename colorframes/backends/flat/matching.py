@@ -97,7 +97,10 @@ def match_global(
     if iterations:
         a_d = dst_adj[dst_ids][:, dst_ids]  # (nd, nd) sparse
         a_s = src_adj[src_ids][:, src_ids] + identity(ns, format="csr")  # (ns, ns) neighbour-or-self
-        deg = np.maximum(np.asarray(a_d.sum(axis=1)).ravel(), 1.0)[:, None]
+        deg = np.asarray(a_d.sum(axis=1)).ravel()[:, None]  # (nd, 1)
+        # A region with no neighbour in the match has nothing to agree with: no adjacency cost.
+        lone = deg == 0
+        deg = np.maximum(deg, 1.0)
     cost = base
     choice = np.zeros(nd, np.int64)
     for _ in range(max(iterations, 1)):
@@ -109,7 +112,7 @@ def match_global(
             break
         onehot = csr_matrix((np.ones(nd), (np.arange(nd), choice)), shape=(nd, ns))
         support = np.asarray((a_d @ onehot @ a_s).todense()) / deg  # (nd, ns) neighbours agreeing
-        cost = base + params.w_adj * (1.0 - support)
+        cost = base + params.w_adj * np.where(lone, 0.0, 1.0 - support)
     picked = cost[np.arange(nd), choice]
     second = np.partition(cost, 1, axis=1)[:, 1] if ns > 1 else picked + 1.0
     margin = np.clip(second - picked, 0, None)

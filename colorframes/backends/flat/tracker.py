@@ -469,19 +469,22 @@ class ShotTracker:
             best_color[better], best_conf[better] = color[better], conf[better]
         # The sheet colours only parts coming into view that no keyframe explains; never a region the
         # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
-        # Coming into view means its outline is new (or it continues such a region). A region merely left
-        # unexplained by the assignment (a split, a merge, flicker of texture) is most likely a part the
-        # keyframe shows: the sheet may give it only a colour no keyframe around shows (a mouth opening).
+        # Coming into view means its outline is new (or it continues such a region); while weak, those are
+        # matched again every frame, together, so a part first seen as a sliver is re-decided as more of it
+        # shows, on form and on which of its parts touch which. A region merely left unexplained by the
+        # assignment (a split, a merge, flicker of texture) is most likely a part the keyframe shows: the
+        # sheet may give it only a colour no keyframe around shows (a mouth opening).
         # Each kind is matched in its own assignment: a region that is not coming into view must not take
         # a sheet part from one that is.
-        if self.sheet is not None and new[weak].any():
-            entering = np.flatnonzero(new[weak])
+        if self.sheet is not None and (new[weak] | entered[weak]).any():
+            entering = np.flatnonzero(new[weak] | entered[weak])
             color = np.full(entering.size, -1, np.int64)
             conf = np.zeros(entering.size)
             came = entered[weak[entering]]
-            for group in (came, ~came):
-                if group.any():
-                    color[group], conf[group] = self._match_to(regions, weak[entering[group]], self.sheet, 0)
+            if came.any():  # matched together, so which parts touch which counts
+                color[came], conf[came] = self._match_to(regions, weak[entering[came]], self.sheet)
+            if (~came).any():
+                color[~came], conf[~came] = self._match_to(regions, weak[entering[~came]], self.sheet, 0)
             inside = ~came
             inside[inside] = ~shown[np.maximum(color[inside], 0)]
             inside[inside] = self._sheet_neighbours_agree(state, weak[entering][inside], color[inside])
