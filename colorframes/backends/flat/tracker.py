@@ -582,11 +582,13 @@ class ShotTracker:
         ref: Reference,
         iterations: int = 3,
         room: np.ndarray | None = None,
+        leftover: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(palette colour, confidence) per region in `ids` from the reference's global assignment.
 
         `room` (palette,): area left for each colour; a region larger than its colour's room costs up to
-        `params.w_room` more for it.
+        `params.w_room` more for it. With `leftover`, regions the assignment leaves over (more regions than
+        the reference's can serve) get (-1, 0) rather than their cheapest reference region's colour.
         """
         rs = ref.state
         src_ids = np.flatnonzero(rs.color >= 0)
@@ -614,8 +616,9 @@ class ShotTracker:
             self.params,
             iterations,
             extra,
+            leftover,
         )
-        return rs.color[picked], conf
+        return np.where(picked > 0, rs.color[picked], -1), conf
 
     def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
         """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
@@ -656,7 +659,10 @@ class ShotTracker:
         bg = _background(regions)
         ids = np.arange(1, n1)
         ids = ids[ids != bg]
-        color, conf = self._match_to(regions, ids, self.sheet)
+        # Each sheet part serves at most two regions (a part split by an occluder): what the assignment
+        # leaves over is what the sheet does not show (background objects); no source colours it, so it
+        # takes the neutral palette below (low confidence, in the report), never a character's colour.
+        color, conf = self._match_to(regions, ids, self.sheet, leftover=True)
         state = self._filled(number, regions, -1, SOURCE_NAMES.index("sheet"))
         state.color[ids], state.confidence[ids] = color, conf
         if bg:
