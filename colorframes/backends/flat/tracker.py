@@ -14,13 +14,15 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    outline is new) are re-decided every frame against the keyframes on either side: first by the flow
    straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
    into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
-   keyframe area is already placed costs more). A region that no keyframe
-   explains as well as the sheet does takes the sheet's match and keeps it along the chain. What stays
+   keyframe area is already placed costs more). A part coming into view (its outline is new) that no
+   keyframe explains as well as the sheet does takes the sheet's match; while weak, such parts are matched to
+   the sheet again every frame, together (which parts touch which counts). What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
    the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
-   without keyframes every frame is matched to the sheet on its own. Without any reference a deterministic
-   neutral palette is used.
+   without keyframes every frame is matched to the sheet on its own, each sheet part serving at most two
+   regions; what that leaves over (background the sheet does not show) takes the neutral palette, as
+   everything does without any reference (deterministic).
 
 Determinism rule (what makes shards agree): the colours of frame t depend only on the shot's keyframes,
 sheet, hints and the line art of the frames on t's chain, never on which frames this process saw before.
