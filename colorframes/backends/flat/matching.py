@@ -76,6 +76,7 @@ def match_global(
     params: FlatParams,
     iterations: int = 3,
     extra: np.ndarray | None = None,
+    leftover: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each region in `dst_ids` to one in `src_ids` (dense LSA, refined by neighbour consistency).
 
@@ -83,7 +84,8 @@ def match_global(
     confidence in [0, 1]). Each src region can serve two dst regions (a region split by an occluder); the
     second use costs `params.second_use`. `iterations=0` matches on the descriptors alone (a few weak
     regions re-decided on their own, whose neighbours are not part of the match). `extra` (nd, ns) is
-    added to the descriptor cost.
+    added to the descriptor cost. With `leftover`, regions the assignment leaves over (more of them than
+    the sources can serve) take no source (id 0, confidence 0) instead of their cheapest one.
     """
     from scipy.optimize import linear_sum_assignment
     from scipy.sparse import csr_matrix, identity
@@ -97,24 +99,30 @@ def match_global(
     if iterations:
         a_d = dst_adj[dst_ids][:, dst_ids]  # (nd, nd) sparse
         a_s = src_adj[src_ids][:, src_ids] + identity(ns, format="csr")  # (ns, ns) neighbour-or-self
-        deg = np.maximum(np.asarray(a_d.sum(axis=1)).ravel(), 1.0)[:, None]
+        deg = np.asarray(a_d.sum(axis=1)).ravel()[:, None]  # (nd, 1)
+        # A region with no neighbour in the match has nothing to agree with: no adjacency cost.
+        lone = deg == 0
+        deg = np.maximum(deg, 1.0)
     cost = base
     choice = np.zeros(nd, np.int64)
     for _ in range(max(iterations, 1)):
         doubled = np.concatenate([cost, cost + params.second_use], axis=1)  # (nd, 2 ns)
         rows, cols = linear_sum_assignment(doubled)
-        choice = np.argmin(cost, axis=1)
+        choice = np.full(nd, -1, np.int64) if leftover else np.argmin(cost, axis=1)
         choice[rows] = cols % ns
         if not iterations:
             break
-        onehot = csr_matrix((np.ones(nd), (np.arange(nd), choice)), shape=(nd, ns))
+        held = choice >= 0
+        onehot = csr_matrix((np.ones(int(held.sum())), (np.flatnonzero(held), choice[held])), shape=(nd, ns))
         support = np.asarray((a_d @ onehot @ a_s).todense()) / deg  # (nd, ns) neighbours agreeing
-        cost = base + params.w_adj * (1.0 - support)
+        cost = base + params.w_adj * np.where(lone, 0.0, 1.0 - support)
+    held = choice >= 0
+    choice = np.maximum(choice, 0)
     picked = cost[np.arange(nd), choice]
     second = np.partition(cost, 1, axis=1)[:, 1] if ns > 1 else picked + 1.0
     margin = np.clip(second - picked, 0, None)
-    conf = np.exp(-picked) * (1.0 - np.exp(-4.0 * margin))
-    return src_ids[choice], np.clip(conf, 0.0, 1.0)
+    conf = np.where(held, np.exp(-picked) * (1.0 - np.exp(-4.0 * margin)), 0.0)
+    return np.where(held, src_ids[choice], 0), np.clip(conf, 0.0, 1.0)
 
 
 def sparse_assignment(

@@ -14,13 +14,15 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    outline is new) are re-decided every frame against the keyframes on either side: first by the flow
    straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
    into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
-   keyframe area is already placed costs more). A region that no keyframe
-   explains as well as the sheet does takes the sheet's match and keeps it along the chain. What stays
+   keyframe area is already placed costs more). A part coming into view (its outline is new) that no
+   keyframe explains as well as the sheet does takes the sheet's match; while weak, such parts are matched to
+   the sheet again every frame, together (which parts touch which counts). What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
    the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
-   without keyframes every frame is matched to the sheet on its own. Without any reference a deterministic
-   neutral palette is used.
+   without keyframes every frame is matched to the sheet on its own, each sheet part serving at most two
+   regions; what that leaves over (background the sheet does not show) takes the neutral palette, as
+   everything does without any reference (deterministic).
 
 Determinism rule (what makes shards agree): the colours of frame t depend only on the shot's keyframes,
 sheet, hints and the line art of the frames on t's chain, never on which frames this process saw before.
@@ -451,6 +453,7 @@ class ShotTracker:
         entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
+        shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
         for k in self._keys_around(state.number):
             ref = self._key_state(k, regions.shape)
             room = self._room(state, ref or self._key_reference(k, regions.shape).state)
@@ -461,15 +464,33 @@ class ShotTracker:
                 best_color[better], best_conf[better] = color[better], conf[better]
                 direct |= better
             ref = ref or self._key_reference(k, regions.shape).state
+            shown[ref.color[ref.color >= 0]] = True
             color, conf = self._match_to(regions, weak, Reference(ref, 0), iterations=0, room=room)
             form_conf = np.maximum(form_conf, conf)
             better = (conf > best_conf) & ~direct
             best_color[better], best_conf[better] = color[better], conf[better]
         # The sheet colours only parts coming into view that no keyframe explains; never a region the
         # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
-        if self.sheet is not None and new[weak].any():
-            entering = np.flatnonzero(new[weak])
-            color, conf = self._match_to(regions, weak[entering], self.sheet, iterations=0)
+        # Coming into view means its outline is new (or it continues such a region); while weak, those are
+        # matched again every frame, together, so a part first seen as a sliver is re-decided as more of it
+        # shows, on form and on which of its parts touch which. A region merely left unexplained by the
+        # assignment (a split, a merge, flicker of texture) is most likely a part the keyframe shows: the
+        # sheet may give it only a colour no keyframe around shows (a mouth opening).
+        # Each kind is matched in its own assignment: a region that is not coming into view must not take
+        # a sheet part from one that is.
+        if self.sheet is not None and (new[weak] | entered[weak]).any():
+            entering = np.flatnonzero(new[weak] | entered[weak])
+            color = np.full(entering.size, -1, np.int64)
+            conf = np.zeros(entering.size)
+            came = entered[weak[entering]]
+            if came.any():  # matched together, so which parts touch which counts
+                color[came], conf[came] = self._match_to(regions, weak[entering[came]], self.sheet)
+            if (~came).any():
+                color[~came], conf[~came] = self._match_to(regions, weak[entering[~came]], self.sheet, 0)
+            inside = ~came
+            inside[inside] = ~shown[np.maximum(color[inside], 0)]
+            inside[inside] = self._sheet_neighbours_agree(state, weak[entering][inside], color[inside])
+            conf = np.where(came | inside, conf, 0.0)
             unseen = np.zeros(weak.size, bool)
             # The sheet must be sure, and surer than any keyframe's match on form (a wrong sheet match costs
             # more than a low-confidence guess the report lists; a flow vote is no evidence for a new part).
@@ -563,15 +584,19 @@ class ShotTracker:
         ref: Reference,
         iterations: int = 3,
         room: np.ndarray | None = None,
+        leftover: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(palette colour, confidence) per region in `ids` from the reference's global assignment.
 
         `room` (palette,): area left for each colour; a region larger than its colour's room costs up to
-        `params.w_room` more for it.
+        `params.w_room` more for it. With `leftover`, regions the assignment leaves over (more regions than
+        the reference's can serve) get (-1, 0) rather than their cheapest reference region's colour.
         """
         rs = ref.state
         src_ids = np.flatnonzero(rs.color >= 0)
         src_ids = src_ids[(src_ids > 0) & (src_ids != ref.background)]
+        if ref.background:  # paper seen through a figure (between the legs) is background too, not a part
+            src_ids = src_ids[rs.color[src_ids] != rs.color[ref.background]]
         if src_ids.size > self.params.consult_sources:  # bounded cost: the largest reference regions
             src_ids = np.sort(
                 src_ids[np.argsort(-rs.regions.area[src_ids], kind="stable")[: self.params.consult_sources]]
@@ -593,8 +618,32 @@ class ShotTracker:
             self.params,
             iterations,
             extra,
+            leftover,
         )
-        return rs.color[picked], conf
+        return np.where(picked > 0, rs.color[picked], -1), conf
+
+    def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
+        """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
+        sheet's regions of `color` (per region) touch there (paper excluded): a mouth opening in the face
+        sits next to skin, on the sheet too; a wall region the sheet happens to match sits next to none."""
+        assert self.sheet is not None
+        sheet = self.sheet.state
+        n_pal = len(self.palette.rgb)
+        pairs = self._adjacency(sheet.regions).tocoo()
+        a, b = sheet.color[pairs.row], sheet.color[pairs.col]
+        paper = sheet.color[self.sheet.background] if self.sheet.background else -1
+        ok = (a >= 0) & (b >= 0) & (a != paper) & (b != paper)
+        touch = np.zeros((n_pal, n_pal), bool)  # (palette, palette) colours touching on the sheet
+        touch[a[ok], b[ok]] = True
+        if not ids.size:
+            return np.zeros(0, bool)
+        adj = self._adjacency(state.regions)[ids].tocoo()  # (len(ids), N+1)
+        nb = adj.col
+        sure = (state.confidence[nb] >= self.params.carry_min) & (state.color[nb] >= 0)
+        hit = np.zeros(ids.size, bool)
+        rows, cols = adj.row[sure], state.color[nb[sure]]
+        np.logical_or.at(hit, rows, touch[color[rows], cols])
+        return hit
 
     def _adjacency(self, regions: Regions):
         cached = getattr(regions, "_adj", None)
@@ -612,7 +661,10 @@ class ShotTracker:
         bg = _background(regions)
         ids = np.arange(1, n1)
         ids = ids[ids != bg]
-        color, conf = self._match_to(regions, ids, self.sheet)
+        # Each sheet part serves at most two regions (a part split by an occluder): what the assignment
+        # leaves over is what the sheet does not show (background objects); no source colours it, so it
+        # takes the neutral palette below (low confidence, in the report), never a character's colour.
+        color, conf = self._match_to(regions, ids, self.sheet, leftover=True)
         state = self._filled(number, regions, -1, SOURCE_NAMES.index("sheet"))
         state.color[ids], state.confidence[ids] = color, conf
         if bg:
