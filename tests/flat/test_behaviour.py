@@ -226,3 +226,46 @@ def test_a_noise_frame_is_capped_with_one_warning_per_shot():
         assert int(res.extras["labels"].max()) <= 300
     capped = [w for n in (2, 3) for w in results[n].extras["warnings"] if "cap" in w]
     assert len(capped) == 1 and "300" in capped[0]  # once per shot, naming the cap
+
+
+def test_a_piece_cut_off_a_region_keeps_its_colour_and_is_not_reported():
+    """A fold line drawn open (the lit side stays one region) closes at frame 3 and cuts the top of the body's
+    lit side off: that piece flows wholly from the body, so it is the body continuing (not a part coming
+    into view) and no low-confidence guess."""
+
+    def with_fold(t: int) -> np.ndarray:
+        sketch = scene(t, hand_step=2)[0]
+        end = 150 if t >= 2 else 134  # open by 16 px (beyond --gap-radius) until frame 3
+        cv2.line(sketch, (100 + 2 * t, 66), (end + 2 * t, 66), (0, 0, 0), 2, cv2.LINE_AA)
+        return sketch
+
+    frames = {1 + t: with_fold(t) for t in range(5)}
+    key = scene(0, hand_step=2)[1]
+    results = run(frames, keyframe=(1, key), report=True)
+    for t in range(2, 5):
+        res = results[1 + t]
+        labels = res.extras["labels"]
+        piece = np.bincount(labels[56:64, 104 + 2 * t : 146 + 2 * t].ravel()).argmax()  # above the fold
+        assert piece > 0 and piece != labels[90, 120 + 2 * t], t  # its own region
+        assert tuple(int(v) for v in rgb(res)[labels == piece][0]) == BODY, t
+        listed = {e["region"] for e in res.extras["report"]["low_confidence"]}
+        assert piece not in listed, t
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation: a small part moving further than the flow follows (the 18 px hand moves 14 px a "
+    "frame) is lost; the assignment cannot take a candidate the flow did not vote for (its cost is at least "
+    "w_vote > unmatched), so position and form cannot find it again",
+)
+def test_a_hand_moving_more_than_the_flow_follows_is_found_again():
+    n = 6
+    frames = {1 + t: scene(t, hand_step=12)[0] for t in range(n)}
+    results = run(frames, keyframe=(1, scene(0, hand_step=12)[1]))
+    wrong = []
+    for t in range(n):
+        _, _, part = scene(t, hand_step=12)
+        out, labels = rgb(results[1 + t]), results[1 + t].extras["labels"]
+        if part_colour(out, part, labels, "hand") != HAND:
+            wrong.append(t)
+    assert len(wrong) <= 1, wrong

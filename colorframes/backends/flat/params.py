@@ -100,6 +100,11 @@ class FlatParams:
     """A region the assignment leaves unmatched is a merge of previous regions (it keeps their colour)
     when, weighted by its samples, its sources sent at least this share of themselves into it; otherwise
     it is a part coming into view (its flow vote is only a guess)."""
+    piece_min_share: float = 0.05
+    """A region no previous region continues, whose every flow sample comes consistently from one colour,
+    is a piece cut off the region it flows from (it keeps that colour, confidently) when its area is at least
+    this share of that region's; a smaller sliver is a part opening inside it (a mouth in the face), a guess
+    re-decided against the keyframes and the sheet."""
     candidates: int = 4
     """Nearest source regions (by centroid, after flow) offered to each region besides its flow votes."""
     assign_min_area: int = 24

@@ -353,10 +353,14 @@ class ShotTracker:
             # No previous region continues these at an acceptable cost. Pieces that merged (a belt the hand
             # no longer splits) still take most of their sources along; a part coming into view (a mouth
             # opening inside the face) takes a sliver of the region it flows from: its vote is a guess.
+            # A region whose every sample flows consistently from one colour, and that is not a mere
+            # sliver of the region it flows from, is a piece cut off that region (a lock of hair split by a
+            # line that closed, the belt left of the hand), not a part coming into view: it keeps its vote.
             received = np.bincount(i, weights=corr.counts, minlength=m1)  # (M+1,) samples per source
             kept = np.bincount(j, weights=corr.counts**2 / np.maximum(received[i], 1.0), minlength=n1)
             merged = kept / np.maximum(corr.samples, 1.0) >= p.merge_share
-            unexplained[big_dst[~ok]] = ~merged[big_dst[~ok]]
+            piece = (vote_share >= 1.0) & (regions.area >= p.piece_min_share * src.area[picked])
+            unexplained[big_dst[~ok]] = ~(merged | piece)[big_dst[~ok]]
             dst, srcs = big_dst[ok], big_src[choice[ok]]
             quality = np.clip(1.0 - picked_cost[ok] / p.cost_scale, 0.0, 1.0)
             color[dst] = prev.color[srcs]
