@@ -105,8 +105,6 @@ class FlatParams:
     is a piece cut off the region it flows from (it keeps that colour, confidently) when its area is at least
     this share of that region's; a smaller sliver is a part opening inside it (a mouth in the face), a guess
     re-decided against the keyframes and the sheet."""
-    candidates: int = 4
-    """Nearest source regions (by centroid, after flow) offered to each region besides its flow votes."""
     assign_min_area: int = 24
     """Regions smaller than this (px) skip the assignment: crumbs have no reliable form; they keep the vote."""
 

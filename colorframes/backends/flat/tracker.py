@@ -405,9 +405,10 @@ class ShotTracker:
         big_dst: np.ndarray,
         big_src: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Candidate pairs (dst, src, cost): the flow votes plus the nearest source regions after flow."""
-        from scipy.spatial import cKDTree
+        """Candidate pairs (dst, src, cost): the pairs the flow (and the zero-motion check) sampled.
 
+        Only sampled pairs: a pair without a vote costs at least `w_vote`, more than leaving the region
+        `unmatched`, so the assignment could never choose it."""
         p = self.params
         is_dst = np.zeros(regions.count + 1, bool)
         is_dst[big_dst] = True
@@ -419,12 +420,9 @@ class ShotTracker:
         still = is_dst[sj] & is_src[si]
         still_share = corr.still_counts[still] / np.maximum(corr.still_samples[sj[still]], 1.0)
         where = regions.centroid + corr.displacement  # (N+1, 2) where each region was in the previous frame
-        k = min(p.candidates, big_src.size)
-        _, near = cKDTree(src.centroid[big_src]).query(where[big_dst], k=k)
-        near = big_src[np.asarray(near).reshape(big_dst.size, k)]
-        rows = np.concatenate([j[keep], sj[still], np.repeat(big_dst, k)])
-        cols = np.concatenate([i[keep], si[still], near.ravel()])
-        votes = np.concatenate([share[keep], still_share, np.zeros(big_dst.size * k)])
+        rows = np.concatenate([j[keep], sj[still]])
+        cols = np.concatenate([i[keep], si[still]])
+        votes = np.concatenate([share[keep], still_share])
         m1 = src.count + 1
         code = rows * m1 + cols
         order = np.lexsort((-votes, code))
