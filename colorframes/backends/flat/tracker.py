@@ -137,6 +137,7 @@ class ShotTracker:
         self._states: OrderedDict[int, FrameState] = OrderedDict()
         self._key_states: dict[int, FrameState] = {}  # keyframe → its own line art's state (kept)
         self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
+        self._key_pairs: dict[tuple, np.ndarray] = {}  # keyframe → the colour pairs it shows side by side
 
     # --- anchors ----------------------------------------------------------------------------
 
@@ -451,9 +452,13 @@ class ShotTracker:
         entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
+        sure = (state.confidence >= p.carry_min) & (state.color >= 0)  # the neighbours a weak region must fit
+        sure[0] = False
+        pairs = []
         for k in self._keys_around(state.number):
             ref = self._key_state(k, regions.shape)
             room = self._room(state, ref or self._key_reference(k, regions.shape).state)
+            pairs.append(self._colour_pairs(k, ref or self._key_reference(k, regions.shape).state))
             # Not for parts that came into view after the keyframe: they flow from whatever they cover.
             if ref is not None and not entered[weak].all():
                 color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
@@ -480,7 +485,9 @@ class ShotTracker:
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
             state.source[ids] = SOURCE_NAMES.index("sheet")
             weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
+            direct = direct[~unseen]
         current = state.color[weak]
+        chain_conf, chain_source = state.confidence[weak], state.source[weak]
         agree = (best_color == current) & (best_color >= 0)
         # Agreement of chain and keyframe lifts confidence; a more confident keyframe re-decides the region.
         take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0)) & ~agree
@@ -489,6 +496,25 @@ class ShotTracker:
         state.confidence[weak[agree]] = np.maximum(state.confidence[weak[agree]], best_conf[agree])
         state.color[weak[take]], state.confidence[weak[take]] = best_color[take], best_conf[take]
         state.source[weak[take]] = SOURCE_NAMES.index("keyframe")
+        # Chain and form answer differently: the one whose colour a keyframe shows next to the colours of the
+        # region's sure neighbours wins (a piece of wall the hair uncovered is not the chair it touches: the
+        # keyframe has no chair region next to the chair). A direct flow vote is stronger evidence and stays.
+        undecided = ~direct & (best_color >= 0) & (current >= 0) & (best_color != current)
+        undecided &= chain_source != SOURCE_NAMES.index("sheet")
+        if undecided.any():
+            ids = weak[undecided]
+            known = np.unique(np.concatenate(pairs))
+            misfit_form = self._misfits(state, ids, best_color[undecided], sure, known)
+            misfit_chain = self._misfits(state, ids, current[undecided], sure, known)
+            took = take[undecided]
+            to_form = ~took & (misfit_form < misfit_chain)
+            to_chain = took & (misfit_chain < misfit_form)
+            sel = np.flatnonzero(undecided)
+            f, c = sel[to_form], sel[to_chain]
+            state.color[weak[f]], state.confidence[weak[f]] = best_color[f], best_conf[f]
+            state.source[weak[f]] = SOURCE_NAMES.index("keyframe")
+            state.color[weak[c]], state.confidence[weak[c]] = current[c], chain_conf[c]
+            state.source[weak[c]] = chain_source[c]
         # A part coming into view that no sheet explains is a guess: keep it in the report.
         guessed = weak[new[weak]]
         state.confidence[guessed] = np.minimum(state.confidence[guessed], p.low_confidence * 0.99)
@@ -538,6 +564,32 @@ class ShotTracker:
         excess = cover + voted - total
         ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
+        """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
+        a line in keyframe k (read through `key`)."""
+        cache = (k, key.regions.shape, key.regions.count)
+        if cache not in self._key_pairs:
+            edges = adjacency(key.regions.labels, box=key.regions.box)  # (P, 2)
+            col = key.color[edges] if len(edges) else np.zeros((0, 2), np.int64)
+            col = np.sort(col[(col >= 0).all(axis=1)], axis=1)
+            self._key_pairs[cache] = np.unique(col[:, 0] * 2**31 + col[:, 1])
+        return self._key_pairs[cache]
+
+    def _misfits(
+        self, state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.ndarray, known: np.ndarray
+    ) -> np.ndarray:
+        """(len(ids),) how many `sure` neighbours of each region in `ids` have a colour that no keyframe
+        shows next to the region's candidate colour in `colors` (palette indices)."""
+        graph = self._adjacency(state.regions)[ids]  # (K, N+1) sparse rows
+        rows = np.repeat(np.arange(ids.size), np.diff(graph.indptr))
+        near = graph.indices.astype(np.int64)
+        keep = sure[near]
+        rows, near = rows[keep], near[keep]
+        a, b = colors[rows], state.color[near]
+        code = np.minimum(a, b) * 2**31 + np.maximum(a, b)
+        misfit = ~np.isin(code, known)
+        return np.bincount(rows[misfit], minlength=ids.size)
 
     def _keys_around(self, t: int) -> list[int]:
         """The nearest keyframe before (or at) t and the nearest after it."""
