@@ -14,7 +14,10 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    outline is new) are re-decided every frame against the keyframes on either side: first by the flow
    straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
    into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
-   keyframe area is already placed costs more). A region that no keyframe
+   keyframe area is already placed costs more). When the chain's colour and the form's answer differ, the
+   one that a keyframe shows next to the colours of the region's sure neighbours wins (a pocket of wall the
+   hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
+   a tie. A region that no keyframe
    explains as well as the sheet does takes the sheet's match and keeps it along the chain. What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
    the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
