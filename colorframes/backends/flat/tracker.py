@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...foundation.lineart import Regions, adjacency, segment_regions
+from ...foundation.lineart import Regions, adjacency, line_reach, segment_regions
 from .flow import correspond
 from .hints import Hint
 from .keycolors import dominant_colors
@@ -507,8 +507,8 @@ class ShotTracker:
         if undecided.any():
             ids = weak[undecided]
             known = np.unique(np.concatenate(pairs))
-            misfit_form = self._misfits(state, ids, best_color[undecided], sure, known)
-            misfit_chain = self._misfits(state, ids, current[undecided], sure, known)
+            answers = np.stack([best_color[undecided], current[undecided]])  # (2, K) form, chain
+            misfit_form, misfit_chain = _misfits(state, ids, answers, sure, known)
             took = take[undecided]
             to_form = ~took & (misfit_form < misfit_chain)
             to_chain = took & (misfit_chain < misfit_form)
@@ -578,21 +578,6 @@ class ShotTracker:
             col = np.sort(col[(col >= 0).all(axis=1)], axis=1)
             self._key_pairs[cache] = np.unique(col[:, 0] * 2**31 + col[:, 1])
         return self._key_pairs[cache]
-
-    def _misfits(
-        self, state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.ndarray, known: np.ndarray
-    ) -> np.ndarray:
-        """(len(ids),) how many `sure` neighbours of each region in `ids` have a colour that no keyframe
-        shows next to the region's candidate colour in `colors` (palette indices)."""
-        graph = self._adjacency(state.regions)[ids]  # (K, N+1) sparse rows
-        rows = np.repeat(np.arange(ids.size), np.diff(graph.indptr))
-        near = graph.indices.astype(np.int64)
-        keep = sure[near]
-        rows, near = rows[keep], near[keep]
-        a, b = colors[rows], state.color[near]
-        code = np.minimum(a, b) * 2**31 + np.maximum(a, b)
-        misfit = ~np.isin(code, known)
-        return np.bincount(rows[misfit], minlength=ids.size)
 
     def _keys_around(self, t: int) -> list[int]:
         """The nearest keyframe before (or at) t and the nearest after it."""
@@ -739,6 +724,52 @@ def _vote(
     share[r] = total[best] / np.maximum(samples[r], 1.0)
     conf[r] = weighted[best] / np.maximum(total[best], 1e-9)
     return color, share, conf
+
+
+def _misfits(
+    state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.ndarray, known: np.ndarray
+) -> np.ndarray:
+    """(C, len(ids)) how many `sure` neighbours of each region in `ids` have a colour that no keyframe shows
+    next to the region's candidate colour in `colors` (C, len(ids)) (palette indices; `known`: the sorted
+    pair codes of `ShotTracker._colour_pairs`)."""
+    rows, near = _neighbours(state.regions, ids)
+    keep = sure[near]
+    rows, near = rows[keep], near[keep]
+    a, b = colors[:, rows], state.color[near][None, :]  # (C, E)
+    code = np.minimum(a, b) * 2**31 + np.maximum(a, b)
+    misfit = ~np.isin(code, known)
+    return np.stack([np.bincount(rows[m], minlength=ids.size) for m in misfit])
+
+
+def _neighbours(regions: Regions, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row into `ids`, neighbour region id) pairs, each once: the regions facing each region of `ids`
+    across a line, as `adjacency` finds them (2× subsampled map, the drawing's own line reach), but only
+    around the pixels of `ids`, so the cost grows with their area, not the frame's."""
+    labels = regions.labels
+    if regions.box is not None:
+        labels = labels[regions.box[0] : regions.box[1], regions.box[2] : regions.box[3]]
+    sub = labels[::2, ::2]
+    reach = getattr(regions, "_reach", None)
+    if reach is None:
+        reach = line_reach(sub)
+        regions._reach = reach  # type: ignore[attr-defined]
+    k = max(1, (reach + 1) // 2)
+    lut = np.full(regions.count + 1, -1, np.int64)
+    lut[ids] = np.arange(ids.size)
+    row_map = lut[sub]  # (h, w) row of the region at each sub pixel, -1 elsewhere
+    ys, xs = np.nonzero(row_map >= 0)
+    rows, own = row_map[ys, xs], sub[ys, xs]
+    h, w = sub.shape
+    codes = []
+    for dy, dx in ((0, k), (k, 0), (k, k), (k, -k), (0, 1), (1, 0)):
+        for sy, sx in ((dy, dx), (-dy, -dx)):
+            ny, nx = ys + sy, xs + sx
+            ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+            other = sub[ny[ok], nx[ok]].astype(np.int64)
+            keep = (other > 0) & (other != own[ok])
+            codes.append(rows[ok][keep] * (regions.count + 1) + other[keep])
+    code = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
+    return code // (regions.count + 1), code % (regions.count + 1)
 
 
 def _descriptors(regions: Regions) -> np.ndarray:
