@@ -14,9 +14,12 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    outline is new) are re-decided every frame against the keyframes on either side: first by the flow
    straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
    into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
-   keyframe area is already placed costs more). A part coming into view (its outline is new) that no
-   keyframe explains as well as the sheet does takes the sheet's match; while weak, such parts are matched to
-   the sheet again every frame, together (which parts touch which counts). What stays
+   keyframe area is already placed costs more). When the chain's colour and the form's answer differ, the
+   one that a keyframe shows next to the colours of the region's sure neighbours wins (a pocket of wall the
+   hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
+   a tie. A part coming into view (its outline is new) that no keyframe explains as well as the sheet does
+   takes the sheet's match; while weak, such parts are matched to the sheet again every frame, together
+   (which parts touch which counts). What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
    the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...foundation.lineart import Regions, adjacency, segment_regions
+from ...foundation.lineart import Regions, adjacency, line_reach, segment_regions
 from .flow import correspond
 from .hints import Hint
 from .keycolors import dominant_colors
@@ -139,6 +142,7 @@ class ShotTracker:
         self._states: OrderedDict[int, FrameState] = OrderedDict()
         self._key_states: dict[int, FrameState] = {}  # keyframe → its own line art's state (kept)
         self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
+        self._key_pairs: dict[tuple, np.ndarray] = {}  # keyframe → the colour pairs it shows side by side
 
     # --- anchors ----------------------------------------------------------------------------
 
@@ -456,9 +460,13 @@ class ShotTracker:
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
         shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
+        sure = (state.confidence >= p.carry_min) & (state.color >= 0)  # the neighbours a weak region must fit
+        sure[0] = False
+        pairs = []
         for k in self._keys_around(state.number):
             ref = self._key_state(k, regions.shape)
             room = self._room(state, ref or self._key_reference(k, regions.shape).state)
+            pairs.append(self._colour_pairs(k, ref or self._key_reference(k, regions.shape).state))
             # Not for parts that came into view after the keyframe: they flow from whatever they cover.
             if ref is not None and not entered[weak].all():
                 color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
@@ -503,7 +511,9 @@ class ShotTracker:
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
             state.source[ids] = SOURCE_NAMES.index("sheet")
             weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
+            direct = direct[~unseen]
         current = state.color[weak]
+        chain_conf, chain_source = state.confidence[weak], state.source[weak]
         agree = (best_color == current) & (best_color >= 0)
         # Agreement of chain and keyframe lifts confidence; a more confident keyframe re-decides the region.
         take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0)) & ~agree
@@ -512,6 +522,25 @@ class ShotTracker:
         state.confidence[weak[agree]] = np.maximum(state.confidence[weak[agree]], best_conf[agree])
         state.color[weak[take]], state.confidence[weak[take]] = best_color[take], best_conf[take]
         state.source[weak[take]] = SOURCE_NAMES.index("keyframe")
+        # Chain and form answer differently: the one whose colour a keyframe shows next to the colours of the
+        # region's sure neighbours wins (a piece of wall the hair uncovered is not the chair it touches: the
+        # keyframe has no chair region next to the chair). A direct flow vote is stronger evidence and stays.
+        undecided = ~direct & (best_color >= 0) & (current >= 0) & (best_color != current)
+        undecided &= chain_source != SOURCE_NAMES.index("sheet")
+        if undecided.any():
+            ids = weak[undecided]
+            known = np.unique(np.concatenate(pairs))
+            answers = np.stack([best_color[undecided], current[undecided]])  # (2, K) form, chain
+            misfit_form, misfit_chain = _misfits(state, ids, answers, sure, known)
+            took = take[undecided]
+            to_form = ~took & (misfit_form < misfit_chain)
+            to_chain = took & (misfit_chain < misfit_form)
+            sel = np.flatnonzero(undecided)
+            f, c = sel[to_form], sel[to_chain]
+            state.color[weak[f]], state.confidence[weak[f]] = best_color[f], best_conf[f]
+            state.source[weak[f]] = SOURCE_NAMES.index("keyframe")
+            state.color[weak[c]], state.confidence[weak[c]] = current[c], chain_conf[c]
+            state.source[weak[c]] = chain_source[c]
         # A part coming into view that no sheet explains is a guess: keep it in the report.
         guessed = weak[new[weak]]
         state.confidence[guessed] = np.minimum(state.confidence[guessed], p.low_confidence * 0.99)
@@ -561,6 +590,17 @@ class ShotTracker:
         excess = cover + voted - total
         ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
+        """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
+        a line in keyframe k (read through `key`)."""
+        cache = (k, key.regions.shape, key.regions.count)
+        if cache not in self._key_pairs:
+            edges = adjacency(key.regions.labels, box=key.regions.box)  # (P, 2)
+            col = key.color[edges] if len(edges) else np.zeros((0, 2), np.int64)
+            col = np.sort(col[(col >= 0).all(axis=1)], axis=1)
+            self._key_pairs[cache] = np.unique(col[:, 0] * 2**31 + col[:, 1])
+        return self._key_pairs[cache]
 
     def _keys_around(self, t: int) -> list[int]:
         """The nearest keyframe before (or at) t and the nearest after it."""
@@ -738,6 +778,52 @@ def _vote(
     share[r] = total[best] / np.maximum(samples[r], 1.0)
     conf[r] = weighted[best] / np.maximum(total[best], 1e-9)
     return color, share, conf
+
+
+def _misfits(
+    state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.ndarray, known: np.ndarray
+) -> np.ndarray:
+    """(C, len(ids)) how many `sure` neighbours of each region in `ids` have a colour that no keyframe shows
+    next to the region's candidate colour in `colors` (C, len(ids)) (palette indices; `known`: the sorted
+    pair codes of `ShotTracker._colour_pairs`)."""
+    rows, near = _neighbours(state.regions, ids)
+    keep = sure[near]
+    rows, near = rows[keep], near[keep]
+    a, b = colors[:, rows], state.color[near][None, :]  # (C, E)
+    code = np.minimum(a, b) * 2**31 + np.maximum(a, b)
+    misfit = ~np.isin(code, known)
+    return np.stack([np.bincount(rows[m], minlength=ids.size) for m in misfit])
+
+
+def _neighbours(regions: Regions, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row into `ids`, neighbour region id) pairs, each once: the regions facing each region of `ids`
+    across a line, as `adjacency` finds them (2× subsampled map, the drawing's own line reach), but only
+    around the pixels of `ids`, so the cost grows with their area, not the frame's."""
+    labels = regions.labels
+    if regions.box is not None:
+        labels = labels[regions.box[0] : regions.box[1], regions.box[2] : regions.box[3]]
+    sub = labels[::2, ::2]
+    reach = getattr(regions, "_reach", None)
+    if reach is None:
+        reach = line_reach(sub)
+        regions._reach = reach  # type: ignore[attr-defined]
+    k = max(1, (reach + 1) // 2)
+    lut = np.full(regions.count + 1, -1, np.int64)
+    lut[ids] = np.arange(ids.size)
+    row_map = lut[sub]  # (h, w) row of the region at each sub pixel, -1 elsewhere
+    ys, xs = np.nonzero(row_map >= 0)
+    rows, own = row_map[ys, xs], sub[ys, xs]
+    h, w = sub.shape
+    codes = []
+    for dy, dx in ((0, k), (k, 0), (k, k), (k, -k), (0, 1), (1, 0)):
+        for sy, sx in ((dy, dx), (-dy, -dx)):
+            ny, nx = ys + sy, xs + sx
+            ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+            other = sub[ny[ok], nx[ok]].astype(np.int64)
+            keep = (other > 0) & (other != own[ok])
+            codes.append(rows[ok][keep] * (regions.count + 1) + other[keep])
+    code = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
+    return code // (regions.count + 1), code % (regions.count + 1)
 
 
 def _descriptors(regions: Regions) -> np.ndarray:
