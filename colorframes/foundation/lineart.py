@@ -492,14 +492,9 @@ def adjacency(
     outside it there are no lines); regions never neighbour themselves. Without `reach` the drawing's own
     line width decides (lines are 3 px at 540p and 7 px at 1080p: a fixed reach loses most neighbours).
     """
-    if box is not None:
-        labels = labels[box[0] : box[1], box[2] : box[3]]
-    sub = labels[::2, ::2]
-    if reach is None:
-        reach = line_reach(sub)
-    k = max(1, (reach + 1) // 2)
+    sub, steps = _facing(labels, reach, box)
     pairs = []
-    for dy, dx in ((0, k), (k, 0), (k, k), (k, -k), (0, 1), (1, 0)):
+    for dy, dx in steps:
         a = sub[: sub.shape[0] - dy, max(0, -dx) : sub.shape[1] - max(0, dx)]
         b = sub[dy:, max(0, dx) : sub.shape[1] - max(0, -dx) or None]
         b = b[:, : a.shape[1]]
@@ -513,6 +508,55 @@ def adjacency(
     codes = np.unique(np.concatenate(pairs))
     m = int(labels.max()) + 1
     return np.stack([codes // m, codes % m], axis=1)
+
+
+def neighbours_of(
+    labels: np.ndarray,
+    ids: np.ndarray,
+    count: int,
+    reach: int | None = None,
+    box: tuple[int, int, int, int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row into `ids`, neighbour region id) pairs, each once: the regions facing each region of `ids`
+    (of `count`) across a line, exactly as `adjacency` pairs them, but looked at only around the pixels of
+    `ids`, so the cost grows with their area, not the frame's."""
+    sub, steps = _facing(labels, reach, box)
+    lut = np.full(count + 1, -1, np.int64)
+    lut[ids] = np.arange(ids.size)
+    row_map = lut[sub]  # (h, w) row of the region at each sub pixel, -1 elsewhere
+    ys, xs = np.nonzero(row_map >= 0)
+    rows, own = row_map[ys, xs], sub[ys, xs]
+    h, w = sub.shape
+    codes = []
+    for dy, dx in steps:
+        for sy, sx in ((dy, dx), (-dy, -dx)):
+            ny, nx = ys + sy, xs + sx
+            ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+            other = sub[ny[ok], nx[ok]].astype(np.int64)
+            keep = (other > 0) & (other != own[ok])
+            codes.append(rows[ok][keep] * (count + 1) + other[keep])
+    code = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
+    return code // (count + 1), code % (count + 1)
+
+
+def facing_reach(labels: np.ndarray, box: tuple[int, int, int, int] | None = None) -> int:
+    """The reach `adjacency` and `neighbours_of` use when none is given (cache it for repeated calls)."""
+    return line_reach(_in_box(labels, box)[::2, ::2])
+
+
+def _in_box(labels: np.ndarray, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    return labels if box is None else labels[box[0] : box[1], box[2] : box[3]]
+
+
+def _facing(
+    labels: np.ndarray, reach: int | None, box: tuple[int, int, int, int] | None
+) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
+    """The 2× subsampled map both neighbour functions read, and the (dy, dx) steps across a line there."""
+    sub = _in_box(labels, box)[::2, ::2]
+    if reach is None:
+        reach = line_reach(sub)
+    k = max(1, (reach + 1) // 2)
+    return sub, ((0, k), (k, 0), (k, k), (k, -k), (0, 1), (1, 0))
 
 
 def line_reach(sub: np.ndarray, reach_min: int = DEFAULT_LINEART.line_reach_min) -> int:

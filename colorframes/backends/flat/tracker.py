@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...foundation.lineart import Regions, adjacency, line_reach, segment_regions
+from ...foundation.lineart import Regions, adjacency, facing_reach, neighbours_of, segment_regions
 from .flow import correspond
 from .hints import Hint
 from .keycolors import dominant_colors
@@ -796,34 +796,12 @@ def _misfits(
 
 
 def _neighbours(regions: Regions, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row into `ids`, neighbour region id) pairs, each once: the regions facing each region of `ids`
-    across a line, as `adjacency` finds them (2× subsampled map, the drawing's own line reach), but only
-    around the pixels of `ids`, so the cost grows with their area, not the frame's."""
-    labels = regions.labels
-    if regions.box is not None:
-        labels = labels[regions.box[0] : regions.box[1], regions.box[2] : regions.box[3]]
-    sub = labels[::2, ::2]
+    """`neighbours_of` for these regions, with the drawing's line reach computed once per frame."""
     reach = getattr(regions, "_reach", None)
     if reach is None:
-        reach = line_reach(sub)
+        reach = facing_reach(regions.labels, regions.box)
         regions._reach = reach  # type: ignore[attr-defined]
-    k = max(1, (reach + 1) // 2)
-    lut = np.full(regions.count + 1, -1, np.int64)
-    lut[ids] = np.arange(ids.size)
-    row_map = lut[sub]  # (h, w) row of the region at each sub pixel, -1 elsewhere
-    ys, xs = np.nonzero(row_map >= 0)
-    rows, own = row_map[ys, xs], sub[ys, xs]
-    h, w = sub.shape
-    codes = []
-    for dy, dx in ((0, k), (k, 0), (k, k), (k, -k), (0, 1), (1, 0)):
-        for sy, sx in ((dy, dx), (-dy, -dx)):
-            ny, nx = ys + sy, xs + sx
-            ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
-            other = sub[ny[ok], nx[ok]].astype(np.int64)
-            keep = (other > 0) & (other != own[ok])
-            codes.append(rows[ok][keep] * (regions.count + 1) + other[keep])
-    code = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
-    return code // (regions.count + 1), code % (regions.count + 1)
+    return neighbours_of(regions.labels, ids, regions.count, reach, regions.box)
 
 
 def _descriptors(regions: Regions) -> np.ndarray:
