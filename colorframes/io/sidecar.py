@@ -30,8 +30,8 @@ LOCK_NAME = ".colorframes.lock"
 PIXEL_REVISION = 2
 """Raised whenever the same settings give different pixels (a new flat colorizer, another rounding), so
 a folder rendered by an older colorframes is refused on resume instead of mixing frames of two renderers.
-1 (not recorded): colorframes 0.1.0; 2: 0.2.0 (the rebuilt flat colorizer; 8-bit diffusion results reach
---flatten / --background as floats)."""
+1 (not recorded): colorframes 0.1.0 and 0.2.0; 2: after 0.2.0 (the flat colorizer's sheet, weak-region and
+line changes; 8-bit diffusion results reach --flatten / --background as floats)."""
 
 
 def settings_of(options: RunOptions, reference: str | None) -> dict[str, Any]:
