@@ -19,6 +19,9 @@ class FlatParams:
     # --- line art → regions -------------------------------------------------------------------------
     lineart: LineArtParams = LineArtParams()
     """Binarisation, speck removal, gap closing and the region cap (`foundation`'s line-art segmentation)."""
+    line_fill_reach: int = 8
+    """Output: a line pixel takes the colour of the region it borders, found this many px into the line,
+    times the line art / 255 (a multiply line layer); ink deeper inside a line than this stays black."""
     leak_ratio: float = 0.5
     """A frame with fewer regions than this share of its keyframe's line art (same segmentation) is
     reported as leaking through open lines."""

@@ -1,4 +1,4 @@
-"""Flat fill output: region colours painted, original line pixels restored exactly, optional line layer."""
+"""Flat fill output: region colours painted, the line art multiplied over them, optional line layer."""
 
 from __future__ import annotations
 
@@ -15,31 +15,42 @@ def paint(
     box: tuple[int, int, int, int] | None = None,
     outside: int = 0,
     as_uint8: bool = False,
+    color_lines: np.ndarray | None = None,
+    line_reach: int = 8,
 ) -> np.ndarray:
-    """Each region its colour, line pixels exactly the input line art: (H, W, 3) float32 in [0, 1], or
+    """Each region its colour, the line art multiplied over the fill: (H, W, 3) float32 in [0, 1], or
     uint8 with `as_uint8` (what an 8-bit PNG writer wants: no float round trip).
 
+    Why multiply: a line pixel is ink over the colour under it, so it gets the colour of the region it
+    borders (grown `line_reach` px into the line; deeper ink stays black) times line art / 255, as a
+    multiply line layer composites. Black ink stays black, over paper-white regions the line art comes
+    back exactly, and the anti-aliased fringe of a line shades the fill instead of leaving a paper-white
+    halo. Coloured lines (`color_lines`, shadow/highlight lines with their own colour) are put back exactly.
     With `box` (y0, y1, x0, x1) only the box is looked up per pixel; the rest is region `outside`.
     Colours are looked up as packed uint32 (one `take` instead of a 3-channel fancy index: ~7x faster).
     """
     import cv2
 
+    from ...foundation.lineart import grow_labels
+
     rgb = region_colors.astype(np.uint32)
     packed = rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16)  # (N+1,) little-endian RGBA, A = 0
     h, w = labels.shape
-    if box is None:
-        rgba = np.take(packed, labels)  # (H, W) uint32
-    else:
-        y0, y1, x0, x1 = box
-        rgba = np.full((h, w), packed[outside], np.uint32)
-        rgba[y0:y1, x0:x1] = np.take(packed, labels[y0:y1, x0:x1])
+    y0, y1, x0, x1 = box if box is not None else (0, h, 0, w)
+    inner_labels = labels[y0:y1, x0:x1]  # every line pixel lies inside the box
+    inner_lines = line_mask[y0:y1, x0:x1]
+    if inner_lines.any():
+        inner_labels = grow_labels(inner_labels, inner_lines, line_reach)  # line pixels: the region under
+    rgba = np.full((h, w), packed[outside], np.uint32) if box is not None else np.empty((h, w), np.uint32)
+    rgba[y0:y1, x0:x1] = np.take(packed, inner_labels)
     flat = cv2.cvtColor(rgba.view(np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)  # (H, W, 3) uint8
+    inner = flat[y0:y1, x0:x1]
+    inner_sketch = sketch[y0:y1, x0:x1]
+    inked = cv2.multiply(inner, inner_sketch, scale=1.0 / 255.0)  # (h, w, 3) uint8, rounded
     # The line pixels put back with cv2.copyTo (one-channel mask): ~20x faster than np.copyto(where=).
-    if box is None:
-        flat = cv2.copyTo(sketch, line_mask.view(np.uint8), flat)
-    else:
-        inner = flat[y0:y1, x0:x1]
-        inner[...] = cv2.copyTo(sketch[y0:y1, x0:x1], line_mask[y0:y1, x0:x1].view(np.uint8), inner)
+    inner[...] = cv2.copyTo(inked, inner_lines.view(np.uint8), inner)
+    if color_lines is not None:
+        inner[...] = cv2.copyTo(inner_sketch, color_lines[y0:y1, x0:x1].view(np.uint8), inner)
     if as_uint8:
         return flat
     out = np.empty(flat.shape, np.float32)
