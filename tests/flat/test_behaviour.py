@@ -91,8 +91,8 @@ def test_keyframe_frame_equals_the_keyframe_up_to_line_pixels():
     res = run({1: sketch}, keyframe=(1, color))[1]
     out, labels = rgb(res), res.extras["labels"]
     inside = labels > 0
-    # Line pixels: the line art multiplied over the colour under it (never lighter than the input), which
-    # is closer to the keyframe than the bare line art with its paper-white fringes.
+    # Line pixels: the dark ink exactly, the lighter fringe multiplied over the colour under it (never
+    # lighter than the input), which is closer to the keyframe than the bare line art's paper-white fringes.
     line = ~inside
     assert np.all(out[line] <= sketch[line])
     err_out = np.abs(out[line].astype(np.int64) - color[line]).sum()

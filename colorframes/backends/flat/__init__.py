@@ -94,6 +94,7 @@ class FlatColorizer:
                 self.uint8_output,
                 regs.color_line_mask,
                 self.params.line_fill_reach,
+                self.params.line_ink_luma,
             )
             warnings = self._once_per_shot(self.tracker.warnings + state.warnings)
             extras: dict[str, Any] = {

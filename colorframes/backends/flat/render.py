@@ -1,4 +1,5 @@
-"""Flat fill output: region colours painted, the line art multiplied over them, optional line layer."""
+"""Flat fill output: region colours painted, dark ink restored exactly, line fringes multiplied over the fill,
+optional line layer."""
 
 from __future__ import annotations
 
@@ -17,15 +18,16 @@ def paint(
     as_uint8: bool = False,
     color_lines: np.ndarray | None = None,
     line_reach: int = 8,
+    ink_luma: int = 128,
 ) -> np.ndarray:
-    """Each region its colour, the line art multiplied over the fill: (H, W, 3) float32 in [0, 1], or
-    uint8 with `as_uint8` (what an 8-bit PNG writer wants: no float round trip).
+    """Each region its colour, line pixels the input's ink or the line art multiplied over the fill:
+    (H, W, 3) float32 in [0, 1], or uint8 with `as_uint8` (what an 8-bit PNG writer wants: no float round trip).
 
-    Why multiply: a line pixel is ink over the colour under it, so it gets the colour of the region it
-    borders (grown `line_reach` px into the line; deeper ink stays black) times line art / 255, as a
-    multiply line layer composites. Black ink stays black, over paper-white regions the line art comes
-    back exactly, and the anti-aliased fringe of a line shades the fill instead of leaving a paper-white
-    halo. Coloured lines (`color_lines`, shadow/highlight lines with their own colour) are put back exactly.
+    Line pixels darker than `ink_luma` (BT.601 luma) and coloured lines (`color_lines`, shadow/highlight
+    lines with their own colour) are the input exactly: the drawing's ink is kept. The lighter line pixels
+    (anti-aliased fringes, faint lines) are ink over the colour under them, so they get the colour of the
+    region they border (grown `line_reach` px into the line) times line art / 255, as a multiply line
+    layer composites: the fringe shades the fill instead of leaving a paper-white halo around every line.
     With `box` (y0, y1, x0, x1) only the box is looked up per pixel; the rest is region `outside`.
     Colours are looked up as packed uint32 (one `take` instead of a 3-channel fancy index: ~7x faster).
     """
@@ -49,8 +51,10 @@ def paint(
     inked = cv2.multiply(inner, inner_sketch, scale=1.0 / 255.0)  # (h, w, 3) uint8, rounded
     # The line pixels put back with cv2.copyTo (one-channel mask): ~20x faster than np.copyto(where=).
     inner[...] = cv2.copyTo(inked, inner_lines.view(np.uint8), inner)
+    exact = cv2.cvtColor(inner_sketch, cv2.COLOR_RGB2GRAY) < ink_luma  # (h, w) bool, the dark ink
     if color_lines is not None:
-        inner[...] = cv2.copyTo(inner_sketch, color_lines[y0:y1, x0:x1].view(np.uint8), inner)
+        exact |= color_lines[y0:y1, x0:x1]
+    inner[...] = cv2.copyTo(inner_sketch, exact.view(np.uint8), inner)
     if as_uint8:
         return flat
     out = np.empty(flat.shape, np.float32)
