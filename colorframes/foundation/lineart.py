@@ -31,8 +31,9 @@ class LineArtParams:
     the paper 2 px away on both sides in some direction: a faint thin line (lines extracted from shaded
     frames are faint where the two colours have similar brightness). The fringe of a dark line never is
     (one side is the line itself). 0 turns it off."""
-    faint_area: int = 8
-    """A faint line needs at least this many connected pixels (scan grain makes isolated faint dots)."""
+    faint_support: int = 5
+    """A faint line pixel needs at least this many faint pixels (itself included) in its 7×7 window: a line
+    through it gives 4-7, scan grain's scattered faint dots rarely do."""
     speck_area: int = 4
     """Isolated ink specks up to this many pixels are scanner noise, not lines."""
     speck_warning: int = 50
@@ -117,25 +118,21 @@ def raw_line_masks(sketch_rgb: np.ndarray, params: LineArtParams = DEFAULT_LINEA
 
 
 def faint_lines(dark: np.ndarray, ink: np.ndarray, params: LineArtParams) -> np.ndarray:
-    """(H, W) bool: thin ridges of `dark` (float32 darkness) lighter than ink, long enough not to be grain.
+    """(H, W) bool: thin ridges of `dark` (float32 darkness) lighter than ink, dense enough not to be grain.
 
-    A ridge pixel is darker by `faint_ridge` than both pixels 2 px away along one of four directions
-    (so lines up to 3 px wide); each direction's brighter side is a two-point dilation.
+    A ridge pixel is darker by `faint_ridge` than both pixels 2 px away across it, horizontally or vertically
+    (any line up to 3 px wide is crossed by one of the two); each side pair is a two-point dilation. Counting
+    ridge neighbours in a window (one box filter) instead of labelling components keeps it cheap at 1080p.
     """
     import cv2
 
     level = np.uint8(round(255 * params.faint_ridge))
     d8 = cv2.convertScaleAbs(dark, alpha=255.0)  # (H, W) uint8 darkness
-    floor = cv2.dilate(d8, _RIDGE_KERNELS[0])  # the darker of the two pixels 2 px away, per direction
-    for kernel in _RIDGE_KERNELS[1:]:
-        floor = cv2.min(floor, cv2.dilate(d8, kernel))  # the direction whose sides are lightest
-    ridge = (cv2.subtract(d8, floor) >= level) & ~ink  # (H, W) bool
-    if not ridge.any():
-        return ridge
-    _, lab, stats, _ = cv2.connectedComponentsWithStats(ridge.view(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= params.faint_area
-    keep[0] = False
-    return keep[lab]
+    # the darker of the two pixels 2 px away, in the direction whose sides are lighter
+    sides = cv2.min(cv2.dilate(d8, _RIDGE_KERNELS[0]), cv2.dilate(d8, _RIDGE_KERNELS[1]))
+    ridge = (cv2.subtract(d8, sides) >= level) & ~ink  # (H, W) bool
+    support = cv2.boxFilter(ridge.view(np.uint8), -1, (7, 7), normalize=False)  # (H, W) uint8 count
+    return ridge & (support >= params.faint_support)
 
 
 def _ridge_kernel(dy: int, dx: int) -> np.ndarray:
@@ -144,7 +141,7 @@ def _ridge_kernel(dy: int, dx: int) -> np.ndarray:
     return kernel
 
 
-_RIDGE_KERNELS = [_ridge_kernel(dy, dx) for dy, dx in ((0, 2), (2, 0), (2, 2), (2, -2))]
+_RIDGE_KERNELS = [_ridge_kernel(0, 2), _ridge_kernel(2, 0)]
 
 
 def remove_specks(lines: np.ndarray, color: np.ndarray, box: tuple[int, int, int, int], speck_area: int) -> int:
