@@ -1,7 +1,8 @@
 """Line art → closed regions (the paint-bucket segmentation).
 
 Why this shape: a paint bucket needs closed regions, but real line art has anti-aliasing, grey or scanned
-paper, coloured shadow/highlight lines and small gaps. We binarise against a local paper estimate, treat
+paper, coloured shadow/highlight lines, faint lines and small gaps. We binarise against a local paper estimate,
+add faint thin ridges (lines extracted from shaded frames fade where two colours have similar brightness), treat
 saturated pixels as (coloured) lines, close gaps trapped-ball style (seeds are the places a ball of
 `gap_radius` fits, then seeds grow back geodesically up to the lines) and keep thin regions the ball never
 reached as regions of their own. A frame with more regions than `LineArtParams.max_regions` (scan noise) has
@@ -25,6 +26,14 @@ class LineArtParams:
     mid-tone anti-aliased edge pixels count as line so closed outlines stay closed."""
     color_line_chroma: int = 60
     """Max-minus-min channel spread (0..255) above which a line-art pixel is a coloured (shadow) line."""
+    faint_ridge: float = 0.08
+    """A pixel lighter than `ink_darkness` is still line when it is this much darker (fraction of paper) than
+    the paper 2 px away on both sides in some direction: a faint thin line (lines extracted from shaded
+    frames are faint where the two colours have similar brightness). The fringe of a dark line never is
+    (one side is the line itself). 0 turns it off."""
+    faint_support: int = 5
+    """A faint line pixel needs at least this many faint pixels (itself included) in its 7×7 window: a line
+    through it gives 4-7, scan grain's scattered faint dots rarely do."""
     speck_area: int = 4
     """Isolated ink specks up to this many pixels are scanner noise, not lines."""
     speck_warning: int = 50
@@ -98,11 +107,41 @@ def raw_line_masks(sketch_rgb: np.ndarray, params: LineArtParams = DEFAULT_LINEA
     """(lines, coloured lines), (H, W) bool each, before speck removal."""
     import cv2
 
-    ink = ink_darkness(sketch_rgb) > params.ink_darkness  # (H, W) bool
+    dark = ink_darkness(sketch_rgb)  # (H, W) float32
+    ink = dark > params.ink_darkness  # (H, W) bool
+    if params.faint_ridge > 0:
+        ink |= faint_lines(dark, ink, params)
     r, g, b = cv2.split(sketch_rgb)
     spread = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))  # (H, W) uint8
     color = spread > params.color_line_chroma
     return ink | color, color
+
+
+def faint_lines(dark: np.ndarray, ink: np.ndarray, params: LineArtParams) -> np.ndarray:
+    """(H, W) bool: thin ridges of `dark` (float32 darkness) lighter than ink, dense enough not to be grain.
+
+    A ridge pixel is darker by `faint_ridge` than both pixels 2 px away across it, horizontally or vertically
+    (any line up to 3 px wide is crossed by one of the two); each side pair is a two-point dilation. Counting
+    ridge neighbours in a window (one box filter) instead of labelling components keeps it cheap at 1080p.
+    """
+    import cv2
+
+    level = np.uint8(round(255 * params.faint_ridge))
+    d8 = cv2.convertScaleAbs(dark, alpha=255.0)  # (H, W) uint8 darkness
+    # the darker of the two pixels 2 px away, in the direction whose sides are lighter
+    sides = cv2.min(cv2.dilate(d8, _RIDGE_KERNELS[0]), cv2.dilate(d8, _RIDGE_KERNELS[1]))
+    ridge = (cv2.subtract(d8, sides) >= level) & ~ink  # (H, W) bool
+    support = cv2.boxFilter(ridge.view(np.uint8), -1, (7, 7), normalize=False)  # (H, W) uint8 count
+    return ridge & (support >= params.faint_support)
+
+
+def _ridge_kernel(dy: int, dx: int) -> np.ndarray:
+    kernel = np.zeros((5, 5), np.uint8)
+    kernel[2 + dy, 2 + dx] = kernel[2 - dy, 2 - dx] = 1
+    return kernel
+
+
+_RIDGE_KERNELS = [_ridge_kernel(0, 2), _ridge_kernel(2, 0)]
 
 
 def remove_specks(lines: np.ndarray, color: np.ndarray, box: tuple[int, int, int, int], speck_area: int) -> int:

@@ -91,7 +91,12 @@ def test_keyframe_frame_equals_the_keyframe_up_to_line_pixels():
     res = run({1: sketch}, keyframe=(1, color))[1]
     out, labels = rgb(res), res.extras["labels"]
     inside = labels > 0
-    assert np.array_equal(out[~inside], sketch[~inside])  # line pixels: the input, exactly
+    # Line pixels: the dark ink exactly, the lighter fringe multiplied over the colour under it (never
+    # lighter than the input), which is closer to the keyframe than the bare line art's paper-white fringes.
+    line = ~inside
+    assert np.all(out[line] <= sketch[line])
+    err_out = np.abs(out[line].astype(np.int64) - color[line]).sum()
+    assert err_out < 0.5 * np.abs(sketch[line].astype(np.int64) - color[line]).sum()
     # The region oracle: each region filled with the keyframe's most frequent colour in it.
     code = color.astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
     keys, counts = np.unique(labels.astype(np.int64) * (1 << 24) + code, return_counts=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 from flat_helpers import frame, rgb_u8, shot, two_boxes
@@ -40,7 +41,7 @@ def test_implements_the_interface_and_factory():
     assert c.describe()["backend"] == "flat"
 
 
-def test_line_pixels_restored_exactly_and_extras_consistent(walk):
+def test_dark_ink_restored_exactly_fringes_multiplied_and_extras_consistent(walk):
     c = _keyframe_colorizer(walk, lines_layer=True)
     sketch = walk[2]["sketch"]
     res = c.colorize([frame(FIRST + 2, sketch)])[0]
@@ -49,7 +50,12 @@ def test_line_pixels_restored_exactly_and_extras_consistent(walk):
     labels, colors = res.extras["labels"], res.extras["region_colors"]
     line = labels == 0
     assert line.sum() > 1000
-    assert np.array_equal(out[line], sketch[line])  # black and blue lines, bit-exact
+    assert np.all(out[line] <= sketch[line])  # fringes: the line art multiplied over the fill
+    spread = sketch.max(axis=2).astype(np.int64) - sketch.min(axis=2)
+    blue = line & (spread > 60)
+    assert blue.sum() > 100 and np.array_equal(out[blue], sketch[blue])  # coloured lines, bit-exact
+    ink = line & (cv2.cvtColor(sketch, cv2.COLOR_RGB2GRAY) < 128)
+    assert np.array_equal(out[ink], sketch[ink])  # the drawing's dark ink, bit-exact
     assert np.array_equal(out[~line], colors[labels][~line])
     layer = res.extras["lines"]
     assert layer.shape == (*sketch.shape[:2], 4)

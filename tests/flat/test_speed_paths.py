@@ -103,16 +103,28 @@ def test_descriptor_cost_is_bit_identical_to_the_norm_formulation():
     assert np.array_equal(descriptor_cost(dst, src, p), expected)
 
 
-def test_paint_paths_agree_and_restore_lines():
+def test_paint_paths_agree_keep_the_ink_and_multiply_line_fringes():
     sketch = _drawing()
     r = segment_regions(sketch, 2)
     colors = np.random.default_rng(0).integers(0, 256, (r.count + 1, 3)).astype(np.uint8)
-    plain = paint(r.labels, colors, sketch, r.line_mask, as_uint8=True)
-    boxed = paint(r.labels, colors, sketch, r.line_mask, r.box, r.outside, as_uint8=True)
+    colors[0] = 0
+    plain = paint(r.labels, colors, sketch, r.line_mask, as_uint8=True, color_lines=r.color_line_mask)
+    boxed = paint(r.labels, colors, sketch, r.line_mask, r.box, r.outside, True, r.color_line_mask)
     assert np.array_equal(plain, boxed) and plain.dtype == np.uint8
-    assert np.array_equal(plain[r.line_mask], sketch[r.line_mask])
     assert np.array_equal(plain[~r.line_mask], colors[r.labels][~r.line_mask])
-    as_float = paint(r.labels, colors, sketch, r.line_mask, r.box, r.outside)
+    ink = cv2.cvtColor(sketch, cv2.COLOR_RGB2GRAY) < 128
+    exact = r.line_mask & (r.color_line_mask | ink)
+    assert r.color_line_mask.any() and ink.any() and np.array_equal(plain[exact], sketch[exact])  # the drawing's ink
+    fringe = r.line_mask & ~exact
+    under = colors[grow_labels(r.labels, fringe, 8)]
+    expected = np.rint(under.astype(np.float64) * sketch / 255.0)
+    assert fringe.sum() > 20 and np.abs(plain[fringe] - expected[fringe]).max() <= 1  # line art x colour under it
+    specked = sketch.copy()
+    specked[100:102, 10:12] = 0  # a removed speck is not a line: it takes its region's colour
+    rs = segment_regions(specked, 2)
+    out = paint(rs.labels, colors, specked, rs.line_mask, rs.box, rs.outside, True, rs.color_line_mask)
+    assert not rs.line_mask[100, 10] and np.array_equal(out[100, 10], colors[rs.labels[100, 10]])
+    as_float = paint(r.labels, colors, sketch, r.line_mask, r.box, r.outside, color_lines=r.color_line_mask)
     assert as_float.dtype == np.float32
     assert np.array_equal(np.rint(as_float * 255).astype(np.uint8), plain)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -65,6 +67,29 @@ def test_grey_paper_antialiasing_and_scan_noise():
     r = segment_regions(noisy, gap_radius=1)
     assert r.count == 3
     assert _region_at(r, 50, 60) not in (0, _region_at(r, 5, 5))
+
+
+def _faint_split_box(rng: np.random.Generator, faint: int) -> np.ndarray:
+    """A dark anti-aliased box on grainy paper, split in two by a 1-px line only `faint` levels darker
+    than the paper (a line XDoG draws between two colours of similar brightness)."""
+    img = np.full((100, 160, 3), 240, np.uint8)
+    cv2.rectangle(img, (10, 10), (150, 90), (0, 0, 0), 2, cv2.LINE_AA)
+    img[12:89, 80] = 240 - faint  # the faint line, touching the box outline at both ends
+    grain = rng.normal(0, 2.5, img.shape[:2]).round()[..., None]
+    return np.clip(img.astype(np.int16) + grain, 0, 255).astype(np.uint8)
+
+
+def test_faint_thin_lines_split_regions_without_grain_or_fringes_becoming_lines():
+    rng = np.random.default_rng(3)
+    sketch = _faint_split_box(rng, faint=40)  # darkness 0.17: far under `ink_darkness`
+    r = segment_regions(sketch, gap_radius=2)
+    left, right, paper = _region_at(r, 40, 50), _region_at(r, 120, 50), _region_at(r, 5, 5)
+    assert len({left, right, paper}) == 3 and 0 not in (left, right, paper)
+    assert r.count == 3  # the grain and the outline's anti-aliased fringe add nothing
+    off = segment_regions(sketch, gap_radius=2, params=replace(DEFAULT_LINEART, faint_ridge=0.0))
+    assert _region_at(off, 40, 50) == _region_at(off, 120, 50)  # the ink threshold alone misses the line
+    plain = _faint_split_box(rng, faint=0)  # grain only: no line appears
+    assert segment_regions(plain, gap_radius=2).count == 2
 
 
 def test_blank_and_tiny_images_do_not_crash():

@@ -85,7 +85,16 @@ class FlatColorizer:
             region_colors[0] = 0
             regs = state.regions
             image = paint(
-                regs.labels, region_colors, sketch, regs.line_mask, regs.box, regs.outside, self.uint8_output
+                regs.labels,
+                region_colors,
+                sketch,
+                regs.line_mask,
+                regs.box,
+                regs.outside,
+                self.uint8_output,
+                regs.color_line_mask,
+                self.params.line_fill_reach,
+                self.params.line_ink_luma,
             )
             warnings = self._once_per_shot(self.tracker.warnings + state.warnings)
             extras: dict[str, Any] = {

@@ -19,6 +19,13 @@ class FlatParams:
     # --- line art → regions -------------------------------------------------------------------------
     lineart: LineArtParams = LineArtParams()
     """Binarisation, speck removal, gap closing and the region cap (`foundation`'s line-art segmentation)."""
+    line_ink_luma: int = 128
+    """Output: line pixels darker than this (BT.601 luma, 0..255) are the drawing's ink and stay the input
+    exactly (the line fidelity metric's line pixels); lighter line pixels, the anti-aliased fringe, are the
+    line art multiplied over the colour under them (see `line_fill_reach`)."""
+    line_fill_reach: int = 8
+    """Output: a light line pixel takes the colour of the region it borders, found this many px into the
+    line, times the line art / 255 (a multiply line layer)."""
     leak_ratio: float = 0.5
     """A frame with fewer regions than this share of its keyframe's line art (same segmentation) is
     reported as leaking through open lines."""

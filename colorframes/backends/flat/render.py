@@ -1,4 +1,5 @@
-"""Flat fill output: region colours painted, original line pixels restored exactly, optional line layer."""
+"""Flat fill output: region colours painted, dark ink restored exactly, line fringes multiplied over the fill,
+optional line layer."""
 
 from __future__ import annotations
 
@@ -15,31 +16,47 @@ def paint(
     box: tuple[int, int, int, int] | None = None,
     outside: int = 0,
     as_uint8: bool = False,
+    color_lines: np.ndarray | None = None,
+    line_reach: int = 8,
+    ink_luma: int = 128,
 ) -> np.ndarray:
-    """Each region its colour, line pixels exactly the input line art: (H, W, 3) float32 in [0, 1], or
-    uint8 with `as_uint8` (what an 8-bit PNG writer wants: no float round trip).
+    """Each region its colour, line pixels the input's ink or the line art multiplied over the fill:
+    (H, W, 3) float32 in [0, 1], or uint8 with `as_uint8` (what an 8-bit PNG writer wants: no float round trip).
 
+    Line pixels darker than `ink_luma` (BT.601 luma) and coloured lines (`color_lines`, shadow/highlight
+    lines with their own colour) are the input exactly: the drawing's ink is kept. The lighter line pixels
+    (anti-aliased fringes, faint lines) are ink over the colour under them, so they get the colour of the
+    region they border (grown up to `line_reach` px through the fringe) times line art / 255, as a multiply line
+    layer composites: the fringe shades the fill instead of leaving a paper-white halo around every line.
     With `box` (y0, y1, x0, x1) only the box is looked up per pixel; the rest is region `outside`.
     Colours are looked up as packed uint32 (one `take` instead of a 3-channel fancy index: ~7x faster).
     """
     import cv2
 
+    from ...foundation.lineart import grow_labels
+
     rgb = region_colors.astype(np.uint32)
     packed = rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16)  # (N+1,) little-endian RGBA, A = 0
     h, w = labels.shape
-    if box is None:
-        rgba = np.take(packed, labels)  # (H, W) uint32
-    else:
-        y0, y1, x0, x1 = box
-        rgba = np.full((h, w), packed[outside], np.uint32)
-        rgba[y0:y1, x0:x1] = np.take(packed, labels[y0:y1, x0:x1])
+    y0, y1, x0, x1 = box if box is not None else (0, h, 0, w)
+    inner_labels = labels[y0:y1, x0:x1]  # every line pixel lies inside the box
+    inner_lines = line_mask[y0:y1, x0:x1]
+    inner_sketch = sketch[y0:y1, x0:x1]
+    exact = cv2.cvtColor(inner_sketch, cv2.COLOR_RGB2GRAY) < ink_luma  # (h, w) bool, the dark ink
+    if color_lines is not None:
+        exact |= color_lines[y0:y1, x0:x1]
+    exact &= inner_lines  # (removed specks are not lines: they take their region's colour)
+    fringe = inner_lines & ~exact  # (h, w) bool, the light line pixels
+    if fringe.any():
+        inner_labels = grow_labels(inner_labels, fringe, line_reach)  # fringe pixels: the region under them
+    rgba = np.full((h, w), packed[outside], np.uint32) if box is not None else np.empty((h, w), np.uint32)
+    rgba[y0:y1, x0:x1] = np.take(packed, inner_labels)
     flat = cv2.cvtColor(rgba.view(np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)  # (H, W, 3) uint8
-    # The line pixels put back with cv2.copyTo (one-channel mask): ~20x faster than np.copyto(where=).
-    if box is None:
-        flat = cv2.copyTo(sketch, line_mask.view(np.uint8), flat)
-    else:
-        inner = flat[y0:y1, x0:x1]
-        inner[...] = cv2.copyTo(sketch[y0:y1, x0:x1], line_mask[y0:y1, x0:x1].view(np.uint8), inner)
+    inner = flat[y0:y1, x0:x1]
+    inked = cv2.multiply(inner, inner_sketch, scale=1.0 / 255.0)  # (h, w, 3) uint8, rounded
+    # Put back with cv2.copyTo (one-channel mask): ~20x faster than np.copyto(where=).
+    inner[...] = cv2.copyTo(inked, fringe.view(np.uint8), inner)
+    inner[...] = cv2.copyTo(inner_sketch, exact.view(np.uint8), inner)
     if as_uint8:
         return flat
     out = np.empty(flat.shape, np.float32)
