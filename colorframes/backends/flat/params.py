@@ -98,8 +98,8 @@ class FlatParams:
     """Cost of leaving a region out of the one-to-one assignment (it then keeps its flow vote)."""
     merge_share: float = 0.5
     """A region the assignment leaves unmatched is a merge of previous regions (it keeps their colour)
-    when, weighted by its samples, its sources of the colour it keeps (its flow vote's) sent at least this
-    share of themselves into it; otherwise it is a part coming into view (its flow vote is only a guess)."""
+    when, weighted by its samples, its sources sent at least this share of themselves into it; otherwise
+    it is a part coming into view (its flow vote is only a guess)."""
     piece_min_share: float = 0.05
     """A region no previous region continues, whose every flow sample comes consistently from one colour,
     is a piece cut off the region it flows from (it keeps that colour, confidently) when its area is at least

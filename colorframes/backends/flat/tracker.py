@@ -357,16 +357,11 @@ class ShotTracker:
             # No previous region continues these at an acceptable cost. Pieces that merged (a belt the hand
             # no longer splits) still take most of their sources along; a part coming into view (a mouth
             # opening inside the face) takes a sliver of the region it flows from: its vote is a guess.
-            # A merge keeps its sources' colour, so only sources of the colour it keeps count: crumbs of
-            # three colours that join (a window frame the head uncovers, its visible bits miscoloured) are
-            # none of them, and are re-decided rather than carried as the largest share.
             # A region whose every sample flows consistently from one colour, and that is not a mere
             # sliver of the region it flows from, is a piece cut off that region (a lock of hair split by a
             # line that closed, the belt left of the hand), not a part coming into view: it keeps its vote.
             received = np.bincount(i, weights=corr.counts, minlength=m1)  # (M+1,) samples per source
-            same = prev.color[i] == vote_color[j]  # (P,) the pair's source has the colour its region keeps
-            gave = corr.counts[same] ** 2 / np.maximum(received[i[same]], 1.0)
-            kept = np.bincount(j[same], weights=gave, minlength=n1)
+            kept = np.bincount(j, weights=corr.counts**2 / np.maximum(received[i], 1.0), minlength=n1)
             merged = kept / np.maximum(corr.samples, 1.0) >= p.merge_share
             piece = (vote_share >= 1.0) & (regions.area >= p.piece_min_share * src.area[picked])
             unexplained[big_dst[~ok]] = ~(merged | piece)[big_dst[~ok]]
