@@ -257,19 +257,16 @@ def test_a_piece_cut_off_a_region_keeps_its_colour_and_is_not_reported():
         assert piece not in listed, t
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: a small part moving further than the flow follows (the 18 px hand moves 14 px a "
-    "frame) is lost; the assignment cannot take a candidate the flow did not vote for (its cost is at least "
-    "w_vote > unmatched), so position and form cannot find it again",
-)
-def test_a_hand_moving_more_than_the_flow_follows_is_found_again():
-    n = 6
-    frames = {1 + t: scene(t, hand_step=12)[0] for t in range(n)}
-    results = run(frames, keyframe=(1, scene(0, hand_step=12)[1]))
+@pytest.mark.parametrize("hand_step", [12])
+def test_a_hand_moving_more_than_the_flow_follows_is_found_again(hand_step):
+    # The 18 px hand moves 14 px a frame along the belt: the flow sees the belt there. Its outline,
+    # repeated moved, finds it again (in the chain, and against the keyframe while it is weak).
+    n = 7
+    frames = {1 + t: scene(t, hand_step=hand_step)[0] for t in range(n)}
+    results = run(frames, keyframe=(1, scene(0, hand_step=hand_step)[1]))
     wrong = []
     for t in range(n):
-        _, _, part = scene(t, hand_step=12)
+        _, _, part = scene(t, hand_step=hand_step)
         out, labels = rgb(results[1 + t]), results[1 + t].extras["labels"]
         if part_colour(out, part, labels, "hand") != HAND:
             wrong.append(t)

@@ -119,6 +119,21 @@ class FlatParams:
     """A weak region takes the keyframe colour that at least this share of its samples come from along the
     flow straight from the keyframe's line art (see `ShotTracker._direct_vote`); below it, form decides."""
 
+    copy_iou: float = 0.8
+    """A region whose mask, laid on a region of the previous drawing (or of a keyframe) at their centroids,
+    overlaps it at least this much (intersection over union) repeats that region's outline moved: it is that
+    part, even where the flow cannot follow it (a hand swinging along a belt faster than the flow follows,
+    which the flow sees as the belt). Only an answer when no region of another colour mismatches it by less
+    than twice as much (overlap >= 2 * best - 1): look-alike forms of different colours say nothing."""
+    copy_reach: float = 2.0
+    """... and when it lies within this many of the region's own sizes (its box's diagonal) of the region:
+    in the previous drawing, of its place; in a keyframe (any number of frames away), of its place within the
+    figure (positions relative to each drawing's figure box). A hand swings about the waist; a shoe of the
+    hand's form is at the feet, a book of the same size across the room is another book."""
+    copy_max: int = 8
+    """At most this many regions (the largest of those in question) are tested for a copy per frame and
+    source (bounded cost: each test lays masks on each other)."""
+
     direct_flow_preset: str = "FAST"
     """OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM) of that flow from the keyframe: one more flow per frame,
     so a cheaper one (the chain's own steps use MEDIUM)."""

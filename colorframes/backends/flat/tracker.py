@@ -9,9 +9,15 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    previous frame's regions vote for the regions they flow into, and one sparse global assignment
    (`matching.sparse_assignment`) on that vote, position after the flow, size and form decides which
    previous region each region continues. A region whose assigned colour disagrees with its flow vote is
-   disputed and re-decided every frame (below), so a swap cannot ride the chain.
+   disputed and re-decided every frame (below), so a swap cannot ride the chain. A region that repeats a
+   previous region's outline moved (their masks overlap when laid on each other; nearby; no look-alike of
+   another colour) is that part even where the flow cannot follow it (a small part moving further than the
+   flow follows: the flow sees the belt behind the hand), and the samples the flow sent from it elsewhere no
+   longer vote. A region continuing alone a previous region much larger than itself is weak (a part keeps
+   roughly its area).
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
-   outline is new) are re-decided every frame against the keyframes on either side: first by the flow
+   outline is new) are re-decided every frame against the keyframes on either side: first a region that
+   repeats a keyframe region's outline moved (within the figure) is that part; then by the flow
    straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
    into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
    keyframe area is already placed costs more). When the chain's colour and the form's answer differ, the
@@ -339,6 +345,7 @@ class ShotTracker:
         r, s_id = lost[take], s_ids[take]
         color[r], conf[r], picked[r] = prev.color[s_id], prev.confidence[s_id], s_id
         unexplained = np.zeros(n1, bool)
+        copied = np.zeros(0, np.int64)  # regions found as a previous region's outline moved (below)
         # One global assignment over regions big enough to have a form.
         big_dst = np.flatnonzero(regions.area >= p.assign_min_area)
         big_dst = big_dst[big_dst > 0]
@@ -382,7 +389,50 @@ class ShotTracker:
                 a, b = dst[order[k - 1]], dst[order[k]]
                 if regions.area[a] + regions.area[b] > (1.0 + p.split_slack) * src.area[srcs[order[k]]]:
                     conf[b] = 0.0
+            # A region continuing alone a previous region much larger than itself is a guess (a part keeps
+            # roughly its area): the belt piece a hand moved off continues the hand along the flow, while
+            # the hand itself, moved further than the flow follows, is found elsewhere. Re-decided below.
+            sole = np.bincount(srcs, minlength=m1)[srcs] == 1
+            shrunk = sole & ((1.0 + p.split_slack) * regions.area[dst] < src.area[srcs])
+            conf[dst[shrunk]] = np.minimum(conf[dst[shrunk]], p.carry_min * 0.99)
+            # A region left out, continued only weakly, or continuing a region of another size (no copy of
+            # it), that repeats a previous region's outline moved is that part (a hand swinging along a belt
+            # faster than the flow follows: the flow sees the belt). Another region continuing the same part
+            # cannot be a piece of it unless their areas add up.
+            ratio = regions.area[big_dst] / np.maximum(src.area[picked[big_dst]], 1.0)
+            resized = (ratio < p.copy_iou) | (ratio > 1.0 / p.copy_iou)
+            loose = big_dst[(choice < 0) | (conf[big_dst] < p.carry_min) | resized]
+            copy_of, overlap = _copies(
+                regions, loose, src, prev.color, p.copy_iou, p.copy_reach, believed=color[loose], limit=p.copy_max
+            )
+            found = copy_of > 0
+            copied = loose[found]
+            for r, s_id in zip(copied, copy_of[found], strict=True):
+                rivals = np.flatnonzero(picked == s_id)
+                rivals = rivals[
+                    (rivals != r) & (regions.area[rivals] + regions.area[r] > (1.0 + p.split_slack) * src.area[s_id])
+                ]
+                conf[rivals] = 0.0
+            color[copied], picked[copied] = prev.color[copy_of[found]], copy_of[found]
+            conf[copied] = np.minimum(overlap[found], prev.confidence[copy_of[found]])
+            unexplained[copied] = False
+            # The samples such a part sent elsewhere followed the flow's mistake (the belt it uncovered
+            # flows from it): regions they swayed vote again without them, weakly (re-decided below).
+            mate = np.zeros(m1, np.int64)
+            mate[copy_of[found]] = copied
+            kept = (mate[i] == 0) | (mate[i] == j)
+            if not kept.all():
+                again, _, _ = _vote(
+                    j[kept], corr.counts[kept], prev.color[i[kept]], prev.confidence[i[kept]], corr.samples
+                )
+                swayed = np.zeros(n1, bool)
+                swayed[j[~kept]] = True
+                swayed[copied] = False
+                swayed &= (mate[picked] > 0) | (again != color)
+                color[swayed] = np.where(again[swayed] >= 0, again[swayed], color[swayed])
+                conf[swayed] = np.minimum(conf[swayed], p.carry_min * 0.99)
         fresh = (corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area)
+        fresh[copied] = False  # a repeated outline is not a new one
         new = unexplained | fresh
         new[0] = False
         new[_background(regions)] = False
@@ -453,27 +503,46 @@ class ShotTracker:
             return
         if weak.size > p.consult_max:  # bounded cost on noise: the largest weak regions are re-decided
             weak = weak[np.argsort(-regions.area[weak], kind="stable")[: p.consult_max]]
+        entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
+        # A weak region that repeats a keyframe region's outline moved is that part, whatever the flow says
+        # (it cannot follow a small part far: a hand along the belt flows from the belt). Decided first, so
+        # the rest sees it placed (a belt piece the flow calls hand is then one hand too many). Not for parts
+        # that came into view after the keyframe (the sheet's, below).
+        keys = self._keys_around(state.number)
+        refs = [self._key_state(k, regions.shape) for k in keys]
+        key_states = [ref or self._key_reference(k, regions.shape).state for k, ref in zip(keys, refs, strict=True)]
+        copy_color, copy_conf = np.full(weak.size, -1, np.int64), np.zeros(weak.size)
+        for key in key_states:
+            copy_of, overlap = _copies(
+                regions, weak, key.regions, key.color, p.copy_iou, p.copy_reach, True, state.color[weak], p.copy_max
+            )
+            better = (copy_of > 0) & ~entered[weak] & (overlap > copy_conf)
+            copy_color[better], copy_conf[better] = key.color[copy_of[better]], overlap[better]
+        copied = weak[copy_color >= 0]
+        state.color[copied], state.confidence[copied] = copy_color[copy_color >= 0], copy_conf[copy_color >= 0]
+        state.source[copied] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[copied] = False
+        weak = weak[copy_color < 0]
         new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
         best_color = np.full(weak.size, -1, np.int64)
         best_conf = np.zeros(weak.size)
-        entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
         shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
         sure = (state.confidence >= p.carry_min) & (state.color >= 0)  # the neighbours a weak region must fit
         sure[0] = False
         pairs = []
-        for k in self._keys_around(state.number):
-            ref = self._key_state(k, regions.shape)
-            room = self._room(state, ref or self._key_reference(k, regions.shape).state)
-            pairs.append(self._colour_pairs(k, ref or self._key_reference(k, regions.shape).state))
+        for k, ref, key in zip(keys, refs, key_states, strict=True):
+            room = self._room(state, key)
+            pairs.append(self._colour_pairs(k, key))
             # Not for parts that came into view after the keyframe: they flow from whatever they cover.
             if ref is not None and not entered[weak].all():
                 color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
                 better = conf > best_conf
                 best_color[better], best_conf[better] = color[better], conf[better]
                 direct |= better
-            ref = ref or self._key_reference(k, regions.shape).state
+            ref = key
             shown[ref.color[ref.color >= 0]] = True
             color, conf = self._match_to(regions, weak, Reference(ref, 0), iterations=0, room=room)
             form_conf = np.maximum(form_conf, conf)
@@ -802,6 +871,114 @@ def _neighbours(regions: Regions, ids: np.ndarray) -> tuple[np.ndarray, np.ndarr
         reach = facing_reach(regions.labels, regions.box)
         regions._reach = reach  # type: ignore[attr-defined]
     return neighbours_of(regions.labels, ids, regions.count, reach, regions.box)
+
+
+def _copies(
+    dst: Regions,
+    ids: np.ndarray,
+    src: Regions,
+    src_color: np.ndarray,
+    min_iou: float,
+    reach: float = 1.0,
+    in_figure: bool = False,
+    believed: np.ndarray | None = None,
+    limit: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(source region, overlap) per region in `ids`: the region of `src` whose outline it repeats, moved.
+
+    Each region's mask is laid on the `src` regions of about its size at their centroids; the best one
+    overlapping it at least `min_iou` (intersection over union) is the drawing of the same part translated,
+    when it lies within `reach` times the region's own size (its box's diagonal) of it (positions taken
+    relative to each drawing's figure box with `in_figure`, so the figure's own motion does not count): the
+    same form elsewhere is another object. Among those, no region of another colour (`src_color`, palette)
+    may mismatch by less than twice as much (overlap >= 2 * best - 1): look-alike forms of different
+    colours (two eyes, two legs) say nothing. And the two must choose each other (no other region of `dst`
+    repeats that one better: the belt piece a hand uncovered looks like the hand, the hand itself more so).
+    Else none (0, 0.0). A copy of the colour already `believed` (palette, per region) needs no look-alike
+    test: two sources agree (and most regions of a still drawing repeat themselves). Only the `limit`
+    largest regions of `ids` are tested (bounded cost); the others get none."""
+    out_id = np.zeros(ids.size, np.int64)
+    out_iou = np.zeros(ids.size)
+    tested = np.argsort(-dst.area[ids], kind="stable")[:limit]  # bounded cost: the largest regions
+    cand = np.flatnonzero(src_color >= 0)
+    cand = cand[cand > 0]
+    if not ids.size or not cand.size:
+        return out_id, out_iou
+    rival = 2.0 * min_iou - 1.0  # the loosest overlap that can still make a copy ambiguous
+    cand = cand[np.argsort(src.area[cand], kind="stable")]
+    mine = np.argsort(dst.area[1:], kind="stable") + 1
+    boxes = _boxes(dst)
+    shift = np.zeros(2)  # (dx, dy) from dst's positions to src's
+    if in_figure:
+        shift = np.array(src.figure_bbox[:2], float) - np.array(dst.figure_bbox[:2], float)
+        shift[0] += (src.figure_bbox[2] - src.figure_bbox[0] - dst.figure_bbox[2] + dst.figure_bbox[0]) / 2
+    for n in tested:
+        r = ids[n]
+        size = float(norm2(boxes[r, 1] - boxes[r, 0], boxes[r, 3] - boxes[r, 2]))  # px
+        near, ious = _overlaps(dst, int(r), src, cand, min_iou, (dst.centroid[r] + shift, reach * size))
+        if not near.size or ious.max() < min_iou:
+            continue
+        best = int(np.argmax(ious))
+        s = int(near[best])
+        back, back_ious = _overlaps(src, s, dst, mine, min_iou, (src.centroid[s] - shift, reach * size))
+        if back.size and back[np.argmax(back_ious)] != r and back_ious.max() > ious[best]:
+            continue  # another region repeats it better
+        # Look-alikes anywhere make it ambiguous, not only those within reach.
+        if believed is None or src_color[s] != believed[n]:
+            others, o_ious = _overlaps(dst, int(r), src, cand, max(2.0 * ious[best] - 1.0, rival))
+            if np.any((src_color[others] != src_color[s]) & (o_ious >= 2.0 * ious[best] - 1.0)):
+                continue
+        out_id[n], out_iou[n] = s, ious[best]
+    return out_id, out_iou
+
+
+def _overlaps(
+    a: Regions, r: int, b: Regions, order: np.ndarray, least: float, around: tuple[np.ndarray, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, overlaps): the regions of `b` among `order` (ids sorted by area) whose mask, laid on region r
+    of `a` at their centroids, could overlap it at least `least` (about its size and box; with `around`
+    = (point, radius), centroid within radius of that point), and the intersection over union of each."""
+    b_area = b.area[order]
+    lo = np.searchsorted(b_area, a.area[r] * least, "left")
+    hi = np.searchsorted(b_area, a.area[r] / least, "right")
+    ab, bb = _boxes(a), _boxes(b)
+    y0, y1, x0, x1 = (int(v) for v in ab[r])
+    h, w = y1 - y0, x1 - x0
+    near = order[lo:hi]
+    bh, bw = bb[near, 1] - bb[near, 0], bb[near, 3] - bb[near, 2]
+    # Overlap >= least needs boxes of about the same size (a pixel of rounding for small ones).
+    near = near[(np.abs(bh - h) <= max(2.0, (1 - least) * h)) & (np.abs(bw - w) <= max(2.0, (1 - least) * w))]
+    if around is not None:
+        gap = b.centroid[near] - around[0]  # (K, 2)
+        near = near[norm2(gap[:, 0], gap[:, 1]) <= around[1]]
+    ious = np.zeros(near.size)
+    if not near.size:
+        return near, ious
+    mask = a.labels[y0:y1, x0:x1] == r  # (h, w)
+    for m, s in enumerate(near):
+        dy, dx = (int(v) for v in np.rint(b.centroid[s, ::-1] - a.centroid[r, ::-1]))
+        sy0, sy1 = max(y0 + dy, int(bb[s, 0])), min(y1 + dy, int(bb[s, 1]))
+        sx0, sx1 = max(x0 + dx, int(bb[s, 2])), min(x1 + dx, int(bb[s, 3]))
+        if sy0 >= sy1 or sx0 >= sx1:
+            continue
+        theirs = b.labels[sy0:sy1, sx0:sx1] == s
+        inter = int(np.count_nonzero(theirs & mask[sy0 - dy - y0 : sy1 - dy - y0, sx0 - dx - x0 : sx1 - dx - x0]))
+        ious[m] = inter / (a.area[r] + b.area[s] - inter)
+    return near, ious
+
+
+def _boxes(regions: Regions) -> np.ndarray:
+    """(N+1, 4) int64 bounding box (y0, y1, x0, x1) of each region, cached on the Regions object."""
+    cached = getattr(regions, "_boxes", None)
+    if cached is None:
+        from scipy.ndimage import find_objects
+
+        cached = np.zeros((regions.count + 1, 4), np.int64)
+        for k, box in enumerate(find_objects(regions.labels, max_label=regions.count), start=1):
+            if box is not None:
+                cached[k] = box[0].start, box[0].stop, box[1].start, box[1].stop
+        regions._boxes = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _descriptors(regions: Regions) -> np.ndarray:
