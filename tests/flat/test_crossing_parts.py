@@ -1,7 +1,7 @@
 """Look-alike parts that cross (two trouser legs walking): the flow straight from the keyframe spans many
-frames of motion and sends the hidden leg's samples onto the leg in front. A direct vote may move a region
-from the chain's colour to another only when that leaves the frame's colour areas closer to the keyframe's
-(each part keeps roughly its area): taking the front leg's colour away would leave it nowhere in the frame.
+frames of motion and sends the hidden leg's samples onto the leg in front. A direct vote does not move a
+region off the chain's colour when the region is that colour's part (it alone holds the colour, at its
+keyframe area): taking the front leg's colour away would leave it nowhere in the frame.
 """
 
 from __future__ import annotations

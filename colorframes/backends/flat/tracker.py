@@ -633,10 +633,9 @@ class ShotTracker:
         `room` (palette,) left than the region, and a vote that merely repeats the chain's colour while the
         frame's other regions of that colour already cover its keyframe area: a part keeps roughly its area,
         and a hand that moved by its own width along a belt flows from the belt (next to the keyframe this
-        flow is the chain's own). So is a vote that moves a region off the chain's colour when that leaves
-        the frame's colour areas further from the keyframe's (relative to each colour's keyframe area): two
-        look-alike parts crossing (legs walking) are where this long flow confuses them. Only `eligible`
-        (per `ids`) regions take a vote.
+        flow is the chain's own). So is a vote that moves a region off the chain's colour when the region is
+        that colour's part (it alone holds the colour, at its keyframe area): two look-alike parts crossing
+        (legs walking) are where this long flow confuses them. Only `eligible` (per `ids`) regions vote.
         """
         p = self.params
         regions = state.regions
@@ -661,20 +660,20 @@ class ShotTracker:
         voted = np.bincount(color[repeat], weights=regions.area[ids][repeat], minlength=n_pal)[:n_pal]
         excess = cover + voted - total
         ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
-        # A vote that moves a region from the chain's colour a to another colour b must leave the frame's
-        # colour areas closer to the keyframe's (a part keeps roughly its area). Two look-alike parts that
-        # cross (legs walking) are where the long flow from the keyframe confuses them: the part in front
-        # takes the samples of the one it hides, and moving it to b would leave a missing from the frame.
+        # The chain's colour stays where the region is that colour's part: it holds all of the colour's
+        # area in the frame and that area is the colour's keyframe area (a part keeps roughly its area;
+        # both within `split_slack`). Moving it would take the part out of the frame: two look-alike parts
+        # crossing (legs walking) are where this long flow confuses them (the one in front takes the hidden
+        # one's samples), while the chain's short steps still follow each.
         chain = state.color[ids]
         moves = ok & (chain >= 0) & (color != chain)
         if moves.any():
             held = state.color[1:] >= 0
             have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
-            a, b, area = chain[moves], color[moves], regions.area[ids][moves]
-            ta, tb = np.maximum(total[a], 1.0), np.maximum(total[b], 1.0)  # relative: each part keeps its area
-            stay = np.abs(have[a] / ta - 1.0) + np.abs(have[b] / tb - 1.0)
-            move = np.abs((have[a] - area) / ta - 1.0) + np.abs((have[b] + area) / tb - 1.0)
-            ok[moves] = move <= stay
+            a, area = chain[moves], regions.area[ids][moves]
+            part = np.abs(area - total[a]) <= p.split_slack * total[a]
+            part &= have[a] - area <= p.split_slack * total[a]
+            ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
