@@ -229,6 +229,7 @@ def finish_shot(plan: ShotPlan, summary: ShotSummary, options: RunOptions, emit:
             return
         if plan.settings_match and _newer_than_all(mp4, paths):
             summary.mp4 = str(mp4)  # another shard encoded these very frames while this one waited
+            emit({"event": "note", "message": f"{plan.shot.name}: MP4 is up to date with every frame; kept"})
             return
         fps = options.fps or plan.shot.fps
         if fps is None:

@@ -275,8 +275,10 @@ def test_mp4_is_encoded_once_when_two_shards_finish_together(cli, shot_factory, 
     (plan,), _ = plan_run([str(shot)], str(sheet), options)
     summary = ShotSummary(plan.shot.name, str(plan.out_dir), len(plan.selected))
     summary.done = [1004, 1005, 1006]  # as if this shard had just rendered its half
-    finish_shot(plan, summary, options, lambda event: None)
+    events: list[dict] = []
+    finish_shot(plan, summary, options, events.append)
     assert encoded == [] and summary.mp4 == str(out / "shot01" / "shot01.mp4")
+    assert [e["message"] for e in events] == ["shot01: MP4 is up to date with every frame; kept"]
     frame = plan.outputs[1005]
     frame.write_bytes(frame.read_bytes())  # rewritten after the MP4
     finish_shot(plan, summary, options, lambda event: None)

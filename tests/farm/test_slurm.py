@@ -207,7 +207,7 @@ def test_stepped_array_writes_one_mp4_from_the_last_task(slurm: Slurm, farm_shot
     job = slurm.sbatch(ARRAY_SCRIPT, farm_shot, farm_sheet, out, "--format", "mp4", "--json", array="0-6:2")
     tasks = slurm.wait(job)
     assert sorted(tasks) == [0, 2, 4, 6]
-    writers, waiters = [], []
+    writers, waiters, keepers = [], [], []
     for index, task in tasks.items():
         assert (task.state, task.exit_code) == ("COMPLETED", 0), slurm.log(job, index)
         log = slurm.log(job, index)
@@ -216,8 +216,10 @@ def test_stepped_array_writes_one_mp4_from_the_last_task(slurm: Slurm, farm_shot
             writers.append(index)
         if "MP4 waits for the remaining frames" in log:
             waiters.append(index)
-    # Every task either waited for the others or wrote the complete MP4; one waited at least.
-    assert sorted(writers + waiters) == [0, 2, 4, 6] and writers and waiters
+        if "MP4 is up to date with every frame; kept" in log:
+            keepers.append(index)  # finished right after the writer: the MP4 already had its frames
+    # Every task waited for the others, wrote the complete MP4, or found it written; exactly one wrote it.
+    assert sorted(writers + waiters + keepers) == [0, 2, 4, 6] and len(writers) == 1 and waiters
 
     shot_out = out / SHOT_NAME
     assert_matches_reference(shot_out, reference_run, frames_dir=shot_out / ".frames")
