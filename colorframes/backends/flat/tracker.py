@@ -542,9 +542,8 @@ class ShotTracker:
                 better = conf > best_conf
                 best_color[better], best_conf[better] = color[better], conf[better]
                 direct |= better
-            ref = key
-            shown[ref.color[ref.color >= 0]] = True
-            color, conf = self._match_to(regions, weak, Reference(ref, 0), iterations=0, room=room)
+            shown[key.color[key.color >= 0]] = True
+            color, conf = self._match_to(regions, weak, Reference(key, 0), iterations=0, room=room)
             form_conf = np.maximum(form_conf, conf)
             better = (conf > best_conf) & ~direct
             best_color[better], best_conf[better] = color[better], conf[better]
@@ -764,11 +763,10 @@ class ShotTracker:
         touch[a[ok], b[ok]] = True
         if not ids.size:
             return np.zeros(0, bool)
-        adj = self._adjacency(state.regions)[ids].tocoo()  # (len(ids), N+1)
-        nb = adj.col
+        rows, nb = _neighbours(state.regions, ids)
         sure = (state.confidence[nb] >= self.params.carry_min) & (state.color[nb] >= 0)
         hit = np.zeros(ids.size, bool)
-        rows, cols = adj.row[sure], state.color[nb[sure]]
+        rows, cols = rows[sure], state.color[nb[sure]]
         np.logical_or.at(hit, rows, touch[color[rows], cols])
         return hit
 
