@@ -55,6 +55,7 @@ class FrameInput:
     number: int  # frame number from the file name (or video index)
     sketch: np.ndarray  # (H, W, 3) uint8 RGB, black lines on white
     mask: np.ndarray | None  # (H, W) float32 soft foreground mask in [0, 1]; None when nothing needs it
+    prepared: Any = None  # what the backend's `prepare(sketch)` returned for this frame (None: not run)
 
 
 @dataclass
@@ -76,6 +77,12 @@ class Colorizer(Protocol):
     warnings: list[str]
 
     def setup_shot(self, shot: ShotSetup) -> None: ...
+
+    def prepare(self, sketch: np.ndarray) -> Any:
+        """Work that depends on this frame's line art alone (the flat backend's regions). The runner calls
+        it in its read-ahead thread, so it overlaps the colorizing of earlier frames on another core; the
+        result arrives as `FrameInput.prepared`. Returns None when a backend has no such work."""
+        ...
 
     def colorize(self, frames: list[FrameInput]) -> list[FrameResult]: ...
 

@@ -167,6 +167,10 @@ class DiffusionColorizer:
 
     # --- frames ---------------------------------------------------------------------------------
 
+    def prepare(self, sketch: np.ndarray) -> None:
+        """Nothing to run ahead: every step of a frame runs on the device."""
+        return None
+
     def colorize(
         self,
         frames: list[FrameInput],

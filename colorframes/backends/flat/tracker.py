@@ -207,12 +207,13 @@ class ShotTracker:
         except Exception:  # noqa: BLE001 - a missing neighbour must not fail this frame
             return None
 
-    def state(self, t: int, sketch: np.ndarray) -> FrameState:
-        """Colours for frame t (its line art given); walks the chain, reusing cached states."""
+    def state(self, t: int, sketch: np.ndarray, regions: Regions | None = None) -> FrameState:
+        """Colours for frame t (its line art given, and its regions when segmented ahead); walks the chain,
+        reusing cached states."""
         self.remember(t, sketch)
         self._states.pop(t, None)  # the given line art wins over anything computed for t before
         if self.loader is None:
-            return self._step(t, sketch, None)
+            return self._step(t, sketch, None, regions)
         chain = self.chain(t)
         start = len(chain) - 1
         while start > 0 and chain[start - 1] not in self._states:
@@ -225,14 +226,16 @@ class ShotTracker:
             if art is None:  # the chain cannot be followed: match t to its keyframe directly
                 missing = number
                 break
-            prev = self._step(number, art, prev if i > 0 else None)
+            prev = self._step(number, art, prev if i > 0 else None, regions if number == t else None)
         if missing is not None:
-            prev = self._step(t, sketch, None)
+            prev = self._step(t, sketch, None, regions)
             prev.warnings.append(f"matched to the keyframe directly (line art of frame {missing} unavailable)")
         assert prev is not None
         return prev
 
-    def _step(self, number: int, sketch: np.ndarray, prev: FrameState | None) -> FrameState:
+    def _step(
+        self, number: int, sketch: np.ndarray, prev: FrameState | None, regions: Regions | None = None
+    ) -> FrameState:
         if number in self._states:
             return self._states[number]
         warnings: list[str] = []
@@ -241,7 +244,8 @@ class ShotTracker:
                 f"frame is {sketch.shape[1]}x{sketch.shape[0]}, shot is {self.frame_size[1]}x{self.frame_size[0]}; "
                 "references were scaled to match"
             )
-        regions = segment_regions(sketch, self.gap_radius, self.params.lineart)
+        if regions is None:
+            regions = segment_regions(sketch, self.gap_radius, self.params.lineart)
         warnings += regions.warnings
         k = self.anchor_for(number)
         if not regions.line_mask.any():
