@@ -20,7 +20,7 @@ from ..io.framespec import format_ranges, select_shard
 from ..io.images import LoadedImage, display, read_reference
 from ..io.tempfiles import remove_stale_temps, temp_path
 from ..options import RunOptions
-from .frames import frame_size, input_name, load_mask, load_sketch
+from .frames import ReadAhead, frame_size, input_name, load_mask, load_sketch
 from .job import Counter, Recorder, ShotJob
 from .plan import ShotPlan, keyframe_path
 from .render import finish_shot, render_frames
@@ -86,47 +86,69 @@ def execute(
             emit({"event": "note", "message": message})
 
     for plan, summary in zip(plans, summaries, strict=True):
-        sweep_temps(plan)
-        if plan.to_render or (plan.selected and plan.out_dir.is_dir()):
-            plan.frames_dir.mkdir(parents=True, exist_ok=True)
-            sidecar.start_shot(plan.out_dir, _header(plan, options, backends[0]), overwrite_frames=False)
-            sidecar.reconcile(plan.out_dir, plan.frames_dir, _on_disk(plan))
-        if not plan.to_render:
-            finish_shot(plan, summary, options, emit)
-            continue
-        emit({"event": "shot", "shot": plan.shot.name, "frames": len(plan.to_render)})
-        recorder = Recorder(plan.out_dir)
-        shot_stages = stages[id(plan)]
-        setup = _shot_setup(plan, options, masks, shot_stages, backends[0].traits)
-        job = ShotJob(plan, setup, options, masks, shot_stages, summary, recorder, counter)
-        parts = _split(plan.to_render, len(backends))
+        # each backend's reader starts now: reading (and segmenting) the first frames overlaps the shot's setup
+        work = [
+            (backend, ReadAhead(backend, plan, part, depth=2 * options.batch_size))
+            for backend, part in zip(backends, _split(plan.to_render, len(backends)), strict=True)
+            if part
+        ]
         try:
-            if len(backends) == 1:
-                render_frames(backends[0], job, parts[0])
-            else:
-                with ThreadPoolExecutor(len(backends)) as pool:
-                    futures = [
-                        pool.submit(render_frames, b, job, part)
-                        for b, part in zip(backends, parts, strict=True)
-                        if part
-                    ]
-                    try:
-                        for future in futures:
-                            future.result()
-                    except BaseException:
-                        counter.stop.set()  # the other devices stop after their frame in progress
-                        raise
-        except BaseException:
-            counter.stop.set()
-            raise
+            _render_shot(plan, summary, options, backends, work, masks, stages, counter, emit, warnings)
         finally:
-            recorder.flush()
-            # whatever happened (an interrupt too), the sidecar lists the frames now on disk
-            sidecar.reconcile(plan.out_dir, plan.frames_dir, _on_disk(plan, exclude=set(summary.failed)))
-        for backend in backends:
-            _drain_warnings(backend, emit, warnings)
-        finish_shot(plan, summary, options, emit)
+            for _, reader in work:
+                reader.close()
     return RunSummary(shots=summaries, warnings=warnings, seconds=time.monotonic() - started)
+
+
+def _render_shot(
+    plan: ShotPlan,
+    summary: ShotSummary,
+    options: RunOptions,
+    backends: list[Colorizer],
+    work: list[tuple[Colorizer, ReadAhead]],
+    masks: MaskProvider | None,
+    stages: dict[int, ShotStages],
+    counter: Counter,
+    emit: Callback,
+    warnings: list[str],
+) -> None:
+    """One shot: its sidecar, its setup once, its frames on every backend with frames to do (one reader
+    each), the MP4."""
+    sweep_temps(plan)
+    if plan.to_render or (plan.selected and plan.out_dir.is_dir()):
+        plan.frames_dir.mkdir(parents=True, exist_ok=True)
+        sidecar.start_shot(plan.out_dir, _header(plan, options, backends[0]), overwrite_frames=False)
+        sidecar.reconcile(plan.out_dir, plan.frames_dir, _on_disk(plan))
+    if not plan.to_render:
+        finish_shot(plan, summary, options, emit)
+        return
+    emit({"event": "shot", "shot": plan.shot.name, "frames": len(plan.to_render)})
+    recorder = Recorder(plan.out_dir)
+    shot_stages = stages[id(plan)]
+    setup = _shot_setup(plan, options, masks, shot_stages, backends[0].traits)
+    job = ShotJob(plan, setup, options, masks, shot_stages, summary, recorder, counter)
+    try:
+        if len(work) == 1:
+            render_frames(*work[0], job)
+        else:
+            with ThreadPoolExecutor(len(work)) as pool:
+                futures = [pool.submit(render_frames, backend, reader, job) for backend, reader in work]
+                try:
+                    for future in futures:
+                        future.result()
+                except BaseException:
+                    counter.stop.set()  # the other devices stop after their frame in progress
+                    raise
+    except BaseException:
+        counter.stop.set()
+        raise
+    finally:
+        recorder.flush()
+        # whatever happened (an interrupt too), the sidecar lists the frames now on disk
+        sidecar.reconcile(plan.out_dir, plan.frames_dir, _on_disk(plan, exclude=set(summary.failed)))
+    for backend in backends:
+        _drain_warnings(backend, emit, warnings)
+    finish_shot(plan, summary, options, emit)
 
 
 def sweep_temps(plan: ShotPlan) -> None:

@@ -1,13 +1,16 @@
-"""Reading frames for the runner: images or video, any frame by number, and a bounded read-ahead thread."""
+"""Reading frames for the runner: images or video, any frame by number, and a bounded read-ahead thread that
+also runs the backend's frame-local work."""
 
 from __future__ import annotations
 
 import queue
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
+from ..backends.base import Colorizer
 from ..errors import FrameError
 from ..io.discover import FrameRef, Shot
 from ..io.images import LoadedImage, display, read_image
@@ -64,39 +67,73 @@ def load_mask(plan: ShotPlan, masks, number: int) -> np.ndarray | None:
     return None if sketch is None else masks.sketch_mask(sketch)
 
 
-def prefetch(iterator: Iterator, depth: int) -> Iterator:
-    """Run `iterator` in a background thread, `depth` items ahead (bounded: memory stays flat)."""
-    items: queue.Queue = queue.Queue(maxsize=max(depth, 1))
-    done = object()
-    stop = threading.Event()
+class ReadAhead:
+    """Frames read and prepared (`Colorizer.prepare`) on a background thread, `depth` frames ahead (bounded:
+    memory stays flat). The thread starts at once, so the first frames are read and segmented while the
+    runner still sets the shot up; iterate it once, and `close` it (or use `with`) when done."""
 
-    def worker() -> None:
+    def __init__(self, backend: Colorizer, plan: ShotPlan, frames: list[FrameRef], depth: int) -> None:
+        self._items: queue.Queue = queue.Queue(maxsize=max(depth, 1))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(backend, plan, frames), daemon=True)
+        self._thread.start()
+
+    def _work(self, backend: Colorizer, plan: ShotPlan, frames: list[FrameRef]) -> None:
         try:
-            for item in iterator:
-                while not stop.is_set():
+            for item in _prepared(backend, plan, frames):
+                while not self._stop.is_set():
                     try:
-                        items.put(item, timeout=0.1)
+                        self._items.put(item, timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if stop.is_set():
+                if self._stop.is_set():
                     return
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
-            items.put(exc)
-        items.put(done)
+            self._items.put(exc)
+        self._items.put(_DONE)
 
-    thread = threading.Thread(target=worker, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = items.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
+    def __iter__(self) -> Iterator[tuple[FrameRef, LoadedImage | FrameError, Any]]:
+        try:
+            while True:
+                item = self._items.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_DONE = object()
+
+
+def _prepared(
+    backend: Colorizer, plan: ShotPlan, frames: list[FrameRef]
+) -> Iterator[tuple[FrameRef, LoadedImage | FrameError, Any]]:
+    """Each frame read, with the backend's frame-local work on it; a frame whose preparation fails fails
+    alone, as a crash in `colorize` would."""
+    for frame, loaded in load_frames(plan, frames):
+        if isinstance(loaded, FrameError):
+            yield frame, loaded, None
+            continue
+        try:
+            yield frame, loaded, backend.prepare(loaded.rgb)
+        except MemoryError:
+            yield frame, FrameError(f"{input_name(plan, frame)}: out of memory while colorizing; free memory"), None
+        except (RuntimeError, ValueError) as exc:
+            message = f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}"
+            yield frame, FrameError(f"{input_name(plan, frame)}: {message}"), None
 
 
 def input_name(plan: ShotPlan, frame: FrameRef) -> str:

@@ -4,7 +4,7 @@ shot is complete. Failures are recorded per frame, never raised."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -15,9 +15,9 @@ from ..backends.base import Colorizer, FrameInput, FrameResult
 from ..errors import ColorframesError, FrameError
 from ..io import sidecar
 from ..io.discover import FrameRef
-from ..io.images import LoadedImage, read_image, write_png_atomic
+from ..io.images import read_image, write_png_atomic
 from ..options import RunOptions
-from .frames import input_name, load_frames, prefetch
+from .frames import ReadAhead, input_name, load_frames
 from .job import ShotJob
 from .plan import ShotPlan
 from .results import ShotSummary
@@ -26,8 +26,9 @@ from .stages import Cels, ShotStages
 Callback = Callable[[dict[str, Any]], None]
 
 
-def render_frames(backend: Colorizer, job: ShotJob, frames: list[FrameRef]) -> None:
-    """Colorize `frames` of one shot on one backend; failures are recorded per frame, never raised."""
+def render_frames(backend: Colorizer, reader: ReadAhead, job: ShotJob) -> None:
+    """Colorize one shot's frames as `reader` delivers them, on one backend; failures are recorded per
+    frame, never raised."""
     plan, setup, options, masks, stages = job.plan, job.setup, job.options, job.masks, job.stages
     summary, recorder, counter = job.summary, job.recorder, job.counter
     backend.setup_shot(setup)
@@ -130,7 +131,7 @@ def render_frames(backend: Colorizer, job: ShotJob, frames: list[FrameRef]) -> N
         collect(block=len(pending) > 4)
 
     try:
-        for frame, loaded, prepared in prefetch(prepare_ahead(backend, plan, frames), depth=2 * options.batch_size):
+        for frame, loaded, prepared in reader:
             if counter.stop.is_set():
                 break
             if isinstance(loaded, FrameError):
@@ -159,24 +160,6 @@ def render_frames(backend: Colorizer, job: ShotJob, frames: list[FrameRef]) -> N
         for _, future, _ in pending:
             future.cancel()
         writer.shutdown(wait=True)
-
-
-def prepare_ahead(
-    backend: Colorizer, plan: ShotPlan, frames: list[FrameRef]
-) -> Iterator[tuple[FrameRef, LoadedImage | FrameError, Any]]:
-    """Read each frame and run the backend's frame-local work on it (`Colorizer.prepare`); the runner
-    iterates this in its read-ahead thread, so that work overlaps the colorizing of the frames before."""
-    for frame, loaded in load_frames(plan, frames):
-        if isinstance(loaded, FrameError):
-            yield frame, loaded, None
-            continue
-        try:
-            yield frame, loaded, backend.prepare(loaded.rgb)
-        except MemoryError:
-            yield frame, FrameError(f"{input_name(plan, frame)}: out of memory while colorizing; free memory"), None
-        except (RuntimeError, ValueError) as exc:  # as a crash in colorize: this frame fails, not the run
-            message = f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}"
-            yield frame, FrameError(f"{input_name(plan, frame)}: {message}"), None
 
 
 def _write_outputs(

@@ -8,6 +8,7 @@ the original line pixels are put back exactly. Every tunable number lives in `pa
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,9 @@ class FlatColorizer:
         self.tracker: ShotTracker | None = None
         self.shot: ShotSetup | None = None
         self._warned: set[str] = set()
+        # The tracker's scipy modules take about a second to import: on a daemon thread that happens while
+        # the runner plans the shot and reads and segments its first frames, not before the first frame.
+        threading.Thread(target=_import_tracker_modules, name="flat-imports", daemon=True).start()
 
     def setup_shot(self, shot: ShotSetup) -> None:
         """Analyse the sheet and keyframes once per shot; hints are read here (InputError if malformed)."""
@@ -134,6 +138,16 @@ def create_colorizer(opts: RunOptions) -> FlatColorizer:
     return FlatColorizer(
         gap_radius=opts.gap_radius, hints=opts.hints, report=opts.report, lines_layer=opts.lines_layer
     )
+
+
+def _import_tracker_modules() -> None:
+    import importlib
+
+    for name in ("scipy.optimize", "scipy.sparse.csgraph", "scipy.ndimage"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the tracker's own import raises it where it is used
+            return
 
 
 def _sheet_alpha(shot: ShotSetup) -> np.ndarray | None:
