@@ -354,8 +354,8 @@ def run_ours(model, cfg: dict, args, device: torch.device) -> dict[str, Any]:
     )  # fmt: skip
     if cfg["compile"]:
         torch._dynamo.reset()  # each shape compiles afresh; a full dynamo cache would fall back to eager
-    _reset_peak(device)
     backend = make_backend(model, opts, device, DTYPES[cfg["dtype"]])
+    _reset_peak(device)  # after the backend placed the model (--offload: all on the CPU until a stage needs it)
     setup, frames = synthetic_shot(cfg["resolution"], cfg["batch"])
     backend.setup_shot(setup)
     setup_peak = _peak_gb(device)

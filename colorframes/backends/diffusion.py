@@ -3,8 +3,10 @@
 `setup_shot` does every per-shot computation once (reference and background tokens, the mode's context,
 the null context, the shared CPU noise, the sketch-null hints; the cross-attention K/V follow at the
 first frame), then parks the reference encoders off the GPU; `colorize` only encodes the frames'
-sketches and samples. On the CPU every frame gets its own UNet call (all guidance branches still in one
-call), so a frame's pixels are bit-identical whatever the batch size, shard or worker.
+sketches and samples. --offload also keeps the UNet off the GPU while the VAE decodes and the VAE off it
+while the UNet denoises (pipeline/offload.py: the peak is the largest stage, not the sum). On the CPU
+every frame gets its own UNet call (all guidance branches still in one call), so a frame's pixels are
+bit-identical whatever the batch size, shard or worker.
 
 --consistency latent chains frames inside fixed, frame-number-anchored segments (pipeline/latent_chain),
 reading frames outside a worker's shard through `ShotSetup.sketch_loader`, so shards render what a whole
@@ -44,6 +46,7 @@ class DiffusionColorizer:
 
         from ..models.modes import resolve_flags
         from ..pipeline.acceleration import compiled, use_channels_last
+        from ..pipeline.offload import MODULES, StageResidency
         from ..pipeline.pipeline import ColorizePipeline
         from ..pipeline.schedulers import make_scheduler
 
@@ -64,7 +67,13 @@ class DiffusionColorizer:
         if {p.dtype for p in model.parameters()} != {torch.float32} or dtype != torch.float32:
             model.set_precision(dtype, vae_dtype=vae_dtype)
         self._set_attention(model, opts.attention, device, dtype)
-        model.to(device)
+        # --offload: every submodule waits on the CPU until its stage; the CUDA default parks only the
+        # reference encoders between shots.
+        model.to("cpu" if self.offload else device)
+        stages = None
+        if device.type == "cuda":
+            on_device = () if self.offload else MODULES
+            stages = StageResidency(model, device, whole=self.offload, on_device=on_device)
         self.model = model
         channels_last = use_channels_last(model, device)
         prediction = getattr(getattr(model, "config", None), "prediction_type", "epsilon")
@@ -78,9 +87,11 @@ class DiffusionColorizer:
             vae_slicing=opts.vae_slicing,
             frame_chunk=1 if device.type == "cpu" else None,
             channels_last=channels_last,
+            device=device,
+            stages=stages,
         )
         if opts.compile:
-            self.pipeline.predict_noise = compiled(model.predict_noise, device, self.warnings)
+            self.pipeline.predict_noise = compiled(model.predict_noise, device, self.warnings, offload=self.offload)
         self.chain_every = opts.latent_chain
         self.shot: ShotSetup | None = None
         self._conditioning: Any = None  # pipeline.conditioning.ShotConditioning of the current shot
@@ -106,27 +117,16 @@ class DiffusionColorizer:
                 attention = "sdpa"
         model.set_attention(attention)
 
-    def _park(self, names: tuple[str, ...], device: Any) -> None:
-        """--offload: move per-stage submodules between the GPU and the CPU."""
-        if self.offload:
-            from ..pipeline.acceleration import move
-
-            move(self.model, names, device)
-
     def setup_shot(self, shot: ShotSetup) -> None:
         """Per-shot work, once: reference/background tokens, the context, the shared noise."""
         import torch
 
-        from ..pipeline.acceleration import move
         from ..pipeline.conditioning import prepare_conditioning
         from ..pipeline.noise import shot_noise
         from ..pipeline.preprocess import image_to_tensor, reference_mask_to_tensor, working_size
 
         opts = self.opts
-        encoders = ("image_encoder", "bg_transformer", "thresh_embedder")
-        if self.device.type == "cuda":  # parked on the CPU after the previous shot's setup
-            move(self.model, encoders, self.device)
-        self._park(("vae",), "cpu")
+        self.pipeline.enter("encode")  # CUDA: the reference encoders come back (--offload: alone)
         reference = image_to_tensor(shot.reference) if shot.reference is not None else None
         ref_mask = shot.reference_mask if shot.reference_mask is not None else shot.reference_alpha
         background = image_to_tensor(shot.background) if shot.background is not None else None
@@ -152,9 +152,7 @@ class DiffusionColorizer:
             ts_s=opts.sketch_threshold,
             ts_r=opts.ref_threshold,
         )
-        if self.device.type == "cuda":  # only needed again at the next shot: free their VRAM for the UNet
-            move(self.model, encoders, "cpu")
-        self._park(("vae",), self.device)
+        self.pipeline.enter("denoise")  # the encoders are only needed again at the next shot
         self.shot = shot
         self._chain = None
         size = shot.frame_size if min(shot.frame_size) > 0 else None

@@ -11,6 +11,7 @@ import importlib
 import typer
 
 from ..errors import EXIT_INTERRUPTED
+from .typer_app import CleanTyper
 
 EPILOG = (
     "Exit codes: 0 every requested frame exists; 1 some frame failed (unreadable, over --max-pixels, out of "
@@ -19,7 +20,7 @@ EPILOG = (
     "usable weights file; 130 interrupted (Ctrl-C or SIGTERM; frames written are kept and recorded)."
 )
 
-app = typer.Typer(
+app = CleanTyper(
     name="colorframes",
     help="Colorize line-art frame sequences from a character sheet. " + EPILOG,
     epilog=EPILOG,

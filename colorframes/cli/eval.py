@@ -73,14 +73,18 @@ def register(app: typer.Typer) -> None:
     @app.command("eval", help=HELP)
     def eval_command(
         pred: Path = typer.Argument(..., help="Colorized frames: folder, sequence pattern or video."),
-        gt: Path | None = typer.Option(None, "--gt", help="Ground-truth colour frames (same numbering)."),
-        sketch: Path | None = typer.Option(None, "--sketch", help="Input line art (same numbering)."),
-        ref: Path | None = typer.Option(None, "--ref", help="Character sheet for the palette distance."),
+        gt: Path | None = typer.Option(
+            None, "--gt", help="Ground-truth colour frames (same numbering).", metavar="PATH"
+        ),
+        sketch: Path | None = typer.Option(None, "--sketch", help="Input line art (same numbering).", metavar="PATH"),
+        ref: Path | None = typer.Option(
+            None, "--ref", help="Character sheet for the palette distance.", metavar="PATH"
+        ),
         metrics: str | None = typer.Option(
-            None, "--metrics", help="Comma-separated subset (default: every metric the inputs allow)."
+            None, "--metrics", help="Comma-separated subset (default: every metric the inputs allow).", metavar="NAMES"
         ),
         line_tolerance: int = typer.Option(
-            8, "--line-tolerance", min=0, max=255, help="Line fidelity: max channel difference (0-255)."
+            8, "--line-tolerance", min=0, max=255, help="Line fidelity: max channel difference (0-255).", metavar="INT"
         ),
         as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout (inf/nan as null)."),
     ) -> None:

@@ -8,8 +8,9 @@ import typer
 
 from ..errors import ColorframesError
 from . import console
+from .typer_app import CleanTyper
 
-models_app = typer.Typer(
+models_app = CleanTyper(
     name="models",
     help="List, locate, download, convert and verify model weights. Missing weights exit 3.",
     no_args_is_help=True,

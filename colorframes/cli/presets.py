@@ -9,10 +9,11 @@ import typer
 
 from ..errors import ColorframesError
 from .console import fail
+from .typer_app import CleanTyper
 
 
 def register(app: typer.Typer) -> None:
-    presets = typer.Typer(help="Shipped option presets (TOML data in colorframes/presets/).", no_args_is_help=True)
+    presets = CleanTyper(help="Shipped option presets (TOML data in colorframes/presets/).", no_args_is_help=True)
 
     @presets.command("list")
     def list_(json_out: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False) -> None:

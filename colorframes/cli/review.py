@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--sketches",
+                metavar="DIR",
                 help="Folder of the input line art when the sidecar's input path no longer resolves "
                 "(a subfolder named like the shot is used when present).",
             ),

@@ -17,7 +17,7 @@ from .flags import with_options
 
 Inputs = Annotated[
     list[str],
-    typer.Argument(help="Folders of frames or shots, sequence patterns, images, videos.", metavar="INPUT..."),
+    typer.Argument(help="Folders of frames or shots, sequence patterns, images, videos.", metavar="INPUT"),
 ]
 Ref = Annotated[
     str | None,

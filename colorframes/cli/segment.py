@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
     )
     def segment(
         inputs: Annotated[
-            list[str], typer.Argument(help="Folders of frames or shots, sequence patterns, images, videos.")
+            list[str],
+            typer.Argument(help="Folders of frames or shots, sequence patterns, images, videos.", metavar="INPUT"),
         ],
         output: Annotated[
             str, typer.Option("--output", "-o", help="Output root: DIR/<shot>/<stem>.png.", metavar="DIR")

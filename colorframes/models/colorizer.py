@@ -56,6 +56,11 @@ class SplitColorizer(nn.Module):
     def unet_dtype(self) -> torch.dtype:
         return self.unet.conv_in.weight.dtype
 
+    @staticmethod
+    def _device_of(module: nn.Module) -> torch.device:
+        """Where a submodule's weights are (--offload keeps the stages on different devices)."""
+        return next(module.parameters()).device
+
     def set_attention(self, backend: str) -> None:
         """sdpa | xformers for every UNet attention (xformers must be importable)."""
         set_attention_backend(self.unet, backend)
@@ -73,8 +78,8 @@ class SplitColorizer(nn.Module):
         enc = self.image_encoder
         if image is None:
             dtype = enc.visual.proj.dtype
-            return torch.zeros(batch, enc.num_tokens, enc.output_dim, device=self.device, dtype=dtype)
-        tokens = enc(image.to(self.device))
+            return torch.zeros(batch, enc.num_tokens, enc.output_dim, device=enc.visual.proj.device, dtype=dtype)
+        tokens = enc(image.to(enc.visual.proj.device))
         if tokens.shape[0] == 1 and batch > 1:
             tokens = tokens.expand(batch, -1, -1)
         return tokens
@@ -86,14 +91,14 @@ class SplitColorizer(nn.Module):
 
     def threshold_embeddings(self, ts_r: float, ts_s: float) -> tuple[torch.Tensor, torch.Tensor]:
         """-> (E_r, E_s), each (1, 1, C); ts values go in as float32 like the official call."""
-        values = torch.tensor([ts_r, ts_s], dtype=torch.float32, device=self.device)
+        values = torch.tensor([ts_r, ts_s], dtype=torch.float32, device=self._device_of(self.thresh_embedder))
         emb = self.thresh_embedder(values)  # (2, 1, C)
         return emb[0:1], emb[1:2]
 
     def background_input(self, *, ts_r: float, reference: torch.Tensor, ref_mask: torch.Tensor) -> torch.Tensor:
         """Recovery-transformer input: CLIP(where(rmask < ts_r, ref, white)) + E(ts_r), (B, 256, C)."""
-        reference = reference.to(self.device)
-        ref_mask = ref_mask.to(device=self.device, dtype=reference.dtype)
+        reference = reference.to(self._device_of(self.image_encoder))
+        ref_mask = ref_mask.to(device=reference.device, dtype=reference.dtype)
         masked = torch.where(ref_mask < ts_r, reference, torch.ones_like(reference))
         e_r, _ = self.threshold_embeddings(ts_r, 0.0)
         return self.image_encoder(masked) + e_r.to(reference.dtype)
@@ -110,7 +115,7 @@ class SplitColorizer(nn.Module):
         through the recovery transformer."""
         if background is not None:
             e_r, _ = self.threshold_embeddings(ts_r, 0.0)
-            return self.image_encoder(background.to(self.device)) + e_r
+            return self.image_encoder(background.to(self._device_of(self.image_encoder))) + e_r
         if reference is None or ref_mask is None:
             raise ValueError("background tokens need a background image, or a reference and its mask")
         return self.bg_transformer(self.background_input(ts_r=ts_r, reference=reference, ref_mask=ref_mask))
@@ -226,15 +231,15 @@ class SplitColorizer(nn.Module):
     # --- VAE -------------------------------------------------------------------------------------------
     def decode_latents(self, latents: torch.Tensor) -> torch.Tensor:
         """(B, 4, h, w) -> (B, 3, 8h, 8w) image in about [-1, 1], not clamped, float32."""
-        vae_dtype = self.vae.post_quant_conv.weight.dtype
-        z = latents.to(device=self.device, dtype=vae_dtype) / self.config.latent_scale
+        weight = self.vae.post_quant_conv.weight
+        z = latents.to(device=weight.device, dtype=weight.dtype) / self.config.latent_scale
         return self.vae.decode(z).sample.float()
 
     def encode_image(
         self, image: torch.Tensor, generator: torch.Generator | None = None, sample: bool = False
     ) -> torch.Tensor:
         """(B, 3, H, W) in [-1, 1] -> scaled latents (posterior mean unless `sample`)."""
-        vae_dtype = self.vae.quant_conv.weight.dtype
-        dist = self.vae.encode(image.to(device=self.device, dtype=vae_dtype)).latent_dist
+        weight = self.vae.quant_conv.weight
+        dist = self.vae.encode(image.to(device=weight.device, dtype=weight.dtype)).latent_dist
         z = dist.sample(generator) if sample else dist.mode()
         return z.float() * self.config.latent_scale

@@ -7,6 +7,7 @@ schedulers                  diffusers schedulers with the official schedule (`--
 preprocess                  frames <-> tensors: sketch inversion, letterbox, latent masks, crop back
 noise                       seeded CPU shot noise, per-frame generators for stochastic schedulers
 latent_chain                `--consistency latent`: flow-warped previous latents in frame-anchored segments
-acceleration                channels_last, torch.compile (CUDA graphs on CUDA), moving submodules
+acceleration                channels_last, torch.compile (CUDA graphs on CUDA)
+offload                     which submodules sit on the GPU in each stage (encode / denoise / decode)
 loading                     tiny-random, loading weights, content hashes (device / dtype: foundation.device)
 """

@@ -2,7 +2,7 @@
 
 channels_last (NHWC) lets cuDNN use tensor-core convolutions without layout transposes; torch.compile
 on CUDA uses `mode="reduce-overhead"` (CUDA graphs: a frame batch has fixed shapes, so one captured graph
-replays every step without per-kernel launch cost); on the CPU it uses the default mode. A compile
+replays every step without per-kernel launch cost); on the CPU and with --offload it uses the default mode. A compile
 failure (no C++ toolchain, unsupported GPU) falls back to eager with one warning, never a failed run.
 """
 
@@ -23,13 +23,14 @@ def use_channels_last(model: Any, device: torch.device) -> bool:
     return True
 
 
-def compile_mode(device: torch.device) -> str | None:
-    """CUDA graphs on CUDA (fixed shapes per batch size), the default inductor mode elsewhere."""
-    return "reduce-overhead" if device.type == "cuda" else None
+def compile_mode(device: torch.device, offload: bool = False) -> str | None:
+    """CUDA graphs on CUDA (fixed shapes per batch size), the default inductor mode elsewhere and with
+    --offload (a graph holds its weights' addresses; moving the UNet each batch would re-record it)."""
+    return "reduce-overhead" if device.type == "cuda" and not offload else None
 
 
 def compiled(
-    fn: Callable[..., torch.Tensor], device: torch.device, warnings: list[str]
+    fn: Callable[..., torch.Tensor], device: torch.device, warnings: list[str], *, offload: bool = False
 ) -> Callable[..., torch.Tensor]:
     """`fn` (the UNet call) through torch.compile, falling back to `fn` itself on the first failure.
 
@@ -37,7 +38,7 @@ def compiled(
     backend (benchmarks) without inheriting a compiled method. CUDA-graph replays reuse their output
     buffers; the pipeline copies every output before the next call.
     """
-    mode = compile_mode(device)
+    mode = compile_mode(device, offload)
     state: dict[str, Any] = {"fn": torch.compile(fn, dynamic=False, mode=mode)}
     graphs = mode == "reduce-overhead"
 
@@ -57,11 +58,3 @@ def compiled(
 
     call.is_compiled = lambda: state["fn"] is not fn  # type: ignore[attr-defined]
     return call
-
-
-def move(model: Any, names: tuple[str, ...], device: torch.device | str) -> None:
-    """Move submodules (by attribute name) to `device`; frees the CUDA cache after moving off a GPU."""
-    for name in names:
-        getattr(model, name).to(device)
-    if str(device) == "cpu" and torch.cuda.is_available():
-        torch.cuda.empty_cache()

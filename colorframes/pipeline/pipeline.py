@@ -3,7 +3,9 @@
 One UNet call per step carries every guidance branch ([cond, uncond_ref, uncond_sketch], only those
 needed). The initial noise is one (1, 4, h, w) CPU draw per shot shared by all frames; `init_latents`
 + `strength` start part-way (img2img) for latent-consistency chains. With `frame_chunk=1` every frame
-gets its own UNet call, which makes a frame's pixels bit-identical whatever the batch size.
+gets its own UNet call, which makes a frame's pixels bit-identical whatever the batch size. With `stages`
+(a StageResidency: --offload) the UNet and sketch encoder are resident while denoising and the VAE while
+decoding; each batch switches once each way, never per step.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import torch
 from .conditioning import ShotConditioning
 from .guidance import UNCOND_REF, UNCOND_SKETCH, DualGuidance
 from .noise import shot_noise, step_generators
+from .offload import StageResidency
 from .schedulers import is_stochastic, make_scheduler
 
 # callback(step_index, timestep, latents_entering_step, guided_noise_pred)
@@ -64,8 +67,12 @@ class ColorizePipeline:
         frame_chunk: int | None = None,
         cache_context_kv: bool = True,
         channels_last: bool = False,
+        device: torch.device | None = None,
+        stages: StageResidency | None = None,
     ) -> None:
         self.model = model
+        self._device = device  # the compute device; None: wherever the UNet is
+        self.stages = stages
         self.scheduler = scheduler if scheduler is not None else make_scheduler()
         self.vae_dtype = vae_dtype
         self.vae_slicing = vae_slicing
@@ -81,11 +88,16 @@ class ColorizePipeline:
 
     @property
     def device(self) -> torch.device:
-        return next(self.model.unet.parameters()).device
+        return self._device if self._device is not None else next(self.model.unet.parameters()).device
 
     @property
     def dtype(self) -> torch.dtype:
         return next(self.model.unet.parameters()).dtype
+
+    def enter(self, stage: str) -> None:
+        """Make a stage's models resident on the compute device (offload.STAGES); no-op without `stages`."""
+        if self.stages is not None:
+            self.stages.enter(stage)
 
     def encode_sketch(self, sketch: torch.Tensor, strength: float) -> list[torch.Tensor]:
         """(B, 3, H, W) sketch -> five hints, scaled by the sketch strength (official control_scale)."""
@@ -97,6 +109,7 @@ class ColorizePipeline:
         """Hints of the all -1 sketch (sketch-null), computed once per canvas size at batch 1."""
         key = (tuple(canvas_hw), strength, self.device, self.dtype)
         if key not in self._null_hints:
+            self.enter("denoise")
             blank = -torch.ones((1, 3, *canvas_hw), device=self.device, dtype=self.dtype)
             self._null_hints = {key: self.encode_sketch(blank, strength)}
         return self._null_hints[key]
@@ -116,6 +129,7 @@ class ColorizePipeline:
 
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
         """(B, 4, h, w) latents -> (B, 3, H, W) float32 images; per-frame with VAE slicing."""
+        self.enter("decode")
         vae_dtype = self.vae_dtype or next(self.model.vae.parameters()).dtype
         chunk = 1 if self.vae_slicing or self.frame_chunk == 1 else latents.shape[0]
         out = [
@@ -213,6 +227,7 @@ class ColorizePipeline:
         mask = mask.to(self.device) if conditioning.masked else None
 
         # 2. Encode the sketch hints (cond) and the all -1 sketch hints (sketch-null, cached).
+        self.enter("denoise")
         sketch = sketch.to(self.device)
         null_hints = self.null_hints((height, width), sketch_strength) if guidance.use_sketch else []
 
@@ -247,7 +262,7 @@ class ColorizePipeline:
         ]  # per chunk: 5 hints (b, C_i, H_i, W_i)
         mask_parts = mask.split(chunk) if mask is not None else [None] * len(frame_hints)
         record = intermediate_indices(len(timesteps), num_intermediates)
-        intermediates: list[torch.Tensor] = []
+        x0s: list[torch.Tensor] = []  # (B, 4, h, w) predicted x0 at the recorded steps, decoded after the loop
         context_kv = self.context_kv(conditioning)
         for i, t in enumerate(timesteps):
             model_input = scheduler.scale_model_input(x, t)  # (B, 4, h, w)
@@ -261,12 +276,12 @@ class ColorizePipeline:
             if callback is not None:
                 callback(start + i, int(t), x, noise_pred)
             if i in record:
-                x0 = self.predicted_x0(model_input, noise_pred, t)
-                intermediates.append(self.decode(x0) if output_type != "latent" else x0)
+                x0s.append(self.predicted_x0(model_input, noise_pred, t))
             x = scheduler.step(noise_pred, t, x, **step_kwargs, return_dict=False)[0]
 
         # 6. Decode with the VAE (fp32 unless the model was loaded otherwise).
         images = None if output_type == "latent" else self.decode(x)
+        intermediates = x0s if output_type == "latent" else [self.decode(x0) for x0 in x0s]
         return ColorizeOutput(
             images=images,
             latents=x,

@@ -149,8 +149,8 @@ def test_run_help_shows_the_option_panels_and_typed_placeholders_without_heavy_i
     assert "HEAVY []" in out
     for group in GROUPS:
         assert f"─ {group} ─" in out, group  # a panel per option group
-    options = out[out.index("─ Input ─") :]  # the option panels (the Arguments panel shows typer's own type)
+    options = out[out.index("─ Input ─") :]  # the option panels
     for placeholder in ("PATH", "INT", "FLOAT", "SPEC", "DIR", "[png|mp4|both]", "[flat|diffusion|tiny-random]"):
         assert placeholder in options, placeholder
-    assert "<str>" not in options and "<list[str]>" not in options and "<bool>" not in options
+    assert "<str>" not in out and "<list[str]>" not in out and "<bool>" not in out  # arguments and --help too
     assert "[default: colorframes_out]" in options and "PATH[@FRAME]" in options  # brackets survive rich markup

@@ -144,6 +144,45 @@ def test_offload_parks_the_vae_while_the_reference_encodes(offload, monkeypatch)
     assert next(backend.model.vae.parameters()).device.type == "cuda"
 
 
+def test_offload_keeps_the_unet_and_the_vae_apart_on_the_gpu():
+    """--offload on a real GPU: during every UNet call the VAE is on the CPU, during every decode the UNet is,
+    and the colorize peak is below the run that keeps both (tiny-random: the weights are most of it)."""
+    import gc
+
+    import torch
+
+    from colorframes.models.colorizer import SplitColorizer
+
+    seen: list[tuple[str, str, str]] = []
+    decode, predict = SplitColorizer.decode_latents, SplitColorizer.predict_noise
+
+    def where(self):
+        return next(self.unet.parameters()).device.type, next(self.vae.parameters()).device.type
+
+    def spy_decode(self, *args, **kwargs):
+        seen.append(("decode", *where(self)))
+        return decode(self, *args, **kwargs)
+
+    def spy_predict(self, *args, **kwargs):
+        seen.append(("unet", *where(self)))
+        return predict(self, *args, **kwargs)
+
+    peaks = {}
+    for offload in (False, True):
+        gc.collect()  # the previous backend's model leaves the GPU before the peak is reset
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(SplitColorizer, "decode_latents", spy_decode)
+            mp.setattr(SplitColorizer, "predict_noise", spy_predict)
+            _render(dtype="fp32", offload=offload)
+        peaks[offload] = torch.cuda.max_memory_allocated()
+    offloaded = seen[len(seen) // 2 :]
+    assert {s for s in seen[: len(seen) // 2]} == {("unet", "cuda", "cuda"), ("decode", "cuda", "cuda")}
+    assert {s for s in offloaded} == {("unet", "cuda", "cpu"), ("decode", "cpu", "cuda")}
+    assert peaks[True] < peaks[False], peaks
+
+
 def test_a_second_gpu_renders_the_same_and_leaves_the_first_alone():
     import torch
 
