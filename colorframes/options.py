@@ -137,7 +137,7 @@ class RunOptions:
     attention: str = other("sdpa", "Attention kernel.", DEVICE, choices=ATTENTIONS)
     batch_size: int = other(1, "Frames per UNet call; lower it on out-of-memory.", DEVICE)
     compile: bool = other(False, "torch.compile the UNet.", DEVICE)
-    offload: bool = other(False, "CPU offload for small GPUs.", DEVICE)
+    offload: bool = other(False, "Small GPUs: each stage's models on the GPU only while it runs.", DEVICE)
     vae_slicing: bool = other(True, "Decode one frame at a time.", DEVICE)
     vae_dtype: str = pixels(
         "fp32",
