@@ -30,8 +30,9 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
         inner_count = np.bincount(flat[interior], minlength=n + 1)
         use = np.where(inner_count[flat] > 0, interior, use)
     lab = flat[use]
-    code = image.reshape(-1, 3)[use].astype(np.int64)
-    code = (code[:, 0] << 16) | (code[:, 1] << 8) | code[:, 2]
+    # 0xRRGGBB per pixel: BGRA bytes read as little-endian uint32 are A<<24 | R<<16 | G<<8 | B
+    packed = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGRA).view("<u4").ravel()  # (H*W,)
+    code = (packed[use] & np.uint32(0xFFFFFF)).astype(np.int64)
     keys, counts = np.unique(lab * (1 << 24) + code, return_counts=True)  # (K,) exact colours per region
     region, exact = keys >> 24, keys & 0xFFFFFF
     colors = np.zeros((n + 1, 3), np.uint8)
