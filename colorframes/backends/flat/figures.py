@@ -28,27 +28,6 @@ def groups(adj, ids: np.ndarray) -> list[np.ndarray]:
     return sorted((ids[comp == c] for c in range(n)), key=lambda g: -g.size)
 
 
-def merged(parts: list[np.ndarray], boxes: np.ndarray) -> list[np.ndarray]:
-    """Groups whose boxes overlap, merged (transitively): a figure whose parts came into view apart (head and
-    legs, with the shirt between them still taken for the wall behind it) is still one figure."""
-    out = [(g, union_box(boxes, g)) for g in parts]
-    joined = True
-    while joined:
-        joined = False
-        for a in range(len(out)):
-            for b in range(a + 1, len(out)):
-                (ga, ba), (gb, bb) = out[a], out[b]
-                if ba[0] < bb[2] and bb[0] < ba[2] and ba[1] < bb[3] and bb[1] < ba[3]:
-                    g = np.concatenate([ga, gb])
-                    out[a] = (g, union_box(boxes, g))
-                    del out[b]
-                    joined = True
-                    break
-            if joined:
-                break
-    return [g for g, _ in out]
-
-
 def union_box(boxes: np.ndarray, ids: np.ndarray) -> tuple[float, float, float, float]:
     """(x0, y0, x1, y1) around the regions `ids`, from (N+1, 4) (y0, y1, x0, x1) region boxes."""
     b = boxes[ids]
