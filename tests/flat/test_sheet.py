@@ -54,3 +54,61 @@ def test_sheet_alone_gives_its_colours_to_no_more_regions_than_its_parts_can_ser
     listed = {e["region"] for e in res.extras["report"]["low_confidence"]}
     left = set(ids.tolist()) - set(coloured) - {int(labels[0, 0])}  # the frame's background is paper
     assert left and left <= listed
+
+
+SKIN, SHIRT, PANTS, SHELF = (196, 140, 104), (244, 176, 40), (60, 90, 150), (150, 110, 70)
+VISITOR = {1: SKIN, 2: SHIRT, 3: PANTS}
+
+
+def _visitor_scene(x: int | None):
+    """The scene's figure at rest, shelves on the wall, and (at left edge `x`, None: not there) a second
+    figure (head, shirt, trousers in colours the keyframe does not show). → (sketch, colour, part map)."""
+    sketch, color, _ = scene(0)
+    h, w = SIZE
+    part = np.zeros((h, w), np.int32)
+    for y in (40, 90, 140):
+        cv2.rectangle(color, (215, y), (315, y + 10), SHELF, -1)
+        for img in (sketch, color):
+            cv2.rectangle(img, (215, y), (315, y + 10), (0, 0, 0), 2, cv2.LINE_AA)
+    if x is not None:
+        shapes = (
+            lambda m, c, t: cv2.circle(m, (x + 20, 40), 16, c, t, cv2.LINE_AA),
+            lambda m, c, t: cv2.rectangle(m, (x, 58), (x + 40, 110), c, t, cv2.LINE_AA),
+            lambda m, c, t: cv2.rectangle(m, (x + 4, 112), (x + 36, 170), c, t, cv2.LINE_AA),
+        )
+        for k, draw in enumerate(shapes, start=1):
+            draw(color, VISITOR[k], -1)
+            draw(sketch, (255, 255, 255), -1)  # it hides the shelves' lines behind it
+            mask = np.zeros((h, w), np.uint8)
+            draw(mask, 1, -1)
+            part[mask > 0] = k
+        for draw in shapes:
+            for img in (sketch, color):
+                draw(img, (0, 0, 0), 2)
+    return sketch, color, part
+
+
+def test_a_figure_walking_in_takes_the_sheet_colours_though_the_sheet_shows_it_alone():
+    """A second figure walks in from the right edge (24 px a frame) over a wall with shelves; the keyframe
+    does not show it. The sheet shows it alone on paper, so the sheet's box is the figure's while the frame's
+    is the whole scene: matched as a figure, in its own box against the sheet figure's, each part takes its
+    sheet colour from its second frame on (part by part in the frame's box, the shirt took the keyframe
+    figure's shadow colour for three frames). Each part's colour holds most of its pixels."""
+    n, step = 8, 24
+    frames = {1 + t: _visitor_scene(SIZE[1] + 10 - step * t if t else None)[0] for t in range(n)}
+    key = _visitor_scene(None)[1]
+    s_sketch, s_color, s_part = _visitor_scene(140)
+    sheet = np.full((*SIZE, 3), 255, np.uint8)
+    sheet[s_part > 0] = s_color[s_part > 0]
+    ink = s_sketch.min(axis=2) < 128
+    sheet[ink] = s_sketch[ink]
+    results = run(frames, keyframe=(1, key), sheet=sheet)
+    for t in range(2, n):
+        _, _, part = _visitor_scene(SIZE[1] + 10 - step * t)
+        res = results[1 + t]
+        out, labels = rgb(res), res.extras["labels"]
+        for k, colour in VISITOR.items():
+            m = (part == k) & (labels > 0)
+            cols, counts = np.unique(out[m], axis=0, return_counts=True)
+            assert tuple(int(v) for v in cols[np.argmax(counts)]) == colour, (t, k)
+            assert np.all(out[m] == colour, axis=1).mean() > 0.5, (t, k)

@@ -25,7 +25,11 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
    a tie. A part coming into view (its outline is new) that no keyframe explains as well as the sheet does
    takes the sheet's match; while weak, such parts are matched to the sheet again every frame, together
-   (which parts touch which counts). What stays
+   (which parts touch which counts), and each connected group of them also as a figure: in its own box
+   against each sheet figure that shows a colour no keyframe shows, in that figure's box (`figures.py`), the
+   better fitting reading answering for the group. The rest of such a figure (weak regions joined to it
+   through weak regions, on which chain and keyframes disagree: the shirt the flow sent from the wall
+   behind it) takes the sheet's match only for a colour no keyframe shows. What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
    the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
@@ -49,6 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...foundation.lineart import Regions, adjacency, facing_reach, neighbours_of, segment_regions
+from .figures import completed_box, groups, in_box, union_box
 from .flow import correspond
 from .hints import Hint
 from .keycolors import dominant_colors
@@ -561,12 +566,25 @@ class ShotTracker:
         # Each kind is matched in its own assignment: a region that is not coming into view must not take
         # a sheet part from one that is.
         if self.sheet is not None and (new[weak] | entered[weak]).any():
-            entering = np.flatnonzero(new[weak] | entered[weak])
+            # The rest of a figure coming into view: weak regions joined through weak regions to its parts,
+            # on which the chain and the keyframes do not agree (the shirt of a character walking in, which
+            # the flow first sent from the wall behind it). Asked of the sheet on form alone, in their own
+            # assignment, they take only a colour no keyframe around shows (below).
+            joined = self._joined(regions, weak, entered)
+            joined &= ~entered & ~new
+            joined[weak[(best_color == state.color[weak]) & (best_color >= 0)]] = False
+            entering = np.flatnonzero(new[weak] | entered[weak] | joined[weak])
             color = np.full(entering.size, -1, np.int64)
             conf = np.zeros(entering.size)
             came = entered[weak[entering]]
             if came.any():  # matched together, so which parts touch which counts
-                color[came], conf[came] = self._match_to(regions, weak[entering[came]], self.sheet)
+                came_ids = weak[entering[came]]
+                color[came], conf[came] = self._match_entering(regions, came_ids, shown, form_conf[entering[came]])
+            rest = joined[weak[entering]]
+            if rest.any():
+                color[rest], conf[rest] = self._match_to(regions, weak[entering[rest]], self.sheet, 0)
+                conf[rest] = np.where(shown[np.maximum(color[rest], 0)], 0.0, conf[rest])
+            came |= rest
             if (~came).any():
                 color[~came], conf[~came] = self._match_to(regions, weak[entering[~came]], self.sheet, 0)
             inside = ~came
@@ -723,10 +741,7 @@ class ShotTracker:
         the reference's can serve) get (-1, 0) rather than their cheapest reference region's colour.
         """
         rs = ref.state
-        src_ids = np.flatnonzero(rs.color >= 0)
-        src_ids = src_ids[(src_ids > 0) & (src_ids != ref.background)]
-        if ref.background:  # paper seen through a figure (between the legs) is background too, not a part
-            src_ids = src_ids[rs.color[src_ids] != rs.color[ref.background]]
+        src_ids = _parts(ref)
         if src_ids.size > self.params.consult_sources:  # bounded cost: the largest reference regions
             src_ids = np.sort(
                 src_ids[np.argsort(-rs.regions.area[src_ids], kind="stable")[: self.params.consult_sources]]
@@ -751,6 +766,70 @@ class ShotTracker:
             leftover,
         )
         return np.where(picked > 0, rs.color[picked], -1), conf
+
+    def _joined(self, regions: Regions, weak: np.ndarray, entered: np.ndarray) -> np.ndarray:
+        """(N+1,) bool: the weak regions (`weak`, ids) joined through weak regions to one that came into view
+        (`entered`, per region), those included."""
+        out = np.zeros(regions.count + 1, bool)
+        if entered[weak].any():
+            for group in groups(self._adjacency(regions), weak):
+                out[group] = entered[group].any()
+        return out
+
+    def _match_entering(
+        self, regions: Regions, ids: np.ndarray, shown: np.ndarray, form_conf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` (parts coming into view) from the sheet.
+
+        All of them are matched to the whole sheet together, in the frame's box (a part of a figure the frame
+        already shows: a mouth opening, a hand entering next to its arm). Each connected group of them is
+        also matched, in its own box, to each sheet figure that shows a colour no keyframe around shows
+        (`shown`, palette: a figure whose every colour a keyframe shows adds nothing the keyframe cannot), in
+        that figure's own box (`figures.py`: a character walking into a room is a strip at the edge of the
+        room's box, on the sheet it fills its own). A group with more regions than the figure has parts is
+        not that figure (a figure seen whole has as many regions as parts, seen in part fewer: a strip of
+        bricks a pan brings in is no character). The figure's reading answers for the group when its parts
+        fit better (area-weighted mean confidence) than both the whole sheet's and the keyframes' match on
+        form (`form_conf`, per region), and only with the colours no keyframe shows: a part it gives a
+        colour a keyframe shows keeps the whole sheet's answer."""
+        assert self.sheet is not None
+        sheet = self.sheet.state
+        color, conf = self._match_to(regions, ids, self.sheet)
+        figures = [(fig, box) for fig, box in self._sheet_figures() if not shown[sheet.color[fig]].all()]
+        if not figures:
+            return color, conf
+        adj, s_adj = self._adjacency(regions), self._adjacency(sheet.regions)
+        boxes = _boxes(regions)
+        row = np.full(regions.count + 1, -1, np.int64)
+        row[ids] = np.arange(ids.size)
+        for group in groups(adj, ids):
+            at, weight = row[group], regions.area[group]
+            best = float(np.average(np.maximum(conf[at], form_conf[at]), weights=weight))
+            box = union_box(boxes, group)
+            for fig, fig_box in figures:
+                if fig.size < group.size:  # more regions than the figure has parts: not that figure
+                    continue
+                aspect = (fig_box[2] - fig_box[0]) / max(fig_box[3] - fig_box[1], 1.0)
+                dst = in_box(regions, completed_box(box, regions.shape, aspect))
+                picked, c = match_global(dst, group, adj, in_box(sheet.regions, fig_box), fig, s_adj, self.params)
+                score = float(np.average(c, weights=weight))
+                if score > best:
+                    best = score
+                    col = np.where(picked > 0, sheet.color[picked], -1)
+                    new = ~shown[np.maximum(col, 0)] & (col >= 0)
+                    color[at[new]], conf[at[new]] = col[new], c[new]
+        return color, conf
+
+    def _sheet_figures(self) -> list[tuple[np.ndarray, tuple[float, float, float, float]]]:
+        """The sheet's figures: connected groups of its parts (paper left out), each with its own box."""
+        assert self.sheet is not None
+        cached = getattr(self.sheet, "_figures", None)
+        if cached is None:
+            regions = self.sheet.state.regions
+            boxes = _boxes(regions)
+            cached = [(g, union_box(boxes, g)) for g in groups(self._adjacency(regions), _parts(self.sheet))]
+            self.sheet._figures = cached  # type: ignore[attr-defined]
+        return cached
 
     def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
         """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
@@ -1005,6 +1084,17 @@ def _descriptors(regions: Regions) -> np.ndarray:
         cached = descriptors(regions)
         regions._desc = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _parts(ref: Reference) -> np.ndarray:
+    """Region ids of a reference's coloured parts: not its background, nor paper seen through a figure
+    (between the legs), which is background too."""
+    rs = ref.state
+    ids = np.flatnonzero(rs.color >= 0)
+    ids = ids[(ids > 0) & (ids != ref.background)]
+    if ref.background:
+        ids = ids[rs.color[ids] != rs.color[ref.background]]
+    return ids
 
 
 def _background(regions: Regions) -> int:
