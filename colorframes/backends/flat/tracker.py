@@ -51,6 +51,7 @@ import numpy as np
 from ...foundation.lineart import Regions, adjacency, facing_reach, neighbours_of, segment_regions
 from .flow import correspond
 from .hints import Hint
+from .instances import twins
 from .keycolors import dominant_colors
 from .matching import adjacency_graph, descriptors, form_distance, match_global, norm2, sparse_assignment
 from .params import DEFAULT_PARAMS, FlatParams
@@ -253,7 +254,9 @@ class ShotTracker:
             if prev is None or prev.regions.shape != regions.shape:
                 prev = self._key_reference(k, regions.shape).state
             state = self._carry(number, regions, prev)
+            unsure = state.confidence < self.params.carry_min
             self._resolve_weak(state)
+            self._recognise_twins(state, unsure)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)
@@ -674,6 +677,54 @@ class ShotTracker:
             part &= have[a] - area <= p.split_slack * total[a]
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _recognise_twins(self, state: FrameState, unsure: np.ndarray) -> None:
+        """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
+        keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
+        (`instances.twins`: a window the head hid in the keyframe is a window), when that colour fits the
+        region's sure neighbours at least as well as its current one (the keyframe's colour pairs)."""
+        p = self.params
+        regions = state.regions
+        n_pal = len(self.palette.rgb)
+        keys = self._keys_around(state.number)
+        key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
+        held = state.color[1:] >= 0
+        have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
+        shown = np.zeros(n_pal)
+        for key in key_states:
+            valid = key.color[1:] >= 0
+            total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)
+            shown = np.maximum(shown, total[:n_pal])
+        over = have > (1.0 + p.split_slack) * shown
+        ids = np.flatnonzero((unsure | over[np.maximum(state.color, 0)]) & (state.color >= 0))
+        least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
+        ids = ids[(ids > 0) & (regions.area[ids] >= least) & (ids != _background(regions))]
+        ids = ids[state.source[ids] != SOURCE_NAMES.index("sheet")]
+        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.instance_max]]
+        if not ids.size:
+            return
+        color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        for key in key_states:
+            boxes = (_boxes(regions), _boxes(key.regions))
+            c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes)
+            better = o > overlap
+            color[better], overlap[better] = c[better], o[better]
+        change = (color >= 0) & (color != state.color[ids])
+        if not change.any():
+            return
+        ids, color, overlap = ids[change], color[change], overlap[change]
+        sure = (state.confidence >= p.carry_min) & (state.color >= 0)
+        sure[0] = False
+        sure[ids] = False
+        pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
+        known = np.unique(np.concatenate(pairs))
+        misfit_twin, misfit_now = _misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
+        fits = misfit_twin <= misfit_now
+        ids, color, overlap = ids[fits], color[fits], overlap[fits]
+        state.color[ids], state.confidence[ids] = color, overlap
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[ids] = False
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
