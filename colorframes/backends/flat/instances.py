@@ -44,25 +44,25 @@ def twins(
     cand = cand[cand > 0]
     if not ids.size or not cand.size:
         return out_color, out_iou
-    cand = cand[np.argsort(key.area[cand], kind="stable")]
-    cand_area = key.area[cand]
-    kh = (key_boxes[cand, 1] - key_boxes[cand, 0]).astype(np.float64)
-    kw = (key_boxes[cand, 3] - key_boxes[cand, 2]).astype(np.float64)
+    kh = (key_boxes[:, 1] - key_boxes[:, 0]).astype(np.float64)  # (K+1,)
+    kw = (key_boxes[:, 3] - key_boxes[:, 2]).astype(np.float64)
+    cand = cand[np.argsort(kh[cand] * kw[cand], kind="stable")]
+    kh, kw = kh[cand], kw[cand]
+    cand_area = kh * kw  # box areas, sorted
     k_aspect = np.log(np.maximum(kh, 1.0) / np.maximum(kw, 1.0))
     rival = 2.0 * min_iou - 1.0
     for n, r in enumerate(ids):
-        area = float(regions.area[r])
+        y0, y1, x0, x1 = (int(v) for v in boxes[r])
+        area = float((y1 - y0) * (x1 - x0))
         lo = np.searchsorted(cand_area, area / max_zoom**2, "left")
         hi = np.searchsorted(cand_area, area * max_zoom**2, "right")
-        y0, y1, x0, x1 = (int(v) for v in boxes[r])
         aspect = np.log(max(y1 - y0, 1) / max(x1 - x0, 1))
         near = np.arange(lo, hi)
         near = near[np.abs(k_aspect[near] - aspect) <= -np.log(min_iou)]
         if not near.size:
             continue
         mask = regions.labels[y0:y1, x0:x1] == r  # (h, w)
-        cy, cx = regions.centroid[r, 1] - y0, regions.centroid[r, 0] - x0
-        ious = np.array([_scaled_iou(mask, (cy, cx), key, int(cand[m]), key_boxes[cand[m]]) for m in near])
+        ious = np.array([_scaled_iou(mask, key, int(cand[m]), key_boxes[cand[m]]) for m in near])
         if ious.max() < min_iou:
             continue
         best = int(np.argmax(ious))
@@ -74,19 +74,19 @@ def twins(
     return out_color, out_iou
 
 
-def _scaled_iou(mask: np.ndarray, centre: tuple[float, float], key: Regions, s: int, box: np.ndarray) -> float:
-    """Intersection over union of `mask` (h, w) bool and keyframe region s scaled to its area, laid on it
-    with their centroids (`centre` = (y, x) in mask coordinates) on each other."""
+def _scaled_iou(mask: np.ndarray, key: Regions, s: int, box: np.ndarray) -> float:
+    """Intersection over union of `mask` (h, w) bool and keyframe region s scaled (the same factor both
+    ways) to the mask's box area, laid on it with the centres of their boxes on each other. Boxes, not
+    areas or centroids: a part partly hidden (a hand over a door's corner) keeps its box."""
     import cv2
 
     y0, y1, x0, x1 = (int(v) for v in box)
     theirs = (key.labels[y0:y1, x0:x1] == s).astype(np.float32)  # (h', w')
-    f = float(np.sqrt(mask.sum() / max(key.area[s], 1.0)))
+    h, w = mask.shape
+    f = float(np.sqrt(h * w / max(theirs.shape[0] * theirs.shape[1], 1)))
     th, tw = max(1, round(theirs.shape[0] * f)), max(1, round(theirs.shape[1] * f))
     scaled = cv2.resize(theirs, (tw, th), interpolation=cv2.INTER_LINEAR) >= 0.5  # (th, tw)
-    sy, sx = (key.centroid[s, 1] - y0 + 0.5) * f - 0.5, (key.centroid[s, 0] - x0 + 0.5) * f - 0.5
-    dy, dx = round(centre[0] - sy), round(centre[1] - sx)  # scaled's origin in mask coordinates
-    h, w = mask.shape
+    dy, dx = (h - th) // 2, (w - tw) // 2  # scaled's origin in mask coordinates
     oy0, oy1 = max(0, dy), min(h, dy + th)
     ox0, ox1 = max(0, dx), min(w, dx + tw)
     if oy0 >= oy1 or ox0 >= ox1:
@@ -94,3 +94,4 @@ def _scaled_iou(mask: np.ndarray, centre: tuple[float, float], key: Regions, s: 
     inter = int(np.count_nonzero(mask[oy0:oy1, ox0:ox1] & scaled[oy0 - dy : oy1 - dy, ox0 - dx : ox1 - dx]))
     union = int(mask.sum()) + int(scaled.sum()) - inter
     return inter / max(union, 1)
+
