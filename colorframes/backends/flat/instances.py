@@ -95,3 +95,18 @@ def _scaled_iou(mask: np.ndarray, key: Regions, s: int, box: np.ndarray) -> floa
     union = int(mask.sum()) + int(scaled.sum()) - inter
     return inter / max(union, 1)
 
+
+def enclosing(known: np.ndarray, n_pal: int) -> np.ndarray:
+    """(palette,) for each colour the one colour the keyframes show next to it, when they show exactly one
+    (a pane always sits in its frame), else -1. `known`: sorted pair codes (a * 2**31 + b, a <= b) of the
+    colours the keyframes show side by side."""
+    out = np.full(n_pal, -1, np.int64)
+    a, b = known // 2**31, known % 2**31
+    ok = (a < n_pal) & (b < n_pal) & (a != b)
+    a, b = a[ok], b[ok]
+    ends = np.concatenate([a, b])  # each pair counted from both sides
+    other = np.concatenate([b, a])
+    count = np.bincount(ends, minlength=n_pal)
+    one = count == 1
+    out[ends[one[ends]]] = other[one[ends]]
+    return out

@@ -51,7 +51,7 @@ import numpy as np
 from ...foundation.lineart import Regions, adjacency, facing_reach, neighbours_of, segment_regions
 from .flow import correspond
 from .hints import Hint
-from .instances import twins
+from .instances import enclosing, twins
 from .keycolors import dominant_colors
 from .matching import adjacency_graph, descriptors, form_distance, match_global, norm2, sparse_assignment
 from .params import DEFAULT_PARAMS, FlatParams
@@ -257,6 +257,7 @@ class ShotTracker:
             unsure = state.confidence < self.params.carry_min
             self._resolve_weak(state)
             self._recognise_twins(state, unsure)
+            self._surround(state, unsure)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)
@@ -722,6 +723,44 @@ class ShotTracker:
         fits = misfit_twin <= misfit_now
         ids, color, overlap = ids[fits], color[fits], overlap[fits]
         state.color[ids], state.confidence[ids] = color, overlap
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[ids] = False
+
+    def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
+        """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
+        the keyframes show next to one colour only takes that colour (`instances.enclosing`): the pieces of
+        a window's frame that the head uncovered surround the pane, and every pane the keyframe shows sits
+        in a white frame."""
+        p = self.params
+        regions = state.regions
+        ids = np.flatnonzero(unsure & (state.color >= 0))
+        ids = ids[(ids > 0) & (regions.area[ids] >= p.assign_min_area) & (ids != _background(regions))]
+        ids = ids[state.source[ids] != SOURCE_NAMES.index("sheet")]
+        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.consult_max]]
+        if not ids.size:
+            return
+        keys = self._keys_around(state.number)
+        key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
+        pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
+        only = enclosing(np.unique(np.concatenate(pairs)), len(self.palette.rgb))  # (palette,)
+        sure = (state.confidence >= p.carry_min) & (state.color >= 0)
+        sure[0] = False
+        sure[ids] = False
+        rows, near = _neighbours(regions, ids)
+        keep = sure[near] & (only[np.maximum(state.color[near], 0)] >= 0)
+        rows, near = rows[keep], near[keep]
+        want = only[state.color[near]]  # (E,) the colour around each such neighbour
+        # One answer per region: all such neighbours must agree.
+        first = np.full(ids.size, -1, np.int64)
+        first[rows[::-1]] = want[::-1]
+        agree = np.ones(ids.size, bool)
+        np.logical_and.at(agree, rows, want == first[rows])
+        conf = np.ones(ids.size)
+        np.minimum.at(conf, rows, state.confidence[near])
+        take = agree & (first >= 0) & (first != state.color[ids])
+        ids = ids[take]
+        state.color[ids], state.confidence[ids] = first[take], conf[take]
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[ids] = False
