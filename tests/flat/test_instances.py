@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from colorframes.backends.flat.instances import twins
+from colorframes.backends.flat.instances import enclosing, twins
 from colorframes.backends.flat.tracker import _boxes
 from colorframes.foundation.lineart import segment_regions
 
@@ -37,12 +37,13 @@ def _key(rects_and_colours):
     return regions, color
 
 
-def _twin_of_door(key_parts, bite=None):
+def _twin_of_door(key_parts, bite=None, current=None):
     key, key_color = _key(key_parts)
     door = (200, 40, 236, 148)  # the frame's door: elsewhere, 1.2x the keyframe's (30 x 90)
     frame = _drawing([door], bite)
     r = frame.labels[100, 218]
-    colour, overlap = twins(frame, np.array([r]), key, key_color, 0.8, 1.5, _boxes(frame), _boxes(key))
+    now = None if current is None else np.array([current])
+    colour, overlap = twins(frame, np.array([r]), key, key_color, 0.8, 1.5, _boxes(frame), _boxes(key), 24, now)
     return int(colour[0]), float(overlap[0])
 
 
@@ -66,3 +67,14 @@ def test_look_alikes_of_another_colour_say_nothing():
 def test_a_window_is_not_a_door():
     colour, _ = _twin_of_door([((120, 60, 160, 100), WINDOW)])
     assert colour == -1
+
+
+def test_a_region_keeps_its_colour_when_its_own_colour_has_a_twin():
+    parts = [((40, 60, 70, 150), DOOR), ((250, 60, 280, 150), SIGN)]
+    assert _twin_of_door(parts, current=SIGN)[0] == SIGN
+    assert _twin_of_door(parts, current=WINDOW) == (-1, 0.0)  # look-alikes of two colours: no answer
+
+
+def test_enclosing_names_the_one_colour_shown_next_to_a_colour():
+    pairs = np.array([1 * 2**31 + 2, 2 * 2**31 + 3, 2 * 2**31 + 4, 4 * 2**31 + 4])  # 1-2, 2-3, 2-4, 4-4
+    assert enclosing(pairs, 6).tolist() == [-1, 2, -1, 2, 2, -1]

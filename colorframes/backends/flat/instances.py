@@ -4,11 +4,14 @@ Why: a keyframe hides parts behind a character (a window behind the head, a door
 are uncovered later. No flow from the keyframe leads to them (at their place the keyframe has the
 character), so the chain paints them with what they were uncovered from. Their colours are shown
 elsewhere in the keyframe, on parts of the same outline (the other windows, the other doors). A region
-whose outline, scaled to its area (the camera zooms), repeats a keyframe region's outline is another
+whose outline, scaled to its box (the camera zooms), repeats a keyframe region's outline is another
 instance of that part, at any position: `_copies` in the tracker finds the same part moved within reach;
-this finds its twin anywhere. Only an answer when no region of another colour looks as much alike (the
-look-alike rule of `_copies`: overlap >= 2 * best - 1), so two look-alike forms of different colours say
-nothing, and the chain's colour stays whenever one of its own regions looks as much alike.
+this finds its twin anywhere. Only an answer when the form names one colour: no region of another colour
+is a twin too or looks as much alike (the look-alike rule of `_copies`: overlap >= 2 * best - 1; books of
+one form in many colours say nothing), and the chain's colour stays whenever one of its own regions is a
+twin.
+
+`enclosing` reads the keyframes' colour pairs the other way round: a colour shown next to one colour only.
 """
 
 from __future__ import annotations
@@ -27,16 +30,23 @@ def twins(
     max_zoom: float,
     boxes: np.ndarray,
     key_boxes: np.ndarray,
+    grid: int,
+    current: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(palette colour, overlap) per region in `ids`: the colour of the keyframe regions whose outline the
-    region repeats at another scale and place, or (-1, 0.0).
+    region repeats at another scale and place, or (-1, 0.0). With `current` (palette colour per region in
+    `ids`), a region that repeats the outline of any keyframe region of its current colour (at least
+    `min_iou`) keeps that colour: the form does not tell it from a look-alike of another colour (books on a
+    shelf), so it gives no reason to move.
 
     `key_color` (K+1,) palette colour per keyframe region (-1: none); `boxes`, `key_boxes` (N+1, 4) int
-    (y0, y1, x0, x1) per region. A pair is compared when their areas differ by at most `max_zoom`² (the
-    camera's zoom between the two frames) and their boxes' aspect ratios by at most 1 / `min_iou`: the
-    keyframe region's mask is scaled to the region's area and laid on it at their centroids; the
-    intersection over union is the overlap. The best pair of at least `min_iou` decides unless a keyframe
-    region of another colour overlaps at least 2 * best - 1.
+    (y0, y1, x0, x1) per region. A pair is compared when their boxes' areas differ by at most `max_zoom`²
+    (the camera's zoom between the two frames) and their aspect ratios by at most 1 / `min_iou`. The
+    overlap is the intersection over union of the two masks, each resampled from its box to `grid` x `grid`
+    cells, times that of the two boxes scaled to one area with their centres on each other (what the
+    resampling leaves out: the aspect). Boxes, not areas or centroids: a part partly hidden (a hand over a
+    door's corner) keeps its box. The best pair of at least `min_iou` decides unless a keyframe region of
+    another colour overlaps at least min(`min_iou`, 2 * best - 1).
     """
     out_color = np.full(ids.size, -1, np.int64)
     out_iou = np.zeros(ids.size)
@@ -50,50 +60,56 @@ def twins(
     kh, kw = kh[cand], kw[cand]
     cand_area = kh * kw  # box areas, sorted
     k_aspect = np.log(np.maximum(kh, 1.0) / np.maximum(kw, 1.0))
-    rival = 2.0 * min_iou - 1.0
     for n, r in enumerate(ids):
         y0, y1, x0, x1 = (int(v) for v in boxes[r])
-        area = float((y1 - y0) * (x1 - x0))
-        lo = np.searchsorted(cand_area, area / max_zoom**2, "left")
-        hi = np.searchsorted(cand_area, area * max_zoom**2, "right")
-        aspect = np.log(max(y1 - y0, 1) / max(x1 - x0, 1))
+        h, w = float(y1 - y0), float(x1 - x0)
+        lo = np.searchsorted(cand_area, h * w / max_zoom**2, "left")
+        hi = np.searchsorted(cand_area, h * w * max_zoom**2, "right")
         near = np.arange(lo, hi)
-        near = near[np.abs(k_aspect[near] - aspect) <= -np.log(min_iou)]
+        near = near[np.abs(k_aspect[near] - np.log(max(h, 1.0) / max(w, 1.0))) <= -np.log(min_iou)]
         if not near.size:
             continue
-        mask = regions.labels[y0:y1, x0:x1] == r  # (h, w)
-        ious = np.array([_scaled_iou(mask, key, int(cand[m]), key_boxes[cand[m]]) for m in near])
+        mine = _cells(regions, np.array([r]), boxes, grid)[0]  # (B,) packed bits
+        theirs = _cells(key, cand[near], key_boxes, grid)  # (M, B)
+        inter = np.bitwise_count(theirs & mine).sum(axis=1, dtype=np.int64)
+        union = np.bitwise_count(theirs | mine).sum(axis=1, dtype=np.int64)
+        f = np.sqrt(h * w / (kh[near] * kw[near]))  # (M,) scale of each keyframe box to this box's area
+        box_inter = np.minimum(h, kh[near] * f) * np.minimum(w, kw[near] * f)
+        ious = inter / np.maximum(union, 1) * box_inter / (2.0 * h * w - box_inter)
         if ious.max() < min_iou:
             continue
+        if current is not None:
+            own = key_color[cand[near]] == current[n]
+            if np.any(own & (ious >= min_iou)):
+                out_color[n], out_iou[n] = current[n], ious[own].max()
+                continue
         best = int(np.argmax(ious))
         colour = key_color[cand[near[best]]]
         others = key_color[cand[near]] != colour
-        if np.any(others & (ious >= max(2.0 * ious[best] - 1.0, rival))):
+        if np.any(others & (ious >= min(min_iou, 2.0 * ious[best] - 1.0))):
             continue  # a look-alike of another colour: the form says nothing
         out_color[n], out_iou[n] = colour, ious[best]
     return out_color, out_iou
 
 
-def _scaled_iou(mask: np.ndarray, key: Regions, s: int, box: np.ndarray) -> float:
-    """Intersection over union of `mask` (h, w) bool and keyframe region s scaled (the same factor both
-    ways) to the mask's box area, laid on it with the centres of their boxes on each other. Boxes, not
-    areas or centroids: a part partly hidden (a hand over a door's corner) keeps its box."""
+def _cells(regions: Regions, ids: np.ndarray, boxes: np.ndarray, grid: int) -> np.ndarray:
+    """(len(ids), ceil(grid * grid / 8)) uint8: each region's mask resampled from its box to grid x grid
+    cells, packed 8 to a byte (kept on the Regions object: a keyframe's regions are compared again every
+    frame)."""
     import cv2
 
-    y0, y1, x0, x1 = (int(v) for v in box)
-    theirs = (key.labels[y0:y1, x0:x1] == s).astype(np.float32)  # (h', w')
-    h, w = mask.shape
-    f = float(np.sqrt(h * w / max(theirs.shape[0] * theirs.shape[1], 1)))
-    th, tw = max(1, round(theirs.shape[0] * f)), max(1, round(theirs.shape[1] * f))
-    scaled = cv2.resize(theirs, (tw, th), interpolation=cv2.INTER_LINEAR) >= 0.5  # (th, tw)
-    dy, dx = (h - th) // 2, (w - tw) // 2  # scaled's origin in mask coordinates
-    oy0, oy1 = max(0, dy), min(h, dy + th)
-    ox0, ox1 = max(0, dx), min(w, dx + tw)
-    if oy0 >= oy1 or ox0 >= ox1:
-        return 0.0
-    inter = int(np.count_nonzero(mask[oy0:oy1, ox0:ox1] & scaled[oy0 - dy : oy1 - dy, ox0 - dx : ox1 - dx]))
-    union = int(mask.sum()) + int(scaled.sum()) - inter
-    return inter / max(union, 1)
+    table = getattr(regions, "_cells", None)
+    nbytes = (grid * grid + 7) // 8
+    if table is None or table[0].shape[1] != nbytes:
+        table = (np.zeros((regions.count + 1, nbytes), np.uint8), np.zeros(regions.count + 1, bool))
+        regions._cells = table  # type: ignore[attr-defined]
+    cells, done = table
+    for r in ids[~done[ids]]:
+        y0, y1, x0, x1 = (int(v) for v in boxes[r])
+        mask = (regions.labels[y0:y1, x0:x1] == r).astype(np.float32)  # (h, w)
+        cells[r] = np.packbits(cv2.resize(mask, (grid, grid), interpolation=cv2.INTER_AREA).ravel() >= 0.5)
+        done[r] = True
+    return cells[ids]
 
 
 def enclosing(known: np.ndarray, n_pal: int) -> np.ndarray:

@@ -138,6 +138,9 @@ class FlatParams:
     """A region and a keyframe region of the same outline at another place (another window, another door:
     `instances.twins`) are compared when their sizes (square root of the areas) differ by at most this
     factor: the camera's zoom between a frame and its keyframe."""
+    instance_grid: int = 24
+    """... each mask resampled from its box to this many cells a side (the comparison's resolution: a
+    window's frame is a few cells wide)."""
     instance_min_share: float = 0.0005
     """... and only regions of at least this share of the frame's area: the outline of a few dozen pixels
     (a cheek, a crumb of a hand) repeats some other part's by chance."""

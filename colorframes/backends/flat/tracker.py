@@ -256,8 +256,8 @@ class ShotTracker:
             state = self._carry(number, regions, prev)
             unsure = state.confidence < self.params.carry_min
             self._resolve_weak(state)
-            self._recognise_twins(state, unsure)
             self._surround(state, unsure)
+            self._recognise_twins(state, unsure)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)
@@ -707,7 +707,8 @@ class ShotTracker:
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
         for key in key_states:
             boxes = (_boxes(regions), _boxes(key.regions))
-            c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes)
+            grid, now = p.instance_grid, state.color[ids]
+            c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now)
             better = o > overlap
             color[better], overlap[better] = c[better], o[better]
         change = (color >= 0) & (color != state.color[ids])
@@ -734,33 +735,35 @@ class ShotTracker:
         in a white frame."""
         p = self.params
         regions = state.regions
-        ids = np.flatnonzero(unsure & (state.color >= 0))
-        ids = ids[(ids > 0) & (regions.area[ids] >= p.assign_min_area) & (ids != _background(regions))]
-        ids = ids[state.source[ids] != SOURCE_NAMES.index("sheet")]
-        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.consult_max]]
-        if not ids.size:
+        n1 = regions.count + 1
+        open_ = unsure & (state.color >= 0) & (regions.area >= p.assign_min_area)
+        open_ &= state.source != SOURCE_NAMES.index("sheet")
+        open_[0] = False
+        open_[_background(regions)] = False
+        if not open_.any():
             return
         keys = self._keys_around(state.number)
         key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
         pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
         only = enclosing(np.unique(np.concatenate(pairs)), len(self.palette.rgb))  # (palette,)
-        sure = (state.confidence >= p.carry_min) & (state.color >= 0)
-        sure[0] = False
-        sure[ids] = False
-        rows, near = _neighbours(regions, ids)
-        keep = sure[near] & (only[np.maximum(state.color[near], 0)] >= 0)
-        rows, near = rows[keep], near[keep]
-        want = only[state.color[near]]  # (E,) the colour around each such neighbour
-        # One answer per region: all such neighbours must agree.
-        first = np.full(ids.size, -1, np.int64)
-        first[rows[::-1]] = want[::-1]
-        agree = np.ones(ids.size, bool)
-        np.logical_and.at(agree, rows, want == first[rows])
-        conf = np.ones(ids.size)
-        np.minimum.at(conf, rows, state.confidence[near])
-        take = agree & (first >= 0) & (first != state.color[ids])
-        ids = ids[take]
-        state.color[ids], state.confidence[ids] = first[take], conf[take]
+        # The sure regions of such colours (few) and the unsure regions around them (bounded cost).
+        inner = np.flatnonzero((state.confidence >= p.carry_min) & (state.color >= 0) & ~open_)
+        inner = inner[(inner > 0) & (only[state.color[inner]] >= 0)]
+        inner = inner[np.argsort(-regions.area[inner], kind="stable")[: p.consult_max]]
+        if not inner.size:
+            return
+        rows, near = _neighbours(regions, inner)
+        keep = open_[near]
+        want, near, conf_in = only[state.color[inner[rows[keep]]]], near[keep], state.confidence[inner[rows[keep]]]
+        # One answer per region: all the sure regions of such colours around it must agree.
+        first = np.full(n1, -1, np.int64)
+        first[near[::-1]] = want[::-1]
+        agree = np.ones(n1, bool)
+        np.logical_and.at(agree, near, want == first[near])
+        conf = np.ones(n1)
+        np.minimum.at(conf, near, conf_in)
+        ids = np.flatnonzero(agree & (first >= 0) & (first != state.color))
+        state.color[ids], state.confidence[ids] = first[ids], conf[ids]
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[ids] = False
