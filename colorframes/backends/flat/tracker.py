@@ -63,6 +63,7 @@ NEUTRAL = [
     (188, 170, 190), (150, 172, 170), (214, 190, 180), (180, 180, 160), (140, 150, 166), (200, 210, 214),
 ]  # fmt: skip
 PAPER_RGB = (255, 255, 255)
+_KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
 
 
 class Palette:
@@ -700,7 +701,7 @@ class ShotTracker:
         ids = np.flatnonzero((unsure | over[np.maximum(state.color, 0)]) & (state.color >= 0))
         least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
         ids = ids[(ids > 0) & (regions.area[ids] >= least) & (ids != _background(regions))]
-        ids = ids[state.source[ids] != SOURCE_NAMES.index("sheet")]
+        ids = ids[~np.isin(state.source[ids], _KEPT)]  # what the sheet or a hint coloured stays
         ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.instance_max]]
         if not ids.size:
             return
@@ -723,10 +724,14 @@ class ShotTracker:
         misfit_twin, misfit_now = _misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
         fits = misfit_twin <= misfit_now
         ids, color, overlap = ids[fits], color[fits], overlap[fits]
-        state.color[ids], state.confidence[ids] = color, overlap
+        # A part that came into view after the keyframe (its outline is new here or was along the chain)
+        # takes its twin's colour as the best guess, and stays in the report: no keyframe shows it there.
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        state.color[ids] = color
+        state.confidence[ids] = np.where(came, np.minimum(overlap, p.low_confidence * 0.99), overlap)
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
-            state.new[ids] = False
+            state.new[ids[~came]] = False
 
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
@@ -737,7 +742,7 @@ class ShotTracker:
         regions = state.regions
         n1 = regions.count + 1
         open_ = unsure & (state.color >= 0) & (regions.area >= p.assign_min_area)
-        open_ &= state.source != SOURCE_NAMES.index("sheet")
+        open_ &= ~np.isin(state.source, _KEPT)  # what the sheet or a hint coloured stays
         open_[0] = False
         open_[_background(regions)] = False
         if not open_.any():
