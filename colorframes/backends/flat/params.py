@@ -136,8 +136,8 @@ class FlatParams:
 
     instance_max_zoom: float = 1.5
     """A region and a keyframe region of the same outline at another place (another window, another door:
-    `instances.twins`) are compared when their sizes (square root of the areas) differ by at most this
-    factor: the camera's zoom between a frame and its keyframe."""
+    `instances.twins`) are compared when their boxes' sizes (square root of the box areas) differ by at most
+    this factor: the camera's zoom between a frame and its keyframe."""
     instance_grid: int = 24
     """... each mask resampled from its box to this many cells a side (the comparison's resolution: a
     window's frame is a few cells wide)."""
@@ -146,7 +146,8 @@ class FlatParams:
     (a cheek, a crumb of a hand) repeats some other part's by chance."""
     instance_max: int = 16
     """At most this many regions (the largest of those in question) are compared with the keyframe's
-    regions for such a twin per frame and keyframe (bounded cost: each comparison lays masks on each other)."""
+    regions for such a twin per frame and keyframe (bounded cost: each is compared with every keyframe region
+    of about its box)."""
 
     direct_flow_preset: str = "FAST"
     """OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM) of that flow from the keyframe: one more flow per frame,

@@ -28,6 +28,11 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    (which parts touch which counts). What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
    the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
+   Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
+   show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
+   that part when the form names one colour and that colour fits its sure neighbours as well: a window the
+   head hid in the keyframe is a window once uncovered, a door behind the shirt a door. And an unsure
+   region next to a sure region of a colour the keyframes show next to one colour only takes that colour.
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
    without keyframes every frame is matched to the sheet on its own, each sheet part serving at most two
    regions; what that leaves over (background the sheet does not show) takes the neutral palette, as
@@ -735,9 +740,10 @@ class ShotTracker:
 
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
-        the keyframes show next to one colour only takes that colour (`instances.enclosing`): the pieces of
-        a window's frame that the head uncovered surround the pane, and every pane the keyframe shows sits
-        in a white frame."""
+        the keyframes show next to one colour only takes that colour (`instances.enclosing`; all such
+        neighbours must agree): a hair shadow the keyframe shows inside the hair only, a pupil inside the
+        eye's white. Confidence: the least of those neighbours'; a part that came into view after the
+        keyframe stays in the report (as in `_recognise_twins`)."""
         p = self.params
         regions = state.regions
         n1 = regions.count + 1
@@ -768,10 +774,12 @@ class ShotTracker:
         conf = np.ones(n1)
         np.minimum.at(conf, near, conf_in)
         ids = np.flatnonzero(agree & (first >= 0) & (first != state.color))
-        state.color[ids], state.confidence[ids] = first[ids], conf[ids]
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        state.color[ids] = first[ids]
+        state.confidence[ids] = np.where(came, np.minimum(conf[ids], p.low_confidence * 0.99), conf[ids])
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
-            state.new[ids] = False
+            state.new[ids[~came]] = False
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
