@@ -741,9 +741,11 @@ class ShotTracker:
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
         the keyframes show next to one colour only takes that colour (`instances.enclosing`; all such
-        neighbours must agree): a hair shadow the keyframe shows inside the hair only, a pupil inside the
-        eye's white. Confidence: the least of those neighbours'; a part that came into view after the
-        keyframe stays in the report (as in `_recognise_twins`)."""
+        neighbours must agree, and the colour must fit the region's sure neighbours better than its own,
+        by the keyframes' colour pairs: a part that moved next to it is not inside it): a hair shadow the
+        keyframe shows inside the hair only, a pupil inside the eye's white. Confidence: the least of those
+        neighbours'; a part that came into view after the keyframe stays in the report (as in
+        `_recognise_twins`)."""
         p = self.params
         regions = state.regions
         n1 = regions.count + 1
@@ -774,6 +776,12 @@ class ShotTracker:
         conf = np.ones(n1)
         np.minimum.at(conf, near, conf_in)
         ids = np.flatnonzero(agree & (first >= 0) & (first != state.color))
+        if ids.size:  # the answer must fit the region's other sure neighbours better than its colour does
+            sure = (state.confidence >= p.carry_min) & (state.color >= 0) & ~open_
+            sure[0] = False
+            known = np.unique(np.concatenate(pairs))
+            misfit_new, misfit_now = _misfits(state, ids, np.stack([first[ids], state.color[ids]]), sure, known)
+            ids = ids[misfit_new < misfit_now]
         came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
         state.color[ids] = first[ids]
         state.confidence[ids] = np.where(came, np.minimum(conf[ids], p.low_confidence * 0.99), conf[ids])
