@@ -455,6 +455,16 @@ def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, i
     ch, cw = crop.shape
     outside = h * w - ch * cw
     ring = 0
+    if outside and np.unique(_outer_edges(crop, box, (h, w))).size > 1:
+        # No line lies outside the box, so each outside pixel is paper joined straight to the box's edge
+        # pixel nearest to it. Around a figure on paper the edges are all one region (the ring); a scene
+        # whose ink spans the frame's width (sky above the roofs, road below the kerb) has one region per
+        # side, and the whole frame is labelled (each outside pixel takes its nearest edge pixel's region).
+        full = np.pad(crop, ((y0, h - y1), (x0, w - x1)), mode="edge")
+        regions = region_stats(full, lines, n)
+        yb0, yb1, xb0, xb1 = ink_box(lines, 0) or (0, h, 0, w)
+        regions.figure_bbox = (float(xb0), float(yb0), float(xb1), float(yb1))
+        return regions
     if outside:
         ring = int(crop[0, 0] if (y0 > 0 or x0 > 0) else crop[-1, -1])
         labels = np.full((h, w), ring, np.int32)
@@ -502,6 +512,15 @@ def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, i
         box=box if outside else None,
         outside=ring,
     )
+
+
+def _outer_edges(crop: np.ndarray, box: tuple[int, int, int, int], shape: tuple[int, int]) -> np.ndarray:
+    """The labels along the sides of the box that have frame outside them (1-D, concatenated)."""
+    y0, y1, x0, x1 = box
+    h, w = shape
+    sides = [crop[0], crop[-1], crop[:, 0], crop[:, -1]]
+    have = [y0 > 0, y1 < h, x0 > 0, x1 < w]
+    return np.concatenate([s for s, ok in zip(sides, have, strict=True) if ok] or [np.zeros(0, crop.dtype)])
 
 
 def border_flags(labels: np.ndarray, n: int) -> np.ndarray:

@@ -4,7 +4,8 @@ house's window behind Ren's head, the door behind his shirt; issue 16).
 The scene: a wall with two windows (white frame, blue pane); in the keyframe a head (a skin disc) hides the
 right-hand window completely, then moves right and uncovers it. The keyframe shows the window's colours in
 the left-hand window only, so no flow from the keyframe leads to them: at the uncovered pane's place the
-keyframe has the head, which is found again elsewhere in the frame.
+keyframe has the head, which is found again elsewhere in the frame. The uncovered pane repeats the
+left-hand pane's outline (`instances.twins`), so it takes its colour.
 """
 
 from __future__ import annotations
@@ -66,12 +67,6 @@ def test_what_the_keyframe_shows_keeps_its_colours(last_frame):
     assert _colour(last_frame, 190 + STEP * (N - 1), 75) == SKIN
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: a region the keyframe hides (behind a part that moved away) takes the colour "
-    "the flow or the keyframe's form match find at its place (the head's skin); recognising it as another "
-    "instance of a part the keyframe shows elsewhere (the left-hand window) is not implemented",
-)
 def test_a_window_the_keyframe_hides_is_a_window_once_uncovered(last_frame):
     (_, _), (bx, by) = WINDOWS
     assert _colour(last_frame, bx, by) == PANE

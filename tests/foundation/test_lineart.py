@@ -143,3 +143,21 @@ def test_line_reach_grows_with_thicker_lines():
     # The old fixed 4 px reach sees no neighbours at all across 9 px lines.
     r = segment_regions(_split_box(9), gap_radius=1)
     assert len(adjacency(r.labels, reach=4, box=r.box)) == 0
+
+
+def test_ink_across_the_whole_width_keeps_sky_and_road_apart():
+    """A street whose lines span the frame's width: a kerb line across it, roofs above, lane dashes below,
+    no ink near the top and bottom edges. The paper above the roofs and the road below the dashes are
+    different regions, each reaching its own edge of the frame (not one region for all the paper outside
+    the lines' bounding box)."""
+    img = np.full((200, 300, 3), 255, np.uint8)
+    cv2.line(img, (0, 120), (299, 120), (0, 0, 0), 2)  # the kerb: sky / houses above, road below
+    cv2.rectangle(img, (40, 60), (120, 119), (0, 0, 0), 2)  # a house standing on the kerb
+    for x in range(10, 290, 40):
+        cv2.rectangle(img, (x, 150), (x + 20, 154), (0, 0, 0), 1)  # lane dashes
+    r = segment_regions(img, gap_radius=2)
+    sky, road = _region_at(r, 150, 2), _region_at(r, 150, 197)
+    assert sky != road and 0 not in (sky, road)
+    assert _region_at(r, 150, 100) == sky and _region_at(r, 150, 135) == road
+    assert _region_at(r, 299, 199) == road and _region_at(r, 0, 0) == sky
+    assert r.area[road] == np.count_nonzero(r.labels == road) and r.border[road] and r.border[sky]

@@ -134,6 +134,21 @@ class FlatParams:
     """At most this many regions (the largest of those in question) are tested for a copy per frame and
     source (bounded cost: each test lays masks on each other)."""
 
+    instance_max_zoom: float = 1.5
+    """A region and a keyframe region of the same outline at another place (another window, another door:
+    `instances.twins`) are compared when their boxes' sizes (square root of the box areas) differ by at most
+    this factor: the camera's zoom between a frame and its keyframe."""
+    instance_grid: int = 24
+    """... each mask resampled from its box to this many cells a side (the comparison's resolution: a
+    window's frame is a few cells wide)."""
+    instance_min_share: float = 0.0005
+    """... and only regions of at least this share of the frame's area: the outline of a few dozen pixels
+    (a cheek, a crumb of a hand) repeats some other part's by chance."""
+    instance_max: int = 16
+    """At most this many regions (the largest of those in question) are compared with the keyframe's
+    regions for such a twin per frame and keyframe (bounded cost: each is compared with every keyframe region
+    of about its box)."""
+
     direct_flow_preset: str = "FAST"
     """OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM) of that flow from the keyframe: one more flow per frame,
     so a cheaper one (the chain's own steps use MEDIUM)."""

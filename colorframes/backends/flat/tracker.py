@@ -32,6 +32,11 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    behind it) takes the sheet's match only for a colour no keyframe shows. What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
    the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
+   Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
+   show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
+   that part when the form names one colour and that colour fits its sure neighbours as well: a window the
+   head hid in the keyframe is a window once uncovered, a door behind the shirt a door. And an unsure
+   region next to a sure region of a colour the keyframes show next to one colour only takes that colour.
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
    without keyframes every frame is matched to the sheet on its own, each sheet part serving at most two
    regions; what that leaves over (background the sheet does not show) takes the neutral palette, as
@@ -56,6 +61,7 @@ from ...foundation.lineart import Regions, adjacency, facing_reach, neighbours_o
 from .figures import completed_box, groups, in_box, union_box
 from .flow import correspond
 from .hints import Hint
+from .instances import enclosing, twins
 from .keycolors import dominant_colors
 from .matching import adjacency_graph, descriptors, form_distance, match_global, norm2, sparse_assignment
 from .params import DEFAULT_PARAMS, FlatParams
@@ -67,6 +73,7 @@ NEUTRAL = [
     (188, 170, 190), (150, 172, 170), (214, 190, 180), (180, 180, 160), (140, 150, 166), (200, 210, 214),
 ]  # fmt: skip
 PAPER_RGB = (255, 255, 255)
+_KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
 
 
 class Palette:
@@ -262,7 +269,10 @@ class ShotTracker:
             if prev is None or prev.regions.shape != regions.shape:
                 prev = self._key_reference(k, regions.shape).state
             state = self._carry(number, regions, prev)
+            unsure = state.confidence < self.params.carry_min
             self._resolve_weak(state)
+            self._surround(state, unsure)
+            self._recognise_twins(state, unsure)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)
@@ -696,6 +706,110 @@ class ShotTracker:
             part &= have[a] - area <= p.split_slack * total[a]
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _recognise_twins(self, state: FrameState, unsure: np.ndarray) -> None:
+        """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
+        keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
+        (`instances.twins`: a window the head hid in the keyframe is a window), when that colour fits the
+        region's sure neighbours at least as well as its current one (the keyframe's colour pairs)."""
+        p = self.params
+        regions = state.regions
+        n_pal = len(self.palette.rgb)
+        keys = self._keys_around(state.number)
+        key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
+        held = state.color[1:] >= 0
+        have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
+        shown = np.zeros(n_pal)
+        for key in key_states:
+            valid = key.color[1:] >= 0
+            total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)
+            shown = np.maximum(shown, total[:n_pal])
+        over = have > (1.0 + p.split_slack) * shown
+        ids = np.flatnonzero((unsure | over[np.maximum(state.color, 0)]) & (state.color >= 0))
+        least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
+        ids = ids[(ids > 0) & (regions.area[ids] >= least) & (ids != _background(regions))]
+        ids = ids[~np.isin(state.source[ids], _KEPT)]  # what the sheet or a hint coloured stays
+        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.instance_max]]
+        if not ids.size:
+            return
+        color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        for key in key_states:
+            boxes = (_boxes(regions), _boxes(key.regions))
+            grid, now = p.instance_grid, state.color[ids]
+            c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now)
+            better = o > overlap
+            color[better], overlap[better] = c[better], o[better]
+        change = (color >= 0) & (color != state.color[ids])
+        if not change.any():
+            return
+        ids, color, overlap = ids[change], color[change], overlap[change]
+        sure = (state.confidence >= p.carry_min) & (state.color >= 0)
+        sure[0] = False
+        sure[ids] = False
+        pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
+        known = np.unique(np.concatenate(pairs))
+        misfit_twin, misfit_now = _misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
+        fits = misfit_twin <= misfit_now
+        ids, color, overlap = ids[fits], color[fits], overlap[fits]
+        # A part that came into view after the keyframe (its outline is new here or was along the chain)
+        # takes its twin's colour as the best guess, and stays in the report: no keyframe shows it there.
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        state.color[ids] = color
+        state.confidence[ids] = np.where(came, np.minimum(overlap, p.low_confidence * 0.99), overlap)
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[ids[~came]] = False
+
+    def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
+        """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
+        the keyframes show next to one colour only takes that colour (`instances.enclosing`; all such
+        neighbours must agree, and the colour must fit the region's sure neighbours better than its own,
+        by the keyframes' colour pairs: a part that moved next to it is not inside it): a hair shadow the
+        keyframe shows inside the hair only, a pupil inside the eye's white. Confidence: the least of those
+        neighbours'; a part that came into view after the keyframe stays in the report (as in
+        `_recognise_twins`)."""
+        p = self.params
+        regions = state.regions
+        n1 = regions.count + 1
+        open_ = unsure & (state.color >= 0) & (regions.area >= p.assign_min_area)
+        open_ &= ~np.isin(state.source, _KEPT)  # what the sheet or a hint coloured stays
+        open_[0] = False
+        open_[_background(regions)] = False
+        if not open_.any():
+            return
+        keys = self._keys_around(state.number)
+        key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
+        pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
+        only = enclosing(np.unique(np.concatenate(pairs)), len(self.palette.rgb))  # (palette,)
+        # The sure regions of such colours (few) and the unsure regions around them (bounded cost).
+        inner = np.flatnonzero((state.confidence >= p.carry_min) & (state.color >= 0) & ~open_)
+        inner = inner[(inner > 0) & (only[state.color[inner]] >= 0)]
+        inner = inner[np.argsort(-regions.area[inner], kind="stable")[: p.consult_max]]
+        if not inner.size:
+            return
+        rows, near = _neighbours(regions, inner)
+        keep = open_[near]
+        want, near, conf_in = only[state.color[inner[rows[keep]]]], near[keep], state.confidence[inner[rows[keep]]]
+        # One answer per region: all the sure regions of such colours around it must agree.
+        first = np.full(n1, -1, np.int64)
+        first[near[::-1]] = want[::-1]
+        agree = np.ones(n1, bool)
+        np.logical_and.at(agree, near, want == first[near])
+        conf = np.ones(n1)
+        np.minimum.at(conf, near, conf_in)
+        ids = np.flatnonzero(agree & (first >= 0) & (first != state.color))
+        if ids.size:  # the answer must fit the region's other sure neighbours better than its colour does
+            sure = (state.confidence >= p.carry_min) & (state.color >= 0) & ~open_
+            sure[0] = False
+            known = np.unique(np.concatenate(pairs))
+            misfit_new, misfit_now = _misfits(state, ids, np.stack([first[ids], state.color[ids]]), sure, known)
+            ids = ids[misfit_new < misfit_now]
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        state.color[ids] = first[ids]
+        state.confidence[ids] = np.where(came, np.minimum(conf[ids], p.low_confidence * 0.99), conf[ids])
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[ids[~came]] = False
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across

@@ -1,0 +1,128 @@
+"""Another instance of a part the keyframe shows: a region recognised by its outline, wherever it is.
+
+Why: a keyframe hides parts behind a character (a window behind the head, a door behind the shirt) that
+are uncovered later. No flow from the keyframe leads to them (at their place the keyframe has the
+character), so the chain paints them with what they were uncovered from. Their colours are shown
+elsewhere in the keyframe, on parts of the same outline (the other windows, the other doors). A region
+whose outline, scaled to its box (the camera zooms), repeats a keyframe region's outline is another
+instance of that part, at any position: `_copies` in the tracker finds the same part moved within reach;
+this finds its twin anywhere. Only an answer when the form names one colour: no region of another colour
+is a twin too or looks as much alike (the look-alike rule of `_copies`: overlap >= 2 * best - 1; books of
+one form in many colours say nothing), and the chain's colour stays whenever one of its own regions is a
+twin.
+
+`enclosing` reads the keyframes' colour pairs the other way round: a colour shown next to one colour only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...foundation.lineart import Regions
+
+
+def twins(
+    regions: Regions,
+    ids: np.ndarray,
+    key: Regions,
+    key_color: np.ndarray,
+    min_iou: float,
+    max_zoom: float,
+    boxes: np.ndarray,
+    key_boxes: np.ndarray,
+    grid: int,
+    current: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(palette colour, overlap) per region in `ids`: the colour of the keyframe regions whose outline the
+    region repeats at another scale and place, or (-1, 0.0). With `current` (palette colour per region in
+    `ids`), a region that repeats the outline of any keyframe region of its current colour (at least
+    `min_iou`) keeps that colour: the form does not tell it from a look-alike of another colour (books on a
+    shelf), so it gives no reason to move.
+
+    `key_color` (K+1,) palette colour per keyframe region (-1: none); `boxes`, `key_boxes` (N+1, 4) int
+    (y0, y1, x0, x1) per region. A pair is compared when their boxes' areas differ by at most `max_zoom`²
+    (the camera's zoom between the two frames) and their aspect ratios by at most 1 / `min_iou`. The
+    overlap is the intersection over union of the two masks, each resampled from its box to `grid` x `grid`
+    cells, times that of the two boxes scaled to one area with their centres on each other (what the
+    resampling leaves out: the aspect). Boxes, not areas or centroids: a part partly hidden (a hand over a
+    door's corner) keeps its box. The best pair of at least `min_iou` decides unless a keyframe region of
+    another colour overlaps at least min(`min_iou`, 2 * best - 1).
+    """
+    out_color = np.full(ids.size, -1, np.int64)
+    out_iou = np.zeros(ids.size)
+    cand = np.flatnonzero(key_color >= 0)
+    cand = cand[cand > 0]
+    if not ids.size or not cand.size:
+        return out_color, out_iou
+    kh = (key_boxes[:, 1] - key_boxes[:, 0]).astype(np.float64)  # (K+1,)
+    kw = (key_boxes[:, 3] - key_boxes[:, 2]).astype(np.float64)
+    cand = cand[np.argsort(kh[cand] * kw[cand], kind="stable")]
+    kh, kw = kh[cand], kw[cand]
+    cand_area = kh * kw  # box areas, sorted
+    k_aspect = np.log(np.maximum(kh, 1.0) / np.maximum(kw, 1.0))
+    for n, r in enumerate(ids):
+        y0, y1, x0, x1 = (int(v) for v in boxes[r])
+        h, w = float(y1 - y0), float(x1 - x0)
+        lo = np.searchsorted(cand_area, h * w / max_zoom**2, "left")
+        hi = np.searchsorted(cand_area, h * w * max_zoom**2, "right")
+        near = np.arange(lo, hi)
+        near = near[np.abs(k_aspect[near] - np.log(max(h, 1.0) / max(w, 1.0))) <= -np.log(min_iou)]
+        if not near.size:
+            continue
+        mine = _cells(regions, np.array([r]), boxes, grid)[0]  # (B,) packed bits
+        theirs = _cells(key, cand[near], key_boxes, grid)  # (M, B)
+        inter = np.bitwise_count(theirs & mine).sum(axis=1, dtype=np.int64)
+        union = np.bitwise_count(theirs | mine).sum(axis=1, dtype=np.int64)
+        f = np.sqrt(h * w / (kh[near] * kw[near]))  # (M,) scale of each keyframe box to this box's area
+        box_inter = np.minimum(h, kh[near] * f) * np.minimum(w, kw[near] * f)
+        ious = inter / np.maximum(union, 1) * box_inter / (2.0 * h * w - box_inter)
+        if ious.max() < min_iou:
+            continue
+        if current is not None:
+            own = key_color[cand[near]] == current[n]
+            if np.any(own & (ious >= min_iou)):
+                out_color[n], out_iou[n] = current[n], ious[own].max()
+                continue
+        best = int(np.argmax(ious))
+        colour = key_color[cand[near[best]]]
+        others = key_color[cand[near]] != colour
+        if np.any(others & (ious >= min(min_iou, 2.0 * ious[best] - 1.0))):
+            continue  # a look-alike of another colour: the form says nothing
+        out_color[n], out_iou[n] = colour, ious[best]
+    return out_color, out_iou
+
+
+def _cells(regions: Regions, ids: np.ndarray, boxes: np.ndarray, grid: int) -> np.ndarray:
+    """(len(ids), ceil(grid * grid / 8)) uint8: each region's mask resampled from its box to grid x grid
+    cells, packed 8 to a byte (kept on the Regions object: a keyframe's regions are compared again every
+    frame)."""
+    import cv2
+
+    table = getattr(regions, "_cells", None)
+    nbytes = (grid * grid + 7) // 8
+    if table is None or table[0].shape[1] != nbytes:
+        table = (np.zeros((regions.count + 1, nbytes), np.uint8), np.zeros(regions.count + 1, bool))
+        regions._cells = table  # type: ignore[attr-defined]
+    cells, done = table
+    for r in ids[~done[ids]]:
+        y0, y1, x0, x1 = (int(v) for v in boxes[r])
+        mask = (regions.labels[y0:y1, x0:x1] == r).astype(np.float32)  # (h, w)
+        cells[r] = np.packbits(cv2.resize(mask, (grid, grid), interpolation=cv2.INTER_AREA).ravel() >= 0.5)
+        done[r] = True
+    return cells[ids]
+
+
+def enclosing(known: np.ndarray, n_pal: int) -> np.ndarray:
+    """(palette,) for each colour the one colour the keyframes show next to it, when they show exactly one
+    (a pane always sits in its frame), else -1. `known`: sorted pair codes (a * 2**31 + b, a <= b) of the
+    colours the keyframes show side by side."""
+    out = np.full(n_pal, -1, np.int64)
+    a, b = known // 2**31, known % 2**31
+    ok = (a < n_pal) & (b < n_pal) & (a != b)
+    a, b = a[ok], b[ok]
+    ends = np.concatenate([a, b])  # each pair counted from both sides
+    other = np.concatenate([b, a])
+    count = np.bincount(ends, minlength=n_pal)
+    one = count == 1
+    out[ends[one[ends]]] = other[one[ends]]
+    return out
