@@ -12,7 +12,9 @@ its smallest regions joined to their nearest neighbour, so every later stage has
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -49,6 +51,7 @@ class LineArtParams:
 
 
 DEFAULT_LINEART = LineArtParams()
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,10 +71,19 @@ class Regions:
     box: tuple[int, int, int, int] | None = None
     outside: int = 0
     warnings: list[str] = field(default_factory=list)
+    # What later steps derive from these regions alone (boxes, adjacency, the flow field...), kept with them so
+    # it is computed once per frame (ahead, where a backend prepares frames); a copy starts empty.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.labels.shape
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """`make()` once for these regions under `key`, then that same object on every call."""
+        if key not in self.derived:
+            self.derived[key] = make()
+        return self.derived[key]
 
 
 def ink_darkness(sketch_rgb: np.ndarray) -> np.ndarray:

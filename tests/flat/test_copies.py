@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from colorframes.backends.flat.copies import copies
 from colorframes.backends.flat.params import FlatParams
-from colorframes.backends.flat.tracker import _copies
 from colorframes.foundation.lineart import segment_regions
 
 SIZE = (160, 260)  # (H, W)
@@ -47,7 +47,7 @@ def test_a_disc_moved_further_than_its_width_is_found():
     prev, (disc, box) = regions_and_ids([("disc", 60, 80, 14), ("box", 150, 40, 230, 120)])
     cur, (moved, box2) = regions_and_ids([("disc", 92, 84, 14), ("box", 150, 40, 230, 120)])
     args = (prev, colours(prev, [disc, box], [0, 1]), P.copy_iou, P.copy_reach)
-    src, overlap = _copies(cur, np.array([moved, box2]), *args)
+    src, overlap = copies(cur, np.array([moved, box2]), *args)
     assert src.tolist() == [disc, box]
     assert (overlap >= P.copy_iou).all()
 
@@ -55,7 +55,7 @@ def test_a_disc_moved_further_than_its_width_is_found():
 def test_the_same_form_far_away_is_another_object():
     prev, (disc,) = regions_and_ids([("disc", 40, 80, 14)])
     cur, (far,) = regions_and_ids([("disc", 220, 80, 14)])  # 180 px: more than twice its size away
-    src, _ = _copies(cur, np.array([far]), prev, colours(prev, [disc], [0]), P.copy_iou, P.copy_reach)
+    src, _ = copies(cur, np.array([far]), prev, colours(prev, [disc], [0]), P.copy_iou, P.copy_reach)
     assert src.tolist() == [0]
 
 
@@ -64,9 +64,9 @@ def test_look_alikes_of_different_colours_say_nothing():
     prev, (left, right) = regions_and_ids([("disc", 90, 80, 14), ("disc", 160, 80, 14)])
     cur, (mid,) = regions_and_ids([("disc", 125, 80, 14)])
     ids = np.array([mid])
-    src, _ = _copies(cur, ids, prev, colours(prev, [left, right], [0, 1]), P.copy_iou, P.copy_reach)
+    src, _ = copies(cur, ids, prev, colours(prev, [left, right], [0, 1]), P.copy_iou, P.copy_reach)
     assert src.tolist() == [0]
-    src, _ = _copies(cur, ids, prev, colours(prev, [left, right], [0, 0]), P.copy_iou, P.copy_reach)
+    src, _ = copies(cur, ids, prev, colours(prev, [left, right], [0, 0]), P.copy_iou, P.copy_reach)
     assert src.tolist() in ([left], [right])  # one colour: either says the same
 
 
@@ -76,14 +76,14 @@ def test_a_look_alike_is_not_the_part_when_the_part_itself_is_there():
     prev, (disc,) = regions_and_ids([("disc", 100, 80, 14)])
     cur, (same, bigger) = regions_and_ids([("disc", 70, 80, 14), ("disc", 140, 80, 15)])
     args = (prev, colours(prev, [disc], [0]), P.copy_iou, P.copy_reach)
-    src, _ = _copies(cur, np.array([same, bigger]), *args)
+    src, _ = copies(cur, np.array([same, bigger]), *args)
     assert src.tolist() == [disc, 0]
-    src, _ = _copies(cur, np.array([bigger]), *args)  # asked alone, it still is not
+    src, _ = copies(cur, np.array([bigger]), *args)  # asked alone, it still is not
     assert src.tolist() == [0]
 
 
 def test_a_different_form_is_no_copy():
     prev, (disc,) = regions_and_ids([("disc", 60, 80, 14)])
     cur, (box,) = regions_and_ids([("box", 76, 66, 104, 94)])  # a square of about the disc's size
-    src, _ = _copies(cur, np.array([box]), prev, colours(prev, [disc], [0]), P.copy_iou, P.copy_reach)
+    src, _ = copies(cur, np.array([box]), prev, colours(prev, [disc], [0]), P.copy_iou, P.copy_reach)
     assert src.tolist() == [0]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from colorframes.backends.flat.copies import region_boxes
 from colorframes.backends.flat.instances import enclosing, twins
-from colorframes.backends.flat.tracker import _boxes
 from colorframes.foundation.lineart import segment_regions
 
 SIZE = (200, 320)  # (H, W)
@@ -43,7 +43,9 @@ def _twin_of_door(key_parts, bite=None, current=None):
     frame = _drawing([door], bite)
     r = frame.labels[100, 218]
     now = None if current is None else np.array([current])
-    colour, overlap = twins(frame, np.array([r]), key, key_color, 0.8, 1.5, _boxes(frame), _boxes(key), 24, now)
+    colour, overlap = twins(
+        frame, np.array([r]), key, key_color, 0.8, 1.5, region_boxes(frame), region_boxes(key), 24, now
+    )
     return int(colour[0]), float(overlap[0])
 
 

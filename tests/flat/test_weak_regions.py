@@ -94,13 +94,13 @@ def test_when_both_fit_the_keyframe_the_more_confident_answer_wins(opened, monke
 
 
 def test_neighbours_of_a_few_regions_are_the_frames_adjacency_restricted_to_them(opened):
-    from colorframes.backends.flat.tracker import _neighbours
+    from colorframes.backends.flat.votes import neighbours
     from colorframes.foundation.lineart import adjacency
 
     _, state, pocket = opened
     regions = state.regions
     ids = np.array([pocket, int(regions.labels[100, 60])])  # the pocket and the chair
-    rows, near = _neighbours(regions, ids)
+    rows, near = neighbours(regions, ids)
     got = {(int(ids[r]), int(n)) for r, n in zip(rows, near, strict=True)}
     pairs = adjacency(regions.labels, box=regions.box)
     want = {(int(a), int(b)) for a, b in pairs if a in ids} | {(int(b), int(a)) for a, b in pairs if b in ids}

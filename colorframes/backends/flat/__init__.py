@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from ...foundation.lineart import Regions, segment_regions
+from ...foundation.lineart import Regions
 from ...options import RunOptions
 from ..base import BackendTraits, FrameInput, FrameResult, ShotSetup
 from .hints import Hint, load_hints
 from .params import DEFAULT_PARAMS, FlatParams
 from .render import confidence_report, paint
 from .render import lines_layer as make_lines_layer
-from .tracker import ShotTracker
+from .tracker import ShotTracker, prepare_regions
 
 __all__ = ["FlatColorizer", "FlatParams", "create_colorizer"]
 
@@ -78,8 +78,9 @@ class FlatColorizer:
         )
 
     def prepare(self, sketch: np.ndarray) -> Regions:
-        """The frame's regions (a third of a frame's time), segmented ahead in the runner's reader thread."""
-        return segment_regions(_as_line_art(sketch), self.gap_radius, self.params.lineart)
+        """The frame's regions and what tracking derives from them alone (about half a frame's work), ahead
+        in the runner's reader thread."""
+        return prepare_regions(_as_line_art(sketch), self.gap_radius, self.params)
 
     def colorize(self, frames: list[FrameInput]) -> list[FrameResult]:
         """Colorize frames in order; each result carries labels, region colours, lines and warnings."""

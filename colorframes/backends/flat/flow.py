@@ -43,13 +43,14 @@ def _scale(shape: tuple[int, int], params: FlatParams) -> float:
     return min(1.0, params.flow_max_side / max(shape))
 
 
-def _field(regions: Regions, params: FlatParams) -> tuple[np.ndarray, np.ndarray]:
-    """(distance-to-line image uint8, distance float32) at flow scale, cached on the Regions object."""
+def flow_field(regions: Regions, params: FlatParams) -> tuple[np.ndarray, np.ndarray]:
+    """(distance-to-line image uint8, distance float32) at flow scale, once per frame."""
+    return regions.memo("flow_field", lambda: _distance_field(regions, params))
+
+
+def _distance_field(regions: Regions, params: FlatParams) -> tuple[np.ndarray, np.ndarray]:
     import cv2
 
-    cached = getattr(regions, "_flow_field", None)
-    if cached is not None:
-        return cached
     h, w = regions.shape
     s = _scale((h, w), params)
     size = (max(8, round(w * s)), max(8, round(h * s)))
@@ -57,7 +58,6 @@ def _field(regions: Regions, params: FlatParams) -> tuple[np.ndarray, np.ndarray
     paper = (ink < 40).view(np.uint8)  # (h', w') 1 where no line
     dist = cv2.distanceTransform(paper, cv2.DIST_L2, 3)  # (h', w') float32
     image = np.clip(dist * (255.0 / params.flow_dt_clip), 0, 255).astype(np.uint8)
-    regions._flow_field = (image, dist)  # type: ignore[attr-defined]
     return image, dist
 
 
@@ -93,8 +93,8 @@ def correspond(
     `outline=False` skips the new-outline shares (all zero then) for callers that only need the votes;
     `preset` names the OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM)."""
 
-    a, dist_a = _field(prev, params)
-    b, _ = _field(cur, params)
+    a, dist_a = flow_field(prev, params)
+    b, _ = flow_field(cur, params)
     hs, ws = b.shape
     dx, dy = _global_shift(a, b)
     init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev

@@ -98,12 +98,10 @@ def _cells(regions: Regions, ids: np.ndarray, boxes: np.ndarray, grid: int) -> n
     frame)."""
     import cv2
 
-    table = getattr(regions, "_cells", None)
     nbytes = (grid * grid + 7) // 8
-    if table is None or table[0].shape[1] != nbytes:
-        table = (np.zeros((regions.count + 1, nbytes), np.uint8), np.zeros(regions.count + 1, bool))
-        regions._cells = table  # type: ignore[attr-defined]
-    cells, done = table
+    cells, done = regions.memo(
+        f"cells{grid}", lambda: (np.zeros((regions.count + 1, nbytes), np.uint8), np.zeros(regions.count + 1, bool))
+    )  # filled in as regions are asked for
     for r in ids[~done[ids]]:
         y0, y1, x0, x1 = (int(v) for v in boxes[r])
         mask = (regions.labels[y0:y1, x0:x1] == r).astype(np.float32)  # (h, w)

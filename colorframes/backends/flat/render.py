@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tracker import SOURCE_NAMES, FrameState
+from .state import SOURCE_NAMES, FrameState
 
 
 def paint(

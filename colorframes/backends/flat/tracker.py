@@ -53,70 +53,23 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...foundation.lineart import Regions, adjacency, facing_reach, neighbours_of, segment_regions
+from ...foundation.lineart import Regions, adjacency, segment_regions
+from .copies import copies, region_boxes
 from .figures import completed_box, groups, in_box, union_box
-from .flow import correspond
+from .flow import correspond, flow_field
 from .hints import Hint
 from .instances import enclosing, twins
 from .keycolors import dominant_colors
 from .matching import adjacency_graph, descriptors, form_distance, match_global, norm2, sparse_assignment
 from .params import DEFAULT_PARAMS, FlatParams
 from .reference import segment_colored
+from .state import NEUTRAL, PAPER_RGB, SOURCE_NAMES, FrameState, Palette, Reference, parts
+from .votes import misfits, neighbour_reach, neighbours, vote
 
-SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
-NEUTRAL = [
-    (200, 196, 188), (170, 182, 196), (196, 176, 170), (176, 192, 172), (210, 200, 170), (160, 160, 172),
-    (188, 170, 190), (150, 172, 170), (214, 190, 180), (180, 180, 160), (140, 150, 166), (200, 210, 214),
-]  # fmt: skip
-PAPER_RGB = (255, 255, 255)
 _KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
-
-
-class Palette:
-    """Interned RGB colours; regions refer to colours by index so votes can pool identical colours."""
-
-    def __init__(self) -> None:
-        self.rgb: list[tuple[int, int, int]] = []
-        self._index: dict[tuple[int, int, int], int] = {}
-
-    def index(self, rgb: tuple[int, int, int] | np.ndarray) -> int:
-        key = (int(rgb[0]), int(rgb[1]), int(rgb[2]))
-        if key not in self._index:
-            self._index[key] = len(self.rgb)
-            self.rgb.append(key)
-        return self._index[key]
-
-    def indices(self, colors: np.ndarray) -> np.ndarray:
-        """(K,) palette indices of (K, 3) uint8 colours."""
-        return np.array([self.index(c) for c in colors], np.int64)
-
-    def array(self) -> np.ndarray:
-        return np.asarray(self.rgb or [PAPER_RGB], np.uint8).reshape(-1, 3)
-
-
-@dataclass
-class FrameState:
-    number: int
-    regions: Regions
-    color: np.ndarray  # (N+1,) palette index, -1 = none yet
-    confidence: np.ndarray  # (N+1,) float in [0, 1]
-    source: np.ndarray  # (N+1,) index into SOURCE_NAMES
-    warnings: list[str] = field(default_factory=list)
-    new: np.ndarray | None = None  # (N+1,) bool, parts coming into view this frame (or unexplained)
-    fresh: np.ndarray | None = None  # (N+1,) bool, of those: the ones whose outline is new
-    entered: np.ndarray | None = None  # (N+1,) bool, outline new here or continuing such a region (chain)
-
-
-@dataclass
-class Reference:
-    """A coloured drawing (the sheet, or a keyframe without its line art) split into flat-colour regions."""
-
-    state: FrameState
-    background: int  # region id of the paper/background (never matched to a part), 0 when none
 
 
 class ShotTracker:
@@ -161,6 +114,7 @@ class ShotTracker:
         self._key_states: dict[int, FrameState] = {}  # keyframe → its own line art's state (kept)
         self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
         self._key_pairs: dict[tuple, np.ndarray] = {}  # keyframe → the colour pairs it shows side by side
+        self._figures: list[tuple[np.ndarray, tuple[float, float, float, float]]] | None = None  # the sheet's
 
     # --- anchors ----------------------------------------------------------------------------
 
@@ -341,7 +295,7 @@ class ShotTracker:
         corr = correspond(src, regions, p)
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
         share = corr.counts / np.maximum(corr.samples[j], 1.0)  # (P,) share of region j flowing from i
-        vote_color, vote_share, vote_conf = _vote(j, corr.counts, prev.color[i], prev.confidence[i], corr.samples)
+        vote_color, vote_share, vote_conf = vote(j, corr.counts, prev.color[i], prev.confidence[i], corr.samples)
         color = vote_color.copy()
         conf = np.minimum(vote_share, vote_conf)
         source = np.full(n1, SOURCE_NAMES.index("tracked"), np.int64)
@@ -421,7 +375,7 @@ class ShotTracker:
             ratio = regions.area[big_dst] / np.maximum(src.area[picked[big_dst]], 1.0)
             resized = (ratio < p.copy_iou) | (ratio > 1.0 / p.copy_iou)
             loose = big_dst[(choice < 0) | (conf[big_dst] < p.carry_min) | resized]
-            copy_of, overlap = _copies(
+            copy_of, overlap = copies(
                 regions, loose, src, prev.color, p.copy_iou, p.copy_reach, believed=color[loose], limit=p.copy_max
             )
             found = copy_of > 0
@@ -441,7 +395,7 @@ class ShotTracker:
             mate[copy_of[found]] = copied
             kept = (mate[i] == 0) | (mate[i] == j)
             if not kept.all():
-                again, _, _ = _vote(
+                again, _, _ = vote(
                     j[kept], corr.counts[kept], prev.color[i[kept]], prev.confidence[i[kept]], corr.samples
                 )
                 swayed = np.zeros(n1, bool)
@@ -532,7 +486,7 @@ class ShotTracker:
         key_states = [ref or self._key_reference(k, regions.shape).state for k, ref in zip(keys, refs, strict=True)]
         copy_color, copy_conf = np.full(weak.size, -1, np.int64), np.zeros(weak.size)
         for key in key_states:
-            copy_of, overlap = _copies(
+            copy_of, overlap = copies(
                 regions, weak, key.regions, key.color, p.copy_iou, p.copy_reach, True, state.color[weak], p.copy_max
             )
             better = (copy_of > 0) & ~entered[weak] & (overlap > copy_conf)
@@ -631,7 +585,7 @@ class ShotTracker:
             ids = weak[undecided]
             known = np.unique(np.concatenate(pairs))
             answers = np.stack([best_color[undecided], current[undecided]])  # (2, K) form, chain
-            misfit_form, misfit_chain = _misfits(state, ids, answers, sure, known)
+            misfit_form, misfit_chain = misfits(state, ids, answers, sure, known)
             took = take[undecided]
             to_form = ~took & (misfit_form < misfit_chain)
             to_chain = took & (misfit_chain < misfit_form)
@@ -672,7 +626,7 @@ class ShotTracker:
         regions = state.regions
         corr = correspond(key.regions, regions, p, outline=False, preset=p.direct_flow_preset)
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
-        color, share, _ = _vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
         color, share = color[ids], share[ids]
         ok = (color >= 0) & (share >= p.direct_vote_min)
         ok &= eligible
@@ -734,7 +688,7 @@ class ShotTracker:
             return
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
         for key in key_states:
-            boxes = (_boxes(regions), _boxes(key.regions))
+            boxes = (region_boxes(regions), region_boxes(key.regions))
             grid, now = p.instance_grid, state.color[ids]
             c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now)
             better = o > overlap
@@ -748,7 +702,7 @@ class ShotTracker:
         sure[ids] = False
         pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
         known = np.unique(np.concatenate(pairs))
-        misfit_twin, misfit_now = _misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
+        misfit_twin, misfit_now = misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
         fits = misfit_twin <= misfit_now
         ids, color, overlap = ids[fits], color[fits], overlap[fits]
         # A part that came into view after the keyframe (its outline is new here or was along the chain)
@@ -787,7 +741,7 @@ class ShotTracker:
         inner = inner[np.argsort(-regions.area[inner], kind="stable")[: p.consult_max]]
         if not inner.size:
             return
-        rows, near = _neighbours(regions, inner)
+        rows, near = neighbours(regions, inner)
         keep = open_[near]
         want, near, conf_in = only[state.color[inner[rows[keep]]]], near[keep], state.confidence[inner[rows[keep]]]
         # One answer per region: all the sure regions of such colours around it must agree.
@@ -802,7 +756,7 @@ class ShotTracker:
             sure = (state.confidence >= p.carry_min) & (state.color >= 0) & ~open_
             sure[0] = False
             known = np.unique(np.concatenate(pairs))
-            misfit_new, misfit_now = _misfits(state, ids, np.stack([first[ids], state.color[ids]]), sure, known)
+            misfit_new, misfit_now = misfits(state, ids, np.stack([first[ids], state.color[ids]]), sure, known)
             ids = ids[misfit_new < misfit_now]
         came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
         state.color[ids] = first[ids]
@@ -855,7 +809,7 @@ class ShotTracker:
         the reference's can serve) get (-1, 0) rather than their cheapest reference region's colour.
         """
         rs = ref.state
-        src_ids = _parts(ref)
+        src_ids = parts(ref)
         if src_ids.size > self.params.consult_sources:  # bounded cost: the largest reference regions
             src_ids = np.sort(
                 src_ids[np.argsort(-rs.regions.area[src_ids], kind="stable")[: self.params.consult_sources]]
@@ -913,7 +867,7 @@ class ShotTracker:
         if not figures:
             return color, conf
         adj, s_adj = self._adjacency(regions), self._adjacency(sheet.regions)
-        boxes = _boxes(regions)
+        boxes = region_boxes(regions)
         row = np.full(regions.count + 1, -1, np.int64)
         row[ids] = np.arange(ids.size)
         for group in groups(adj, ids):
@@ -937,13 +891,13 @@ class ShotTracker:
     def _sheet_figures(self) -> list[tuple[np.ndarray, tuple[float, float, float, float]]]:
         """The sheet's figures: connected groups of its parts (paper left out), each with its own box."""
         assert self.sheet is not None
-        cached = getattr(self.sheet, "_figures", None)
-        if cached is None:
+        if self._figures is None:
             regions = self.sheet.state.regions
-            boxes = _boxes(regions)
-            cached = [(g, union_box(boxes, g)) for g in groups(self._adjacency(regions), _parts(self.sheet))]
-            self.sheet._figures = cached  # type: ignore[attr-defined]
-        return cached
+            sheet_boxes = region_boxes(regions)
+            self._figures = [
+                (g, union_box(sheet_boxes, g)) for g in groups(self._adjacency(regions), parts(self.sheet))
+            ]
+        return self._figures
 
     def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
         """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
@@ -960,7 +914,7 @@ class ShotTracker:
         touch[a[ok], b[ok]] = True
         if not ids.size:
             return np.zeros(0, bool)
-        rows, nb = _neighbours(state.regions, ids)
+        rows, nb = neighbours(state.regions, ids)
         sure = (state.confidence[nb] >= self.params.carry_min) & (state.color[nb] >= 0)
         hit = np.zeros(ids.size, bool)
         rows, cols = rows[sure], state.color[nb[sure]]
@@ -968,11 +922,9 @@ class ShotTracker:
         return hit
 
     def _adjacency(self, regions: Regions):
-        cached = getattr(regions, "_adj", None)
-        if cached is None:
-            cached = adjacency_graph(adjacency(regions.labels, box=regions.box), regions.count)
-            regions._adj = cached  # type: ignore[attr-defined]
-        return cached
+        return regions.memo(
+            "adjacency", lambda: adjacency_graph(adjacency(regions.labels, box=regions.box), regions.count)
+        )
 
     # --- no keyframes -------------------------------------------------------------------------
 
@@ -1031,184 +983,19 @@ class ShotTracker:
             state.source[rid] = SOURCE_NAMES.index("hint")
 
 
-def _vote(
-    j: np.ndarray, counts: np.ndarray, colors: np.ndarray, confs: np.ndarray, samples: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per region: the colour most of its flow samples come from, that colour's share, and the
-    sample-weighted confidence of its sources. Voting by colour is robust to regions splitting or merging."""
-    n1 = samples.size
-    color = np.full(n1, -1, np.int64)
-    share = np.zeros(n1)
-    conf = np.zeros(n1)
-    ok = colors >= 0
-    if not ok.any():
-        return color, share, conf
-    j, counts, colors, confs = j[ok], counts[ok], colors[ok], confs[ok]
-    code = j * (int(colors.max()) + 1) + colors
-    keys, inverse = np.unique(code, return_inverse=True)
-    total = np.bincount(inverse, weights=counts)
-    weighted = np.bincount(inverse, weights=counts * confs)
-    region = keys // (int(colors.max()) + 1)
-    order = np.lexsort((-total, region))
-    first = np.ones(order.size, bool)
-    first[1:] = region[order][1:] != region[order][:-1]
-    best = order[first]
-    r = region[best]
-    color[r] = keys[best] % (int(colors.max()) + 1)
-    share[r] = total[best] / np.maximum(samples[r], 1.0)
-    conf[r] = weighted[best] / np.maximum(total[best], 1e-9)
-    return color, share, conf
-
-
-def _misfits(
-    state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.ndarray, known: np.ndarray
-) -> np.ndarray:
-    """(C, len(ids)) how many `sure` neighbours of each region in `ids` have a colour that no keyframe shows
-    next to the region's candidate colour in `colors` (C, len(ids)) (palette indices; `known`: the sorted
-    pair codes of `ShotTracker._colour_pairs`)."""
-    rows, near = _neighbours(state.regions, ids)
-    keep = sure[near]
-    rows, near = rows[keep], near[keep]
-    a, b = colors[:, rows], state.color[near][None, :]  # (C, E)
-    code = np.minimum(a, b) * 2**31 + np.maximum(a, b)
-    misfit = ~np.isin(code, known)
-    return np.stack([np.bincount(rows[m], minlength=ids.size) for m in misfit])
-
-
-def _neighbours(regions: Regions, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`neighbours_of` for these regions, with the drawing's line reach computed once per frame."""
-    reach = getattr(regions, "_reach", None)
-    if reach is None:
-        reach = facing_reach(regions.labels, regions.box)
-        regions._reach = reach  # type: ignore[attr-defined]
-    return neighbours_of(regions.labels, ids, regions.count, reach, regions.box)
-
-
-def _copies(
-    dst: Regions,
-    ids: np.ndarray,
-    src: Regions,
-    src_color: np.ndarray,
-    min_iou: float,
-    reach: float = 1.0,
-    in_figure: bool = False,
-    believed: np.ndarray | None = None,
-    limit: int = 8,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(source region, overlap) per region in `ids`: the region of `src` whose outline it repeats, moved.
-
-    Each region's mask is laid on the `src` regions of about its size at their centroids; the best one
-    overlapping it at least `min_iou` (intersection over union) is the drawing of the same part translated,
-    when it lies within `reach` times the region's own size (its box's diagonal) of it (positions taken
-    relative to each drawing's figure box with `in_figure`, so the figure's own motion does not count): the
-    same form elsewhere is another object. Among those, no region of another colour (`src_color`, palette)
-    may mismatch by less than twice as much (overlap >= 2 * best - 1): look-alike forms of different
-    colours (two eyes, two legs) say nothing. And the two must choose each other (no other region of `dst`
-    repeats that one better: the belt piece a hand uncovered looks like the hand, the hand itself more so).
-    Else none (0, 0.0). A copy of the colour already `believed` (palette, per region) needs no look-alike
-    test: two sources agree (and most regions of a still drawing repeat themselves). Only the `limit`
-    largest regions of `ids` are tested (bounded cost); the others get none."""
-    out_id = np.zeros(ids.size, np.int64)
-    out_iou = np.zeros(ids.size)
-    tested = np.argsort(-dst.area[ids], kind="stable")[:limit]  # bounded cost: the largest regions
-    cand = np.flatnonzero(src_color >= 0)
-    cand = cand[cand > 0]
-    if not ids.size or not cand.size:
-        return out_id, out_iou
-    rival = 2.0 * min_iou - 1.0  # the loosest overlap that can still make a copy ambiguous
-    cand = cand[np.argsort(src.area[cand], kind="stable")]
-    mine = np.argsort(dst.area[1:], kind="stable") + 1
-    boxes = _boxes(dst)
-    shift = np.zeros(2)  # (dx, dy) from dst's positions to src's
-    if in_figure:
-        shift = np.array(src.figure_bbox[:2], float) - np.array(dst.figure_bbox[:2], float)
-        shift[0] += (src.figure_bbox[2] - src.figure_bbox[0] - dst.figure_bbox[2] + dst.figure_bbox[0]) / 2
-    for n in tested:
-        r = ids[n]
-        size = float(norm2(boxes[r, 1] - boxes[r, 0], boxes[r, 3] - boxes[r, 2]))  # px
-        near, ious = _overlaps(dst, int(r), src, cand, min_iou, (dst.centroid[r] + shift, reach * size))
-        if not near.size or ious.max() < min_iou:
-            continue
-        best = int(np.argmax(ious))
-        s = int(near[best])
-        back, back_ious = _overlaps(src, s, dst, mine, min_iou, (src.centroid[s] - shift, reach * size))
-        if back.size and back[np.argmax(back_ious)] != r and back_ious.max() > ious[best]:
-            continue  # another region repeats it better
-        # Look-alikes anywhere make it ambiguous, not only those within reach.
-        if believed is None or src_color[s] != believed[n]:
-            others, o_ious = _overlaps(dst, int(r), src, cand, max(2.0 * ious[best] - 1.0, rival))
-            if np.any((src_color[others] != src_color[s]) & (o_ious >= 2.0 * ious[best] - 1.0)):
-                continue
-        out_id[n], out_iou[n] = s, ious[best]
-    return out_id, out_iou
-
-
-def _overlaps(
-    a: Regions, r: int, b: Regions, order: np.ndarray, least: float, around: tuple[np.ndarray, float] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, overlaps): the regions of `b` among `order` (ids sorted by area) whose mask, laid on region r
-    of `a` at their centroids, could overlap it at least `least` (about its size and box; with `around`
-    = (point, radius), centroid within radius of that point), and the intersection over union of each."""
-    b_area = b.area[order]
-    lo = np.searchsorted(b_area, a.area[r] * least, "left")
-    hi = np.searchsorted(b_area, a.area[r] / least, "right")
-    ab, bb = _boxes(a), _boxes(b)
-    y0, y1, x0, x1 = (int(v) for v in ab[r])
-    h, w = y1 - y0, x1 - x0
-    near = order[lo:hi]
-    bh, bw = bb[near, 1] - bb[near, 0], bb[near, 3] - bb[near, 2]
-    # Overlap >= least needs boxes of about the same size (a pixel of rounding for small ones).
-    near = near[(np.abs(bh - h) <= max(2.0, (1 - least) * h)) & (np.abs(bw - w) <= max(2.0, (1 - least) * w))]
-    if around is not None:
-        gap = b.centroid[near] - around[0]  # (K, 2)
-        near = near[norm2(gap[:, 0], gap[:, 1]) <= around[1]]
-    ious = np.zeros(near.size)
-    if not near.size:
-        return near, ious
-    mask = a.labels[y0:y1, x0:x1] == r  # (h, w)
-    for m, s in enumerate(near):
-        dy, dx = (int(v) for v in np.rint(b.centroid[s, ::-1] - a.centroid[r, ::-1]))
-        sy0, sy1 = max(y0 + dy, int(bb[s, 0])), min(y1 + dy, int(bb[s, 1]))
-        sx0, sx1 = max(x0 + dx, int(bb[s, 2])), min(x1 + dx, int(bb[s, 3]))
-        if sy0 >= sy1 or sx0 >= sx1:
-            continue
-        theirs = b.labels[sy0:sy1, sx0:sx1] == s
-        inter = int(np.count_nonzero(theirs & mask[sy0 - dy - y0 : sy1 - dy - y0, sx0 - dx - x0 : sx1 - dx - x0]))
-        ious[m] = inter / (a.area[r] + b.area[s] - inter)
-    return near, ious
-
-
-def _boxes(regions: Regions) -> np.ndarray:
-    """(N+1, 4) int64 bounding box (y0, y1, x0, x1) of each region, cached on the Regions object."""
-    cached = getattr(regions, "_boxes", None)
-    if cached is None:
-        from scipy.ndimage import find_objects
-
-        cached = np.zeros((regions.count + 1, 4), np.int64)
-        for k, box in enumerate(find_objects(regions.labels, max_label=regions.count), start=1):
-            if box is not None:
-                cached[k] = box[0].start, box[0].stop, box[1].start, box[1].stop
-        regions._boxes = cached  # type: ignore[attr-defined]
-    return cached
+def prepare_regions(sketch: np.ndarray, gap_radius: int, params: FlatParams) -> Regions:
+    """A frame's regions with what tracking derives from them alone (flow field, boxes, form descriptors,
+    line reach), so that a frame prepared ahead (on the runner's reader thread) is tracked without them."""
+    regions = segment_regions(sketch, gap_radius, params.lineart)
+    flow_field(regions, params)
+    region_boxes(regions)
+    _descriptors(regions)
+    neighbour_reach(regions)
+    return regions
 
 
 def _descriptors(regions: Regions) -> np.ndarray:
-    cached = getattr(regions, "_desc", None)
-    if cached is None:
-        cached = descriptors(regions)
-        regions._desc = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _parts(ref: Reference) -> np.ndarray:
-    """Region ids of a reference's coloured parts: not its background, nor paper seen through a figure
-    (between the legs), which is background too."""
-    rs = ref.state
-    ids = np.flatnonzero(rs.color >= 0)
-    ids = ids[(ids > 0) & (ids != ref.background)]
-    if ref.background:
-        ids = ids[rs.color[ids] != rs.color[ref.background]]
-    return ids
+    return regions.memo("descriptors", lambda: descriptors(regions))
 
 
 def _background(regions: Regions) -> int:

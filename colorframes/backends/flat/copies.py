@@ -1,0 +1,122 @@
+"""Region copies: a region whose outline repeats another drawing's region, moved, is the same part.
+
+Why: a small part moving further than the optical flow follows (a hand swinging along a belt) is lost by
+the flow, but its outline is still its own; laid on the other drawing's regions of about its size, it
+overlaps the one it continues. Look-alikes of another colour (two eyes) make the answer ambiguous.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...foundation.lineart import Regions
+from .matching import norm2
+
+
+def copies(
+    dst: Regions,
+    ids: np.ndarray,
+    src: Regions,
+    src_color: np.ndarray,
+    min_iou: float,
+    reach: float = 1.0,
+    in_figure: bool = False,
+    believed: np.ndarray | None = None,
+    limit: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(source region, overlap) per region in `ids`: the region of `src` whose outline it repeats, moved.
+
+    Each region's mask is laid on the `src` regions of about its size at their centroids; the best one
+    overlapping it at least `min_iou` (intersection over union) is the drawing of the same part translated,
+    when it lies within `reach` times the region's own size (its box's diagonal) of it (positions taken
+    relative to each drawing's figure box with `in_figure`, so the figure's own motion does not count): the
+    same form elsewhere is another object. Among those, no region of another colour (`src_color`, palette)
+    may mismatch by less than twice as much (overlap >= 2 * best - 1): look-alike forms of different
+    colours (two eyes, two legs) say nothing. And the two must choose each other (no other region of `dst`
+    repeats that one better: the belt piece a hand uncovered looks like the hand, the hand itself more so).
+    Else none (0, 0.0). A copy of the colour already `believed` (palette, per region) needs no look-alike
+    test: two sources agree (and most regions of a still drawing repeat themselves). Only the `limit`
+    largest regions of `ids` are tested (bounded cost); the others get none."""
+    out_id = np.zeros(ids.size, np.int64)
+    out_iou = np.zeros(ids.size)
+    tested = np.argsort(-dst.area[ids], kind="stable")[:limit]  # bounded cost: the largest regions
+    cand = np.flatnonzero(src_color >= 0)
+    cand = cand[cand > 0]
+    if not ids.size or not cand.size:
+        return out_id, out_iou
+    rival = 2.0 * min_iou - 1.0  # the loosest overlap that can still make a copy ambiguous
+    cand = cand[np.argsort(src.area[cand], kind="stable")]
+    mine = np.argsort(dst.area[1:], kind="stable") + 1
+    boxes = region_boxes(dst)
+    shift = np.zeros(2)  # (dx, dy) from dst's positions to src's
+    if in_figure:
+        shift = np.array(src.figure_bbox[:2], float) - np.array(dst.figure_bbox[:2], float)
+        shift[0] += (src.figure_bbox[2] - src.figure_bbox[0] - dst.figure_bbox[2] + dst.figure_bbox[0]) / 2
+    for n in tested:
+        r = ids[n]
+        size = float(norm2(boxes[r, 1] - boxes[r, 0], boxes[r, 3] - boxes[r, 2]))  # px
+        near, ious = overlaps(dst, int(r), src, cand, min_iou, (dst.centroid[r] + shift, reach * size))
+        if not near.size or ious.max() < min_iou:
+            continue
+        best = int(np.argmax(ious))
+        s = int(near[best])
+        back, back_ious = overlaps(src, s, dst, mine, min_iou, (src.centroid[s] - shift, reach * size))
+        if back.size and back[np.argmax(back_ious)] != r and back_ious.max() > ious[best]:
+            continue  # another region repeats it better
+        # Look-alikes anywhere make it ambiguous, not only those within reach.
+        if believed is None or src_color[s] != believed[n]:
+            others, o_ious = overlaps(dst, int(r), src, cand, max(2.0 * ious[best] - 1.0, rival))
+            if np.any((src_color[others] != src_color[s]) & (o_ious >= 2.0 * ious[best] - 1.0)):
+                continue
+        out_id[n], out_iou[n] = s, ious[best]
+    return out_id, out_iou
+
+
+def overlaps(
+    a: Regions, r: int, b: Regions, order: np.ndarray, least: float, around: tuple[np.ndarray, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, overlaps): the regions of `b` among `order` (ids sorted by area) whose mask, laid on region r
+    of `a` at their centroids, could overlap it at least `least` (about its size and box; with `around`
+    = (point, radius), centroid within radius of that point), and the intersection over union of each."""
+    b_area = b.area[order]
+    lo = np.searchsorted(b_area, a.area[r] * least, "left")
+    hi = np.searchsorted(b_area, a.area[r] / least, "right")
+    ab, bb = region_boxes(a), region_boxes(b)
+    y0, y1, x0, x1 = (int(v) for v in ab[r])
+    h, w = y1 - y0, x1 - x0
+    near = order[lo:hi]
+    bh, bw = bb[near, 1] - bb[near, 0], bb[near, 3] - bb[near, 2]
+    # Overlap >= least needs boxes of about the same size (a pixel of rounding for small ones).
+    near = near[(np.abs(bh - h) <= max(2.0, (1 - least) * h)) & (np.abs(bw - w) <= max(2.0, (1 - least) * w))]
+    if around is not None:
+        gap = b.centroid[near] - around[0]  # (K, 2)
+        near = near[norm2(gap[:, 0], gap[:, 1]) <= around[1]]
+    ious = np.zeros(near.size)
+    if not near.size:
+        return near, ious
+    mask = a.labels[y0:y1, x0:x1] == r  # (h, w)
+    for m, s in enumerate(near):
+        dy, dx = (int(v) for v in np.rint(b.centroid[s, ::-1] - a.centroid[r, ::-1]))
+        sy0, sy1 = max(y0 + dy, int(bb[s, 0])), min(y1 + dy, int(bb[s, 1]))
+        sx0, sx1 = max(x0 + dx, int(bb[s, 2])), min(x1 + dx, int(bb[s, 3]))
+        if sy0 >= sy1 or sx0 >= sx1:
+            continue
+        theirs = b.labels[sy0:sy1, sx0:sx1] == s
+        inter = int(np.count_nonzero(theirs & mask[sy0 - dy - y0 : sy1 - dy - y0, sx0 - dx - x0 : sx1 - dx - x0]))
+        ious[m] = inter / (a.area[r] + b.area[s] - inter)
+    return near, ious
+
+
+def region_boxes(regions: Regions) -> np.ndarray:
+    """(N+1, 4) int64 bounding box (y0, y1, x0, x1) of each region, once per frame."""
+    return regions.memo("boxes", lambda: _find_boxes(regions))
+
+
+def _find_boxes(regions: Regions) -> np.ndarray:
+    from scipy.ndimage import find_objects
+
+    out = np.zeros((regions.count + 1, 4), np.int64)
+    for k, box in enumerate(find_objects(regions.labels, max_label=regions.count), start=1):
+        if box is not None:
+            out[k] = box[0].start, box[0].stop, box[1].start, box[1].stop
+    return out

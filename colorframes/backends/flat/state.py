@@ -1,0 +1,71 @@
+"""What the flat tracker knows about a frame: the shot's palette, each region's colour, confidence and
+source, and the coloured drawings (sheet, keyframes) it matches against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...foundation.lineart import Regions
+
+SOURCE_NAMES = ("neutral", "sheet", "keyframe", "tracked", "hint", "paper")
+NEUTRAL = [
+    (200, 196, 188), (170, 182, 196), (196, 176, 170), (176, 192, 172), (210, 200, 170), (160, 160, 172),
+    (188, 170, 190), (150, 172, 170), (214, 190, 180), (180, 180, 160), (140, 150, 166), (200, 210, 214),
+]  # fmt: skip
+PAPER_RGB = (255, 255, 255)
+
+
+class Palette:
+    """Interned RGB colours; regions refer to colours by index so votes can pool identical colours."""
+
+    def __init__(self) -> None:
+        self.rgb: list[tuple[int, int, int]] = []
+        self._index: dict[tuple[int, int, int], int] = {}
+
+    def index(self, rgb: tuple[int, int, int] | np.ndarray) -> int:
+        key = (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        if key not in self._index:
+            self._index[key] = len(self.rgb)
+            self.rgb.append(key)
+        return self._index[key]
+
+    def indices(self, colors: np.ndarray) -> np.ndarray:
+        """(K,) palette indices of (K, 3) uint8 colours."""
+        return np.array([self.index(c) for c in colors], np.int64)
+
+    def array(self) -> np.ndarray:
+        return np.asarray(self.rgb or [PAPER_RGB], np.uint8).reshape(-1, 3)
+
+
+@dataclass
+class FrameState:
+    number: int
+    regions: Regions
+    color: np.ndarray  # (N+1,) palette index, -1 = none yet
+    confidence: np.ndarray  # (N+1,) float in [0, 1]
+    source: np.ndarray  # (N+1,) index into SOURCE_NAMES
+    warnings: list[str] = field(default_factory=list)
+    new: np.ndarray | None = None  # (N+1,) bool, parts coming into view this frame (or unexplained)
+    fresh: np.ndarray | None = None  # (N+1,) bool, of those: the ones whose outline is new
+    entered: np.ndarray | None = None  # (N+1,) bool, outline new here or continuing such a region (chain)
+
+
+@dataclass
+class Reference:
+    """A coloured drawing (the sheet, or a keyframe without its line art) split into flat-colour regions."""
+
+    state: FrameState
+    background: int  # region id of the paper/background (never matched to a part), 0 when none
+
+
+def parts(ref: Reference) -> np.ndarray:
+    """Region ids of a reference's coloured parts: not its background, nor paper seen through a figure
+    (between the legs), which is background too."""
+    rs = ref.state
+    ids = np.flatnonzero(rs.color >= 0)
+    ids = ids[(ids > 0) & (ids != ref.background)]
+    if ref.background:
+        ids = ids[rs.color[ids] != rs.color[ref.background]]
+    return ids

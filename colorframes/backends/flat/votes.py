@@ -1,0 +1,61 @@
+"""What a region's flow samples and its neighbours say about its colour: the vote of its flow samples, and
+its neighbours across the lines (which colour pairs a keyframe shows side by side)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...foundation.lineart import Regions, facing_reach, neighbours_of
+from .state import FrameState
+
+
+def vote(
+    j: np.ndarray, counts: np.ndarray, colors: np.ndarray, confs: np.ndarray, samples: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per region: the colour most of its flow samples come from, that colour's share, and the
+    sample-weighted confidence of its sources. Voting by colour is robust to regions splitting or merging."""
+    n1 = samples.size
+    color = np.full(n1, -1, np.int64)
+    share = np.zeros(n1)
+    conf = np.zeros(n1)
+    ok = colors >= 0
+    if not ok.any():
+        return color, share, conf
+    j, counts, colors, confs = j[ok], counts[ok], colors[ok], confs[ok]
+    code = j * (int(colors.max()) + 1) + colors
+    keys, inverse = np.unique(code, return_inverse=True)
+    total = np.bincount(inverse, weights=counts)
+    weighted = np.bincount(inverse, weights=counts * confs)
+    region = keys // (int(colors.max()) + 1)
+    order = np.lexsort((-total, region))
+    first = np.ones(order.size, bool)
+    first[1:] = region[order][1:] != region[order][:-1]
+    best = order[first]
+    r = region[best]
+    color[r] = keys[best] % (int(colors.max()) + 1)
+    share[r] = total[best] / np.maximum(samples[r], 1.0)
+    conf[r] = weighted[best] / np.maximum(total[best], 1e-9)
+    return color, share, conf
+
+
+def misfits(state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """(C, len(ids)) how many `sure` neighbours of each region in `ids` have a colour that no keyframe shows
+    next to the region's candidate colour in `colors` (C, len(ids)) (palette indices; `known`: the sorted
+    pair codes of `ShotTracker._colour_pairs`)."""
+    rows, near = neighbours(state.regions, ids)
+    keep = sure[near]
+    rows, near = rows[keep], near[keep]
+    a, b = colors[:, rows], state.color[near][None, :]  # (C, E)
+    code = np.minimum(a, b) * 2**31 + np.maximum(a, b)
+    misfit = ~np.isin(code, known)
+    return np.stack([np.bincount(rows[m], minlength=ids.size) for m in misfit])
+
+
+def neighbours(regions: Regions, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`neighbours_of` for these regions, with the drawing's line reach computed once per frame."""
+    return neighbours_of(regions.labels, ids, regions.count, neighbour_reach(regions), regions.box)
+
+
+def neighbour_reach(regions: Regions) -> int:
+    """How far across its lines `neighbours_of` looks in this drawing (px; `facing_reach`), once per frame."""
+    return regions.memo("reach", lambda: facing_reach(regions.labels, regions.box))
