@@ -41,6 +41,7 @@ class Correspondence:
     displacement: np.ndarray  # (N+1, 2) float64 mean (dx, dy) in px from the region to where it was (the shift
     # for regions that stood still)
     new_outline: np.ndarray  # (N+1,) share of each region's outline with no previous line nearby
+    still: np.ndarray  # (N+1,) bool: regions that the global shift alone lays on a previous region (a copy)
 
 
 def _scale(shape: tuple[int, int], params: FlatParams) -> float:
@@ -157,7 +158,7 @@ def correspond(
     new_outline = _new_outline(cur, b, dist_a, flow, params) if outline else np.zeros(n1)
     return Correspondence(
         pairs=pairs, counts=counts, samples=samples, still_pairs=still_pairs, still_counts=still_counts,
-        still_samples=still_samples, displacement=disp, new_outline=new_outline,
+        still_samples=still_samples, displacement=disp, new_outline=new_outline, still=stays,
     )  # fmt: skip
 
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...foundation.lineart import Regions, adjacency, facing_reach, neighbours_of, segment_regions
-from .flow import correspond
+from .flow import Correspondence, correspond
 from .hints import Hint
 from .keycolors import dominant_colors
 from .matching import adjacency_graph, descriptors, form_distance, match_global, norm2, sparse_assignment
@@ -149,6 +149,7 @@ class ShotTracker:
         self._key_states: dict[int, FrameState] = {}  # keyframe → its own line art's state (kept)
         self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
         self._key_pairs: dict[tuple, np.ndarray] = {}  # keyframe → the colour pairs it shows side by side
+        self._key_corr: dict[tuple[int, int], Correspondence] = {}  # (keyframe, frame) → flow from it
 
     # --- anchors ----------------------------------------------------------------------------
 
@@ -253,6 +254,7 @@ class ShotTracker:
             if prev is None or prev.regions.shape != regions.shape:
                 prev = self._key_reference(k, regions.shape).state
             state = self._carry(number, regions, prev)
+            self._keyframe_copies(state)
             self._resolve_weak(state)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
@@ -638,7 +640,7 @@ class ShotTracker:
         """
         p = self.params
         regions = state.regions
-        corr = correspond(key.regions, regions, p, outline=False, preset=p.direct_flow_preset)
+        corr = self._from_key(key, state)
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
         color, share, _ = _vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
         color, share = color[ids], share[ids]
@@ -674,6 +676,36 @@ class ShotTracker:
             part &= have[a] - area <= p.split_slack * total[a]
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _from_key(self, key: FrameState, state: FrameState) -> Correspondence:
+        """The correspondence straight from keyframe `key`'s line art to this frame's (kept for this frame)."""
+        cache = (key.number, state.number)
+        if cache not in self._key_corr:
+            preset = self.params.direct_flow_preset
+            self._key_corr = {c: v for c, v in self._key_corr.items() if c[1] == state.number}  # this frame's
+            self._key_corr[cache] = correspond(key.regions, state.regions, self.params, outline=False, preset=preset)
+        return self._key_corr[cache]
+
+    def _keyframe_copies(self, state: FrameState) -> None:
+        """A region that the camera's shift since the nearest keyframe alone lays on a keyframe region's
+        outline (`Correspondence.still`) is that region: it takes the keyframe's colour, sure or not (in
+        place). Background that a part walked over stood still relative to the camera; whatever the chain
+        carried onto it while the part passed (the flow next to a fast part drags it along) ends here."""
+        k = self.anchor_for(state.number)
+        key = self._key_state(k, state.regions.shape) if k is not None else None
+        if key is None:
+            return
+        corr = self._from_key(key, state)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = _vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        ids = np.flatnonzero(corr.still & (color >= 0))
+        ids = ids[ids > 0]
+        state.color[ids] = color[ids]
+        state.confidence[ids] = np.maximum(state.confidence[ids], share[ids])
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        for flags in (state.new, state.fresh, state.entered):  # the keyframe shows it: not coming into view
+            if flags is not None:
+                flags[ids] = False
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
