@@ -688,9 +688,10 @@ class ShotTracker:
 
     def _keyframe_copies(self, state: FrameState) -> None:
         """A region that the camera's shift since the nearest keyframe alone lays on a keyframe region's
-        outline (`Correspondence.still`) is that region: it takes the keyframe's colour, sure or not (in
-        place). Background that a part walked over stood still relative to the camera; whatever the chain
-        carried onto it while the part passed (the flow next to a fast part drags it along) ends here."""
+        outline (`Correspondence.still`) is that region: where the chain carried another colour onto it,
+        sure or not, it takes the keyframe's (in place; confidence: the colour's share of its samples).
+        Background that a part walked over stood still relative to the camera; whatever the chain carried
+        onto it while the part passed (the flow next to a fast part drags it along) ends here."""
         k = self.anchor_for(state.number)
         key = self._key_state(k, state.regions.shape) if k is not None else None
         if key is None:
@@ -698,10 +699,9 @@ class ShotTracker:
         corr = self._from_key(key, state)
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
         color, share, _ = _vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
-        ids = np.flatnonzero(corr.still & (color >= 0))
-        ids = ids[ids > 0]
-        state.color[ids] = color[ids]
-        state.confidence[ids] = np.maximum(state.confidence[ids], share[ids])
+        ids = np.flatnonzero(corr.still & (color >= 0) & (color != state.color))  # only where they disagree
+        ids = ids[(ids > 0) & (state.source[ids] != SOURCE_NAMES.index("hint"))]  # a user's hint stays
+        state.color[ids], state.confidence[ids] = color[ids], share[ids]
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         for flags in (state.new, state.fresh, state.entered):  # the keyframe shows it: not coming into view
             if flags is not None:
