@@ -48,3 +48,18 @@ def test_background_at_its_keyframe_place_takes_the_keyframe_colour_back():
     tracker._keyframe_copies(state)
     assert [tracker.palette.rgb[state.color[r]] for r in box_ids] == BOXES
     assert state.color[disc_id] == box_colour  # it moved: not a copy of its keyframe place
+
+
+def test_new_line_art_for_a_frame_is_matched_to_the_keyframe_again():
+    """The flow from the keyframe is kept per frame: line art given again for that frame replaces it."""
+    frames = {1: drawing(0, 60, False), 2: drawing(4, 150, False)}
+    tracker = ShotTracker(
+        frame_size=SIZE, first_frame=1, gap_radius=1, keyframes={1: drawing(0, 60, True)}, sketch_loader=frames.get
+    )
+    tracker.state(2, frames[2])
+    again = drawing(4, 150, False)
+    cv2.line(again, (0, 110), (SIZE[1], 110), (0, 0, 0), 2)  # other regions: the wall cut in two
+    state = tracker.state(2, again)
+    labels = state.regions.labels
+    box_ids = [int(labels[(y0 + y1) // 2, (x0 + x1) // 2 - 4]) for x0, y0, x1, y1 in PLACES]
+    assert [tracker.palette.rgb[state.color[r]] for r in box_ids] == BOXES

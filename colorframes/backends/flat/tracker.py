@@ -149,7 +149,8 @@ class ShotTracker:
         self._key_states: dict[int, FrameState] = {}  # keyframe → its own line art's state (kept)
         self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
         self._key_pairs: dict[tuple, np.ndarray] = {}  # keyframe → the colour pairs it shows side by side
-        self._key_corr: dict[tuple[int, int], Correspondence] = {}  # (keyframe, frame) → flow from it
+        # (keyframe, frame) → (frame's regions, keyframe's regions, the flow from the keyframe to the frame)
+        self._key_corr: dict[tuple[int, int], tuple[Regions, Regions, Correspondence]] = {}
 
     # --- anchors ----------------------------------------------------------------------------
 
@@ -680,11 +681,13 @@ class ShotTracker:
     def _from_key(self, key: FrameState, state: FrameState) -> Correspondence:
         """The correspondence straight from keyframe `key`'s line art to this frame's (kept for this frame)."""
         cache = (key.number, state.number)
-        if cache not in self._key_corr:
+        held = self._key_corr.get(cache)
+        if held is None or held[0] is not state.regions or held[1] is not key.regions:  # new line art for t
             preset = self.params.direct_flow_preset
+            corr = correspond(key.regions, state.regions, self.params, outline=False, preset=preset)
             self._key_corr = {c: v for c, v in self._key_corr.items() if c[1] == state.number}  # this frame's
-            self._key_corr[cache] = correspond(key.regions, state.regions, self.params, outline=False, preset=preset)
-        return self._key_corr[cache]
+            self._key_corr[cache] = held = (state.regions, key.regions, corr)
+        return held[2]
 
     def _keyframe_copies(self, state: FrameState) -> None:
         """A region that the camera's shift since the nearest keyframe alone lays on a keyframe region's
