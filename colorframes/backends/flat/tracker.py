@@ -14,7 +14,10 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    another colour) is that part even where the flow cannot follow it (a small part moving further than the
    flow follows: the flow sees the belt behind the hand), and the samples the flow sent from it elsewhere no
    longer vote. A region continuing alone a previous region much larger than itself is weak (a part keeps
-   roughly its area).
+   roughly its area). A region that the camera's shift alone lays on a previous region's outline stood
+   still and follows the shift, not the flow (`flow.py`); one that the shift since the keyframe lays on a
+   keyframe region's outline takes that region's colour (background a part walked over: the flow next to a
+   fast part drags it along).
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
    outline is new) are re-decided every frame against the keyframes on either side: first a region that
    repeats a keyframe region's outline moved (within the figure) is that part; then by the flow
