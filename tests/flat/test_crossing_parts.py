@@ -63,10 +63,11 @@ def _vote(walked, monkeypatch, chain_left: tuple, flows_from: str) -> tuple | No
         none = np.zeros((0, 2), np.int64)
         return Correspondence(
             np.array([[left, src]]), np.array([100.0]), samples, none, np.zeros(0), np.zeros(n1),
-            np.zeros((n1, 2)), np.zeros(n1),
+            np.zeros((n1, 2)), np.zeros(n1), np.zeros(n1, bool),
         )  # fmt: skip
 
     monkeypatch.setattr(tracker_module, "correspond", fake)
+    monkeypatch.setattr(tracker, "_key_corr", {})  # the frame's flow from the keyframe, computed again
     room = np.full(len(pal.rgb), 1e9)  # every colour has room: the vote is weighed on areas alone
     got, share = tracker._direct_vote(trial, key, np.array([left]), np.array([True]), room)
     return pal.rgb[got[0]] if got[0] >= 0 else None

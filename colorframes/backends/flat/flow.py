@@ -7,7 +7,10 @@ shift (phase correlation) seeds the flow so camera pans larger than the flow's p
 
 Outputs are sparse: (region, source region, count) votes from a 2x subsampled grid, a mean displacement per
 region, and the share of each region's outline that is new (no line of the previous drawing nearby after
-warping), which marks parts coming into view.
+warping), which marks parts coming into view. A region that the global shift alone lays on a previous
+region's outline (a copy: overlap at least `copy_iou`) takes its votes from the shift, not the flow: it
+stood still relative to the camera, and the smooth flow drags the background next to a fast part along
+(on bricks or a railing, onto a neighbour of the same form).
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ class Correspondence:
     still_pairs: np.ndarray  # (Q, 2) int64
     still_counts: np.ndarray  # (Q,) float64
     still_samples: np.ndarray  # (N+1,) float64
-    displacement: np.ndarray  # (N+1, 2) float64 mean (dx, dy) in px from the region to where it was
+    displacement: np.ndarray  # (N+1, 2) float64 mean (dx, dy) in px from the region to where it was (the shift
+    # for regions that stood still)
     new_outline: np.ndarray  # (N+1,) share of each region's outline with no previous line nearby
+    still: np.ndarray  # (N+1,) bool: regions that the global shift alone lays on a previous region (a copy)
 
 
 def _scale(shape: tuple[int, int], params: FlatParams) -> float:
@@ -134,18 +139,43 @@ def correspond(
         np.stack([np.bincount(lab[own], weights=f[own, i] / s[i], minlength=n1) for i in (0, 1)], axis=1)
         / np.maximum(disp_w, 1.0)[:, None]
     )
-    pairs, counts, _ = _pairs(lab, src, prev.count, n1)
     sx = np.rint(xs - dx / s[0]).astype(np.int64)
     sy = np.rint(ys - dy / s[1]).astype(np.int64)
     inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
     still = np.zeros(lab.size, np.int64)
     still[inside] = prev.labels[sy[inside], sx[inside]]
     still_pairs, still_counts, still_samples = _pairs(lab, still, prev.count, n1)
+    # A region that the global shift lays on a previous region's outline (a copy: they overlap at least
+    # `copy_iou`) stood still relative to the camera: it is that region, whatever the flow says. The smooth
+    # flow drags the background next to a fast part along with it, and on a repeating pattern (bricks,
+    # a railing) the dragged flow lands on a neighbour of the same form.
+    stays = _still_copies(lab, prev.labels[ys, xs], still_pairs, still_counts, n1, prev.count + 1, params.copy_iou)
+    if stays.any():
+        src[stays[lab]] = still[stays[lab]]
+        samples[stays] = still_samples[stays]
+        disp[stays] = -dx / s[0], -dy / s[1]
+    pairs, counts, _ = _pairs(lab, src, prev.count, n1)
     new_outline = _new_outline(cur, b, dist_a, flow, params) if outline else np.zeros(n1)
     return Correspondence(
         pairs=pairs, counts=counts, samples=samples, still_pairs=still_pairs, still_counts=still_counts,
-        still_samples=still_samples, displacement=disp, new_outline=new_outline,
+        still_samples=still_samples, displacement=disp, new_outline=new_outline, still=stays,
     )  # fmt: skip
+
+
+def _still_copies(
+    lab: np.ndarray, prev_lab: np.ndarray, pairs: np.ndarray, counts: np.ndarray, n1: int, m1: int, least: float
+) -> np.ndarray:
+    """(N+1,) bool: regions whose samples, moved by the global shift, overlap one previous region at least
+    `least` (intersection over union, counted in samples of the same grid)."""
+    own = np.bincount(lab[lab > 0], minlength=n1).astype(np.float64)  # (N+1,) samples per region
+    theirs = np.bincount(prev_lab[prev_lab > 0], minlength=m1).astype(np.float64)  # (M+1,)
+    stays = np.zeros(n1, bool)
+    if not pairs.size:
+        return stays
+    j, i = pairs[:, 0], pairs[:, 1]
+    iou = counts / np.maximum(own[j] + theirs[i] - counts, 1.0)  # (Q,)
+    stays[j[iou >= least]] = True
+    return stays
 
 
 def _pairs(lab: np.ndarray, src: np.ndarray, m: int, n1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

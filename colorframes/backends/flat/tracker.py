@@ -14,7 +14,10 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    another colour) is that part even where the flow cannot follow it (a small part moving further than the
    flow follows: the flow sees the belt behind the hand), and the samples the flow sent from it elsewhere no
    longer vote. A region continuing alone a previous region much larger than itself is weak (a part keeps
-   roughly its area).
+   roughly its area). A region that the camera's shift alone lays on a previous region's outline stood
+   still and follows the shift, not the flow (`flow.py`); one that the shift since the keyframe lays on a
+   keyframe region's outline takes that region's colour (background a part walked over: the flow next to a
+   fast part drags it along).
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
    outline is new) are re-decided every frame against the keyframes on either side: first a region that
    repeats a keyframe region's outline moved (within the figure) is that part; then by the flow
@@ -59,7 +62,7 @@ import numpy as np
 from ...foundation.lineart import Regions, adjacency, segment_regions
 from .copies import copies, region_boxes
 from .figures import completed_box, groups, in_box, union_box
-from .flow import correspond, flow_field
+from .flow import Correspondence, correspond, flow_field
 from .hints import Hint
 from .instances import enclosing, twins
 from .keycolors import dominant_colors
@@ -115,6 +118,8 @@ class ShotTracker:
         self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
         self._key_pairs: dict[tuple, np.ndarray] = {}  # keyframe → the colour pairs it shows side by side
         self._figures: list[tuple[np.ndarray, tuple[float, float, float, float]]] | None = None  # the sheet's
+        # (keyframe, frame) → (frame's regions, keyframe's regions, the flow from the keyframe to the frame)
+        self._key_corr: dict[tuple[int, int], tuple[Regions, Regions, Correspondence]] = {}
 
     # --- anchors ----------------------------------------------------------------------------
 
@@ -223,6 +228,7 @@ class ShotTracker:
             if prev is None or prev.regions.shape != regions.shape:
                 prev = self._key_reference(k, regions.shape).state
             state = self._carry(number, regions, prev)
+            self._keyframe_copies(state)
             unsure = state.confidence < self.params.carry_min
             self._resolve_weak(state)
             self._surround(state, unsure)
@@ -624,7 +630,7 @@ class ShotTracker:
         """
         p = self.params
         regions = state.regions
-        corr = correspond(key.regions, regions, p, outline=False, preset=p.direct_flow_preset)
+        corr = self._from_key(key, state)
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
         color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
         color, share = color[ids], share[ids]
@@ -764,6 +770,38 @@ class ShotTracker:
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[ids[~came]] = False
+
+    def _from_key(self, key: FrameState, state: FrameState) -> Correspondence:
+        """The correspondence straight from keyframe `key`'s line art to this frame's (kept for this frame)."""
+        cache = (key.number, state.number)
+        held = self._key_corr.get(cache)
+        if held is None or held[0] is not state.regions or held[1] is not key.regions:  # new line art for t
+            preset = self.params.direct_flow_preset
+            corr = correspond(key.regions, state.regions, self.params, outline=False, preset=preset)
+            self._key_corr = {c: v for c, v in self._key_corr.items() if c[1] == state.number}  # this frame's
+            self._key_corr[cache] = held = (state.regions, key.regions, corr)
+        return held[2]
+
+    def _keyframe_copies(self, state: FrameState) -> None:
+        """A region that the camera's shift since the nearest keyframe alone lays on a keyframe region's
+        outline (`Correspondence.still`) is that region: where the chain carried another colour onto it,
+        sure or not, it takes the keyframe's (in place; confidence: the colour's share of its samples).
+        Background that a part walked over stood still relative to the camera; whatever the chain carried
+        onto it while the part passed (the flow next to a fast part drags it along) ends here."""
+        k = self.anchor_for(state.number)
+        key = self._key_state(k, state.regions.shape) if k is not None else None
+        if key is None:
+            return
+        corr = self._from_key(key, state)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        ids = np.flatnonzero(corr.still & (color >= 0) & (color != state.color))  # only where they disagree
+        ids = ids[(ids > 0) & (state.source[ids] != SOURCE_NAMES.index("hint"))]  # a user's hint stays
+        state.color[ids], state.confidence[ids] = color[ids], share[ids]
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        for flags in (state.new, state.fresh, state.entered):  # the keyframe shows it: not coming into view
+            if flags is not None:
+                flags[ids] = False
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
