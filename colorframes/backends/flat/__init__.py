@@ -19,7 +19,7 @@ from ...options import RunOptions
 from ..base import BackendTraits, FrameInput, FrameResult, ShotSetup
 from .hints import Hint, load_hints
 from .params import DEFAULT_PARAMS, FlatParams
-from .render import confidence_report, paint
+from .render import LineLayers, confidence_report, line_layers, paint
 from .render import lines_layer as make_lines_layer
 from .tracker import ShotTracker, prepare_regions
 
@@ -78,9 +78,23 @@ class FlatColorizer:
         )
 
     def prepare(self, sketch: np.ndarray) -> Regions:
-        """The frame's regions and what tracking derives from them alone (about half a frame's work), ahead
-        in the runner's reader thread."""
-        return prepare_regions(_as_line_art(sketch), self.gap_radius, self.params)
+        """The frame's regions and what tracking and painting derive from them alone (about half a frame's
+        work), ahead in the runner's reader thread."""
+        art = _as_line_art(sketch)
+        regions = prepare_regions(art, self.gap_radius, self.params)
+        self._line_layers(regions, art)
+        return regions
+
+    def _line_layers(self, regions: Regions, sketch: np.ndarray) -> LineLayers:
+        """`render.line_layers` of this frame, once (kept with its regions)."""
+        p = self.params
+        return regions.memo(
+            "line_layers",
+            lambda: line_layers(
+                regions.labels, sketch, regions.line_mask, regions.box, regions.color_line_mask,
+                p.line_fill_reach, p.line_ink_luma,
+            ),
+        )  # fmt: skip
 
     def colorize(self, frames: list[FrameInput]) -> list[FrameResult]:
         """Colorize frames in order; each result carries labels, region colours, lines and warnings."""
@@ -105,6 +119,7 @@ class FlatColorizer:
                 regs.color_line_mask,
                 self.params.line_fill_reach,
                 self.params.line_ink_luma,
+                self._line_layers(regs, sketch),
             )
             warnings = self._once_per_shot(self.tracker.warnings + state.warnings)
             extras: dict[str, Any] = {
