@@ -539,7 +539,8 @@ class ShotTracker:
             # The rest of a figure coming into view: weak regions joined through weak regions to its parts,
             # on which the chain and the keyframes do not agree (the shirt of a character walking in, which
             # the flow first sent from the wall behind it). Asked of the sheet on form alone, in their own
-            # assignment, they take only a colour no keyframe around shows (below).
+            # assignment, they take only a colour no keyframe around shows and that the sheet shows next to
+            # the colour of one of their sure neighbours (a bush beside a figure walking in is not its face).
             joined = self._joined(regions, weak, entered)
             joined &= ~entered & ~new
             joined[weak[(best_color == state.color[weak]) & (best_color >= 0)]] = False
@@ -554,6 +555,8 @@ class ShotTracker:
             if rest.any():
                 color[rest], conf[rest] = self._match_to(regions, weak[entering[rest]], self.sheet, 0)
                 conf[rest] = np.where(shown[np.maximum(color[rest], 0)], 0.0, conf[rest])
+                agree = self._sheet_neighbours_agree(state, weak[entering[rest]], color[rest])
+                conf[rest] = np.where(agree, conf[rest], 0.0)
             came |= rest
             if (~came).any():
                 color[~came], conf[~came] = self._match_to(regions, weak[entering[~came]], self.sheet, 0)
