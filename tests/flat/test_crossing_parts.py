@@ -12,7 +12,7 @@ import pytest
 from flat_helpers import frame, shot
 
 from colorframes.backends.flat import FlatColorizer
-from colorframes.backends.flat import tracker as tracker_module
+from colorframes.backends.flat import weak as weak_module
 from colorframes.backends.flat.flow import Correspondence
 
 SIZE = (180, 200)  # (H, W)
@@ -66,7 +66,7 @@ def _vote(walked, monkeypatch, chain_left: tuple, flows_from: str) -> tuple | No
             np.zeros((n1, 2)), np.zeros(n1), np.zeros(n1, bool),
         )  # fmt: skip
 
-    monkeypatch.setattr(tracker_module, "correspond", fake)
+    monkeypatch.setattr(weak_module, "correspond", fake)
     monkeypatch.setattr(tracker, "_key_corr", {})  # the frame's flow from the keyframe, computed again
     room = np.full(len(pal.rgb), 1e9)  # every colour has room: the vote is weighed on areas alone
     got, share = tracker._direct_vote(trial, key, np.array([left]), np.array([True]), room)

@@ -1,8 +1,15 @@
 """`--backend flat`: reference-guided paint-bucket colorization on the CPU (numpy + OpenCV, no weights).
 
-Line art is split into closed regions (`regions.py`), each region gets a flat colour from the keyframes,
-the character sheet or point hints (`tracker.py`, which also documents the shard-determinism rule), and
-the original line pixels are put back exactly. Every tunable number lives in `params.FlatParams`.
+Line art is split into closed regions (`foundation/lineart.py`), each region gets a flat colour from the
+keyframes, the character sheet or point hints (`tracker.py`, which also documents the shard-determinism
+rule), and the drawing's ink is kept exactly (`render.py`). Every tunable number lives in `params.FlatParams`.
+
+How the tracker's parts divide: `tracker.py` (keyframe authority and the chain of flow steps), `weak.py`
+(weak regions re-decided every frame), `flow.py` (dense correspondence), `matching.py` (form and the global
+assignment), `copies.py` and `instances.py` (a region repeating another's outline, moved or anywhere),
+`figures.py` (a figure walking in, matched to the sheet), `votes.py` (flow votes, neighbours),
+`keycolors.py` (a keyframe read per region), `reference.py` (the sheet's parts), `state.py` (what the
+tracker knows of a frame), `hints.py` (point hints).
 """
 
 from __future__ import annotations

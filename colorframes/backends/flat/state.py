@@ -69,3 +69,9 @@ def parts(ref: Reference) -> np.ndarray:
     if ref.background:
         ids = ids[rs.color[ids] != rs.color[ref.background]]
     return ids
+
+
+def background_region(regions: Regions) -> int:
+    """The paper or background: the largest region touching the frame border (0 when none does)."""
+    cands = np.flatnonzero(regions.border)
+    return int(cands[np.argmax(regions.area[cands])]) if cands.size else 0

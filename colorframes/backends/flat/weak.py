@@ -1,0 +1,544 @@
+"""Step 3 of the flat tracker (`tracker.py` describes the whole): weak regions re-decided every frame.
+
+A region is weak when the chain of flow steps cannot vouch for it: disputed, split off, unexplained by any
+previous region, or coming into view. Each frame such regions are decided again against the keyframes on
+either side (their outline repeated moved, the flow straight from the keyframe's line art, form, and which
+colours the keyframe shows side by side) and, for parts no keyframe shows, against the sheet (on their own,
+and as a figure walking in); then regions the chain was unsure of are recognised as other instances of a
+keyframe part (`instances.py`). `ShotTracker` mixes this in; the state it reads is declared below.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ...foundation.lineart import Regions, adjacency
+from .copies import copies, region_boxes
+from .figures import completed_box, groups, in_box, union_box
+from .flow import Correspondence, correspond
+from .instances import enclosing, twins
+from .matching import adjacency_graph, match_global
+from .params import FlatParams
+from .state import SOURCE_NAMES, FrameState, Palette, Reference, background_region, parts
+from .votes import misfits, neighbours, vote
+
+_KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
+
+
+class WeakRegions:
+    """The re-decision of weak regions, mixed into `ShotTracker` (which owns the state declared here)."""
+
+    params: FlatParams
+    palette: Palette
+    sheet: Reference | None
+    keyframes: dict[int, np.ndarray]
+    _key_pairs: dict[tuple, np.ndarray]
+    _figures: list[tuple[np.ndarray, tuple[float, float, float, float]]] | None
+    _key_corr: dict[tuple[int, int], tuple[Regions, Regions, Correspondence]]
+
+    if TYPE_CHECKING:  # ShotTracker's
+
+        def anchor_for(self, t: int) -> int | None: ...
+
+        def _key_state(self, k: int, shape: tuple[int, int]) -> FrameState | None: ...
+
+        def _key_reference(self, k: int, shape: tuple[int, int]) -> Reference: ...
+
+        def _neutral(self, number: int, regions: Regions) -> FrameState: ...
+
+    def _resolve_weak(self, state: FrameState) -> None:
+        """Re-decide weak regions from the sheet (parts coming into view) and the keyframes (in place)."""
+        p = self.params
+        regions = state.regions
+        weak = np.flatnonzero(state.confidence[1:] < p.carry_min) + 1
+        weak = weak[regions.area[weak] >= p.assign_min_area]
+        if not weak.size:
+            return
+        if weak.size > p.consult_max:  # bounded cost on noise: the largest weak regions are re-decided
+            weak = weak[np.argsort(-regions.area[weak], kind="stable")[: p.consult_max]]
+        entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
+        # A weak region that repeats a keyframe region's outline moved is that part, whatever the flow says
+        # (it cannot follow a small part far: a hand along the belt flows from the belt). Decided first, so
+        # the rest sees it placed (a belt piece the flow calls hand is then one hand too many). Not for parts
+        # that came into view after the keyframe (the sheet's, below).
+        keys = self._keys_around(state.number)
+        refs = [self._key_state(k, regions.shape) for k in keys]
+        key_states = [ref or self._key_reference(k, regions.shape).state for k, ref in zip(keys, refs, strict=True)]
+        copy_color, copy_conf = np.full(weak.size, -1, np.int64), np.zeros(weak.size)
+        for key in key_states:
+            copy_of, overlap = copies(
+                regions, weak, key.regions, key.color, p.copy_iou, p.copy_reach, True, state.color[weak], p.copy_max
+            )
+            better = (copy_of > 0) & ~entered[weak] & (overlap > copy_conf)
+            copy_color[better], copy_conf[better] = key.color[copy_of[better]], overlap[better]
+        copied = weak[copy_color >= 0]
+        state.color[copied], state.confidence[copied] = copy_color[copy_color >= 0], copy_conf[copy_color >= 0]
+        state.source[copied] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[copied] = False
+        weak = weak[copy_color < 0]
+        new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
+        best_color = np.full(weak.size, -1, np.int64)
+        best_conf = np.zeros(weak.size)
+        form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
+        direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
+        shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
+        sure = (state.confidence >= p.carry_min) & (state.color >= 0)  # the neighbours a weak region must fit
+        sure[0] = False
+        pairs = []
+        for k, ref, key in zip(keys, refs, key_states, strict=True):
+            room = self._room(state, key)
+            pairs.append(self._colour_pairs(k, key))
+            # Not for parts that came into view after the keyframe: they flow from whatever they cover.
+            if ref is not None and not entered[weak].all():
+                color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
+                better = conf > best_conf
+                best_color[better], best_conf[better] = color[better], conf[better]
+                direct |= better
+            shown[key.color[key.color >= 0]] = True
+            color, conf = self._match_to(regions, weak, Reference(key, 0), iterations=0, room=room)
+            form_conf = np.maximum(form_conf, conf)
+            better = (conf > best_conf) & ~direct
+            best_color[better], best_conf[better] = color[better], conf[better]
+        # The sheet colours only parts coming into view that no keyframe explains; never a region the
+        # chain or a keyframe knows (the sheet is another pose and, for the background, no source at all).
+        # Coming into view means its outline is new (or it continues such a region); while weak, those are
+        # matched again every frame, together, so a part first seen as a sliver is re-decided as more of it
+        # shows, on form and on which of its parts touch which. A region merely left unexplained by the
+        # assignment (a split, a merge, flicker of texture) is most likely a part the keyframe shows: the
+        # sheet may give it only a colour no keyframe around shows (a mouth opening).
+        # Each kind is matched in its own assignment: a region that is not coming into view must not take
+        # a sheet part from one that is.
+        if self.sheet is not None and (new[weak] | entered[weak]).any():
+            # The rest of a figure coming into view: weak regions joined through weak regions to its parts,
+            # on which the chain and the keyframes do not agree (the shirt of a character walking in, which
+            # the flow first sent from the wall behind it). Asked of the sheet on form alone, in their own
+            # assignment, they take only a colour no keyframe around shows and that the sheet shows next to
+            # the colour of one of their sure neighbours (a bush beside a figure walking in is not its face).
+            joined = self._joined(regions, weak, entered)
+            joined &= ~entered & ~new
+            joined[weak[(best_color == state.color[weak]) & (best_color >= 0)]] = False
+            entering = np.flatnonzero(new[weak] | entered[weak] | joined[weak])
+            color = np.full(entering.size, -1, np.int64)
+            conf = np.zeros(entering.size)
+            came = entered[weak[entering]]
+            if came.any():  # matched together, so which parts touch which counts
+                came_ids = weak[entering[came]]
+                color[came], conf[came] = self._match_entering(regions, came_ids, shown, form_conf[entering[came]])
+            rest = joined[weak[entering]]
+            if rest.any():
+                color[rest], conf[rest] = self._match_to(regions, weak[entering[rest]], self.sheet, 0)
+                conf[rest] = np.where(shown[np.maximum(color[rest], 0)], 0.0, conf[rest])
+                agree = self._sheet_neighbours_agree(state, weak[entering[rest]], color[rest])
+                conf[rest] = np.where(agree, conf[rest], 0.0)
+            came |= rest
+            if (~came).any():
+                color[~came], conf[~came] = self._match_to(regions, weak[entering[~came]], self.sheet, 0)
+            inside = ~came
+            inside[inside] = ~shown[np.maximum(color[inside], 0)]
+            inside[inside] = self._sheet_neighbours_agree(state, weak[entering][inside], color[inside])
+            conf = np.where(came | inside, conf, 0.0)
+            unseen = np.zeros(weak.size, bool)
+            # The sheet must be sure, and surer than any keyframe's match on form (a wrong sheet match costs
+            # more than a low-confidence guess the report lists; a flow vote is no evidence for a new part).
+            fresh = state.fresh[weak[entering]] if state.fresh is not None else np.zeros(entering.size, bool)
+            floor = np.where(fresh, p.sheet_min_conf_new_outline, p.sheet_min_conf)
+            unseen[entering] = (conf >= np.maximum(form_conf[entering], floor)) & (conf > 0)
+            ids = weak[unseen]
+            state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
+            state.source[ids] = SOURCE_NAMES.index("sheet")
+            weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
+            direct = direct[~unseen]
+        current = state.color[weak]
+        chain_conf, chain_source = state.confidence[weak], state.source[weak]
+        agree = (best_color == current) & (best_color >= 0)
+        # Agreement of chain and keyframe lifts confidence; a more confident keyframe re-decides the region.
+        take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0)) & ~agree
+        # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
+        take &= state.source[weak] != SOURCE_NAMES.index("sheet")
+        state.confidence[weak[agree]] = np.maximum(state.confidence[weak[agree]], best_conf[agree])
+        state.color[weak[take]], state.confidence[weak[take]] = best_color[take], best_conf[take]
+        state.source[weak[take]] = SOURCE_NAMES.index("keyframe")
+        # Chain and form answer differently: the one whose colour a keyframe shows next to the colours of the
+        # region's sure neighbours wins (a piece of wall the hair uncovered is not the chair it touches: the
+        # keyframe has no chair region next to the chair). A direct flow vote is stronger evidence and stays.
+        undecided = ~direct & (best_color >= 0) & (current >= 0) & (best_color != current)
+        undecided &= chain_source != SOURCE_NAMES.index("sheet")
+        if undecided.any():
+            ids = weak[undecided]
+            known = np.unique(np.concatenate(pairs))
+            answers = np.stack([best_color[undecided], current[undecided]])  # (2, K) form, chain
+            misfit_form, misfit_chain = misfits(state, ids, answers, sure, known)
+            took = take[undecided]
+            to_form = ~took & (misfit_form < misfit_chain)
+            to_chain = took & (misfit_chain < misfit_form)
+            sel = np.flatnonzero(undecided)
+            f, c = sel[to_form], sel[to_chain]
+            state.color[weak[f]], state.confidence[weak[f]] = best_color[f], best_conf[f]
+            state.source[weak[f]] = SOURCE_NAMES.index("keyframe")
+            state.color[weak[c]], state.confidence[weak[c]] = current[c], chain_conf[c]
+            state.source[weak[c]] = chain_source[c]
+        # A part coming into view that no sheet explains is a guess: keep it in the report.
+        guessed = weak[new[weak]]
+        state.confidence[guessed] = np.minimum(state.confidence[guessed], p.low_confidence * 0.99)
+        missing = np.flatnonzero(state.color < 0)
+        missing = missing[missing > 0]
+        if missing.size:
+            neutral = self._neutral(state.number, regions)
+            state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
+            state.source[missing] = SOURCE_NAMES.index("neutral")
+
+    def _direct_vote(
+        self, state: FrameState, key: FrameState, ids: np.ndarray, eligible: np.ndarray, room: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` from the flow straight from keyframe line art.
+
+        The chain carries a region's colour one drawing at a time; once a step loses it (an occlusion, a
+        split), mere tracking cannot win it back. The flow from the keyframe's own drawing to this one
+        composes those steps into one: a region most of whose consistent samples come from one keyframe
+        colour takes it (confidence = that colour's share of its samples). Below `direct_vote_min` the vote
+        is no answer (-1, 0) and the region is matched on form instead; so is a vote for a colour with less
+        `room` (palette,) left than the region, and a vote that merely repeats the chain's colour while the
+        frame's other regions of that colour already cover its keyframe area: a part keeps roughly its area,
+        and a hand that moved by its own width along a belt flows from the belt (next to the keyframe this
+        flow is the chain's own). So is a vote that moves a region off the chain's colour when the region is
+        that colour's part (it alone holds the colour, at its keyframe area): two look-alike parts crossing
+        (legs walking) are where this long flow confuses them. Only `eligible` (per `ids`) regions vote.
+        """
+        p = self.params
+        regions = state.regions
+        corr = self._from_key(key, state)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        color, share = color[ids], share[ids]
+        ok = (color >= 0) & (share >= p.direct_vote_min)
+        ok &= eligible
+        ok[ok] &= regions.area[ids][ok] * (1.0 - p.split_slack) <= room[color[ok]]
+        # A vote that repeats the chain's colour confirms it only when the colour's keyframe area is not
+        # already covered by the frame's other regions holding it (sure or not).
+        repeat = ok & (color == state.color[ids])
+        n_pal = room.size
+        others = np.ones(regions.count + 1, bool)
+        others[0] = False
+        others[ids[repeat]] = False
+        keep = others & (state.color >= 0)
+        cover = np.bincount(state.color[keep], weights=regions.area[keep], minlength=n_pal)[:n_pal]
+        valid = key.color[1:] >= 0
+        total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)[:n_pal]
+        voted = np.bincount(color[repeat], weights=regions.area[ids][repeat], minlength=n_pal)[:n_pal]
+        excess = cover + voted - total
+        ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
+        # The chain's colour stays where the region is that colour's part: it holds all of the colour's
+        # area in the frame and that area is the colour's keyframe area (a part keeps roughly its area;
+        # both within `split_slack`). Moving it would take the part out of the frame: two look-alike parts
+        # crossing (legs walking) are where this long flow confuses them (the one in front takes the hidden
+        # one's samples), while the chain's short steps still follow each.
+        chain = state.color[ids]
+        moves = ok & (chain >= 0) & (color != chain)
+        if moves.any():
+            held = state.color[1:] >= 0
+            have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
+            a, area = chain[moves], regions.area[ids][moves]
+            part = np.abs(area - total[a]) <= p.split_slack * total[a]
+            part &= have[a] - area <= p.split_slack * total[a]
+            ok[moves] = ~part
+        return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _recognise_twins(self, state: FrameState, unsure: np.ndarray) -> None:
+        """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
+        keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
+        (`instances.twins`: a window the head hid in the keyframe is a window), when that colour fits the
+        region's sure neighbours at least as well as its current one (the keyframe's colour pairs)."""
+        p = self.params
+        regions = state.regions
+        n_pal = len(self.palette.rgb)
+        keys = self._keys_around(state.number)
+        key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
+        held = state.color[1:] >= 0
+        have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
+        shown = np.zeros(n_pal)
+        for key in key_states:
+            valid = key.color[1:] >= 0
+            total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)
+            shown = np.maximum(shown, total[:n_pal])
+        over = have > (1.0 + p.split_slack) * shown
+        ids = np.flatnonzero((unsure | over[np.maximum(state.color, 0)]) & (state.color >= 0))
+        least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
+        ids = ids[(ids > 0) & (regions.area[ids] >= least) & (ids != background_region(regions))]
+        ids = ids[~np.isin(state.source[ids], _KEPT)]  # what the sheet or a hint coloured stays
+        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.instance_max]]
+        if not ids.size:
+            return
+        color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        for key in key_states:
+            boxes = (region_boxes(regions), region_boxes(key.regions))
+            grid, now = p.instance_grid, state.color[ids]
+            c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now)
+            better = o > overlap
+            color[better], overlap[better] = c[better], o[better]
+        change = (color >= 0) & (color != state.color[ids])
+        if not change.any():
+            return
+        ids, color, overlap = ids[change], color[change], overlap[change]
+        sure = (state.confidence >= p.carry_min) & (state.color >= 0)
+        sure[0] = False
+        sure[ids] = False
+        pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
+        known = np.unique(np.concatenate(pairs))
+        misfit_twin, misfit_now = misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
+        fits = misfit_twin <= misfit_now
+        ids, color, overlap = ids[fits], color[fits], overlap[fits]
+        # A part that came into view after the keyframe (its outline is new here or was along the chain)
+        # takes its twin's colour as the best guess, and stays in the report: no keyframe shows it there.
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        state.color[ids] = color
+        state.confidence[ids] = np.where(came, np.minimum(overlap, p.low_confidence * 0.99), overlap)
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[ids[~came]] = False
+
+    def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
+        """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
+        the keyframes show next to one colour only takes that colour (`instances.enclosing`; all such
+        neighbours must agree, and the colour must fit the region's sure neighbours better than its own,
+        by the keyframes' colour pairs: a part that moved next to it is not inside it): a hair shadow the
+        keyframe shows inside the hair only, a pupil inside the eye's white. Confidence: the least of those
+        neighbours'; a part that came into view after the keyframe stays in the report (as in
+        `_recognise_twins`)."""
+        p = self.params
+        regions = state.regions
+        n1 = regions.count + 1
+        open_ = unsure & (state.color >= 0) & (regions.area >= p.assign_min_area)
+        open_ &= ~np.isin(state.source, _KEPT)  # what the sheet or a hint coloured stays
+        open_[0] = False
+        open_[background_region(regions)] = False
+        if not open_.any():
+            return
+        keys = self._keys_around(state.number)
+        key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
+        pairs = [self._colour_pairs(k, key) for k, key in zip(keys, key_states, strict=True)]
+        only = enclosing(np.unique(np.concatenate(pairs)), len(self.palette.rgb))  # (palette,)
+        # The sure regions of such colours (few) and the unsure regions around them (bounded cost).
+        inner = np.flatnonzero((state.confidence >= p.carry_min) & (state.color >= 0) & ~open_)
+        inner = inner[(inner > 0) & (only[state.color[inner]] >= 0)]
+        inner = inner[np.argsort(-regions.area[inner], kind="stable")[: p.consult_max]]
+        if not inner.size:
+            return
+        rows, near = neighbours(regions, inner)
+        keep = open_[near]
+        want, near, conf_in = only[state.color[inner[rows[keep]]]], near[keep], state.confidence[inner[rows[keep]]]
+        # One answer per region: all the sure regions of such colours around it must agree.
+        first = np.full(n1, -1, np.int64)
+        first[near[::-1]] = want[::-1]
+        agree = np.ones(n1, bool)
+        np.logical_and.at(agree, near, want == first[near])
+        conf = np.ones(n1)
+        np.minimum.at(conf, near, conf_in)
+        ids = np.flatnonzero(agree & (first >= 0) & (first != state.color))
+        if ids.size:  # the answer must fit the region's other sure neighbours better than its colour does
+            sure = (state.confidence >= p.carry_min) & (state.color >= 0) & ~open_
+            sure[0] = False
+            known = np.unique(np.concatenate(pairs))
+            misfit_new, misfit_now = misfits(state, ids, np.stack([first[ids], state.color[ids]]), sure, known)
+            ids = ids[misfit_new < misfit_now]
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        state.color[ids] = first[ids]
+        state.confidence[ids] = np.where(came, np.minimum(conf[ids], p.low_confidence * 0.99), conf[ids])
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        if state.new is not None:
+            state.new[ids[~came]] = False
+
+    def _from_key(self, key: FrameState, state: FrameState) -> Correspondence:
+        """The correspondence straight from keyframe `key`'s line art to this frame's (kept for this frame)."""
+        cache = (key.number, state.number)
+        held = self._key_corr.get(cache)
+        if held is None or held[0] is not state.regions or held[1] is not key.regions:  # new line art for t
+            preset = self.params.direct_flow_preset
+            corr = correspond(key.regions, state.regions, self.params, outline=False, preset=preset)
+            self._key_corr = {c: v for c, v in self._key_corr.items() if c[1] == state.number}  # this frame's
+            self._key_corr[cache] = held = (state.regions, key.regions, corr)
+        return held[2]
+
+    def _keyframe_copies(self, state: FrameState) -> None:
+        """A region that the camera's shift since the nearest keyframe alone lays on a keyframe region's
+        outline (`Correspondence.still`) is that region: where the chain carried another colour onto it,
+        sure or not, it takes the keyframe's (in place; confidence: the colour's share of its samples).
+        Background that a part walked over stood still relative to the camera; whatever the chain carried
+        onto it while the part passed (the flow next to a fast part drags it along) ends here."""
+        k = self.anchor_for(state.number)
+        key = self._key_state(k, state.regions.shape) if k is not None else None
+        if key is None:
+            return
+        corr = self._from_key(key, state)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        ids = np.flatnonzero(corr.still & (color >= 0) & (color != state.color))  # only where they disagree
+        ids = ids[(ids > 0) & (state.source[ids] != SOURCE_NAMES.index("hint"))]  # a user's hint stays
+        state.color[ids], state.confidence[ids] = color[ids], share[ids]
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        for flags in (state.new, state.fresh, state.entered):  # the keyframe shows it: not coming into view
+            if flags is not None:
+                flags[ids] = False
+
+    def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
+        """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
+        a line in keyframe k (read through `key`)."""
+        cache = (k, key.regions.shape, key.regions.count)
+        if cache not in self._key_pairs:
+            edges = adjacency(key.regions.labels, box=key.regions.box)  # (P, 2)
+            col = key.color[edges] if len(edges) else np.zeros((0, 2), np.int64)
+            col = np.sort(col[(col >= 0).all(axis=1)], axis=1)
+            self._key_pairs[cache] = np.unique(col[:, 0] * 2**31 + col[:, 1])
+        return self._key_pairs[cache]
+
+    def _keys_around(self, t: int) -> list[int]:
+        """The nearest keyframe before (or at) t and the nearest after it."""
+        before = [k for k in self.keyframes if k <= t]
+        after = [k for k in self.keyframes if k > t]
+        return ([max(before)] if before else []) + ([min(after)] if after else [])
+
+    def _room(self, state: FrameState, ref: FrameState) -> np.ndarray:
+        """(palette size,) area of each colour in the keyframe minus its area already confidently placed
+        in this frame: a part keeps roughly its area, so a colour that is fully placed (the hand, found)
+        is an unlikely answer for one more region (the belt piece the hand uncovered)."""
+        n_pal = len(self.palette.rgb)
+        valid = ref.color[1:] >= 0
+        total = np.bincount(ref.color[1:][valid], weights=ref.regions.area[1:][valid], minlength=n_pal)
+        sure = (state.confidence[1:] >= self.params.carry_min) & (state.color[1:] >= 0)
+        placed = np.bincount(state.color[1:][sure], weights=state.regions.area[1:][sure], minlength=n_pal)
+        return total[:n_pal] - placed[:n_pal]
+
+    def _match_to(
+        self,
+        regions: Regions,
+        ids: np.ndarray,
+        ref: Reference,
+        iterations: int = 3,
+        room: np.ndarray | None = None,
+        leftover: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` from the reference's global assignment.
+
+        `room` (palette,): area left for each colour; a region larger than its colour's room costs up to
+        `params.w_room` more for it. With `leftover`, regions the assignment leaves over (more regions than
+        the reference's can serve) get (-1, 0) rather than their cheapest reference region's colour.
+        """
+        rs = ref.state
+        src_ids = parts(ref)
+        if src_ids.size > self.params.consult_sources:  # bounded cost: the largest reference regions
+            src_ids = np.sort(
+                src_ids[np.argsort(-rs.regions.area[src_ids], kind="stable")[: self.params.consult_sources]]
+            )
+        if not ids.size or not src_ids.size:
+            return np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        extra = None
+        if room is not None:
+            area = regions.area[ids][:, None]  # (nd, 1)
+            excess = np.clip((area - room[rs.color[src_ids]][None, :]) / np.maximum(area, 1.0), 0.0, 1.0)
+            extra = self.params.w_room * excess  # (nd, ns)
+        picked, conf = match_global(
+            regions,
+            ids,
+            self._adjacency(regions) if iterations else None,
+            rs.regions,
+            src_ids,
+            self._adjacency(rs.regions) if iterations else None,
+            self.params,
+            iterations,
+            extra,
+            leftover,
+        )
+        return np.where(picked > 0, rs.color[picked], -1), conf
+
+    def _joined(self, regions: Regions, weak: np.ndarray, entered: np.ndarray) -> np.ndarray:
+        """(N+1,) bool: the weak regions (`weak`, ids) joined through weak regions to one that came into view
+        (`entered`, per region), those included."""
+        out = np.zeros(regions.count + 1, bool)
+        if entered[weak].any():
+            for group in groups(self._adjacency(regions), weak):
+                out[group] = entered[group].any()
+        return out
+
+    def _match_entering(
+        self, regions: Regions, ids: np.ndarray, shown: np.ndarray, form_conf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` (parts coming into view) from the sheet.
+
+        All of them are matched to the whole sheet together, in the frame's box (a part of a figure the frame
+        already shows: a mouth opening, a hand entering next to its arm). Each connected group of them is
+        also matched, in its own box, to each sheet figure that shows a colour no keyframe around shows
+        (`shown`, palette: a figure whose every colour a keyframe shows adds nothing the keyframe cannot), in
+        that figure's own box (`figures.py`: a character walking into a room is a strip at the edge of the
+        room's box, on the sheet it fills its own). A group with more regions than the figure has parts is
+        not that figure (a figure seen whole has as many regions as parts, seen in part fewer: a strip of
+        bricks a pan brings in is no character). The figure's reading answers for the group when its parts
+        fit better (area-weighted mean confidence) than both the whole sheet's and the keyframes' match on
+        form (`form_conf`, per region), and only with the colours no keyframe shows: a part it gives a
+        colour a keyframe shows keeps the whole sheet's answer."""
+        assert self.sheet is not None
+        sheet = self.sheet.state
+        color, conf = self._match_to(regions, ids, self.sheet)
+        figures = [(fig, box) for fig, box in self._sheet_figures() if not shown[sheet.color[fig]].all()]
+        if not figures:
+            return color, conf
+        adj, s_adj = self._adjacency(regions), self._adjacency(sheet.regions)
+        boxes = region_boxes(regions)
+        row = np.full(regions.count + 1, -1, np.int64)
+        row[ids] = np.arange(ids.size)
+        for group in groups(adj, ids):
+            at, weight = row[group], regions.area[group]
+            best = float(np.average(np.maximum(conf[at], form_conf[at]), weights=weight))
+            box = union_box(boxes, group)
+            for fig, fig_box in figures:
+                if fig.size < group.size:  # more regions than the figure has parts: not that figure
+                    continue
+                aspect = (fig_box[2] - fig_box[0]) / max(fig_box[3] - fig_box[1], 1.0)
+                dst = in_box(regions, completed_box(box, regions.shape, aspect))
+                picked, c = match_global(dst, group, adj, in_box(sheet.regions, fig_box), fig, s_adj, self.params)
+                score = float(np.average(c, weights=weight))
+                if score > best:
+                    best = score
+                    col = np.where(picked > 0, sheet.color[picked], -1)
+                    new = ~shown[np.maximum(col, 0)] & (col >= 0)
+                    color[at[new]], conf[at[new]] = col[new], c[new]
+        return color, conf
+
+    def _sheet_figures(self) -> list[tuple[np.ndarray, tuple[float, float, float, float]]]:
+        """The sheet's figures: connected groups of its parts (paper left out), each with its own box."""
+        assert self.sheet is not None
+        if self._figures is None:
+            regions = self.sheet.state.regions
+            sheet_boxes = region_boxes(regions)
+            self._figures = [
+                (g, union_box(sheet_boxes, g)) for g in groups(self._adjacency(regions), parts(self.sheet))
+            ]
+        return self._figures
+
+    def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
+        """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
+        sheet's regions of `color` (per region) touch there (paper excluded): a mouth opening in the face
+        sits next to skin, on the sheet too; a wall region the sheet happens to match sits next to none."""
+        assert self.sheet is not None
+        sheet = self.sheet.state
+        n_pal = len(self.palette.rgb)
+        pairs = self._adjacency(sheet.regions).tocoo()
+        a, b = sheet.color[pairs.row], sheet.color[pairs.col]
+        paper = sheet.color[self.sheet.background] if self.sheet.background else -1
+        ok = (a >= 0) & (b >= 0) & (a != paper) & (b != paper)
+        touch = np.zeros((n_pal, n_pal), bool)  # (palette, palette) colours touching on the sheet
+        touch[a[ok], b[ok]] = True
+        if not ids.size:
+            return np.zeros(0, bool)
+        rows, nb = neighbours(state.regions, ids)
+        sure = (state.confidence[nb] >= self.params.carry_min) & (state.color[nb] >= 0)
+        hit = np.zeros(ids.size, bool)
+        rows, cols = rows[sure], state.color[nb[sure]]
+        np.logical_or.at(hit, rows, touch[color[rows], cols])
+        return hit
+
+    def _adjacency(self, regions: Regions):
+        return regions.memo(
+            "adjacency", lambda: adjacency_graph(adjacency(regions.labels, box=regions.box), regions.count)
+        )
