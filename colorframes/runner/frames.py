@@ -106,7 +106,11 @@ class ReadAhead:
             self.close()
 
     def close(self) -> None:
+        """Stop reading, and wait for the frame being read or prepared (bounded): a daemon thread still inside
+        OpenCV when the interpreter exits aborts the process ("exception not rethrown") instead of exit 130."""
         self._stop.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=CLOSE_WAIT_S)
 
     def __enter__(self) -> ReadAhead:
         return self
@@ -116,6 +120,7 @@ class ReadAhead:
 
 
 _DONE = object()
+CLOSE_WAIT_S = 30.0  # longest wait for the frame in progress when a reader closes (a huge frame, a slow disk)
 
 
 def _prepared(

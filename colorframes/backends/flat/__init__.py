@@ -60,9 +60,10 @@ class FlatColorizer:
         self.tracker: ShotTracker | None = None
         self.shot: ShotSetup | None = None
         self._warned: set[str] = set()
-        # The tracker's scipy modules take about a second to import: on a daemon thread that happens while
-        # the runner plans the shot and reads and segments its first frames, not before the first frame.
-        threading.Thread(target=_import_tracker_modules, name="flat-imports", daemon=True).start()
+        # The tracker's scipy modules take about a second to import: on a thread of its own that happens while
+        # the runner plans the shot and reads and segments its first frames, not before the first frame. Not a
+        # daemon: the interpreter waits for it at exit instead of killing it inside an extension module.
+        threading.Thread(target=_import_tracker_modules, name="flat-imports").start()
 
     def setup_shot(self, shot: ShotSetup) -> None:
         """Analyse the sheet and keyframes once per shot; hints are read here (InputError if malformed)."""
