@@ -75,12 +75,17 @@ class ReadAhead:
     def __init__(self, backend: Colorizer, plan: ShotPlan, frames: list[FrameRef], depth: int) -> None:
         self._items: queue.Queue = queue.Queue(maxsize=max(depth, 1))
         self._stop = threading.Event()
+        self._preparing = threading.Lock()  # held while the backend prepares a frame
         self._thread = threading.Thread(target=self._work, args=(backend, plan, frames), daemon=True)
         self._thread.start()
 
     def _work(self, backend: Colorizer, plan: ShotPlan, frames: list[FrameRef]) -> None:
         try:
-            for item in _prepared(backend, plan, frames):
+            for frame, loaded in load_frames(plan, frames):
+                with self._preparing:
+                    if self._stop.is_set():
+                        return
+                    item = _prepared(backend, plan, frame, loaded)
                 while not self._stop.is_set():
                     try:
                         self._items.put(item, timeout=0.1)
@@ -106,11 +111,12 @@ class ReadAhead:
             self.close()
 
     def close(self) -> None:
-        """Stop reading, and wait for the frame being read or prepared (bounded): a daemon thread still inside
-        OpenCV when the interpreter exits aborts the process ("exception not rethrown") instead of exit 130."""
+        """Stop, after the frame the backend is preparing (bounded wait): a daemon thread still inside OpenCV
+        when the interpreter exits aborts the process ("exception not rethrown") instead of exiting 130. A
+        read that blocks (a stalled file server) is not waited for."""
         self._stop.set()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=CLOSE_WAIT_S)
+        if threading.current_thread() is not self._thread and self._preparing.acquire(timeout=CLOSE_WAIT_S):
+            self._preparing.release()
 
     def __enter__(self) -> ReadAhead:
         return self
@@ -120,25 +126,23 @@ class ReadAhead:
 
 
 _DONE = object()
-CLOSE_WAIT_S = 30.0  # longest wait for the frame in progress when a reader closes (a huge frame, a slow disk)
+CLOSE_WAIT_S = 30.0  # longest wait for the frame being prepared when a reader closes (a huge frame)
 
 
 def _prepared(
-    backend: Colorizer, plan: ShotPlan, frames: list[FrameRef]
-) -> Iterator[tuple[FrameRef, LoadedImage | FrameError, Any]]:
-    """Each frame read, with the backend's frame-local work on it; a frame whose preparation fails fails
-    alone, as a crash in `colorize` would."""
-    for frame, loaded in load_frames(plan, frames):
-        if isinstance(loaded, FrameError):
-            yield frame, loaded, None
-            continue
-        try:
-            yield frame, loaded, backend.prepare(loaded.rgb)
-        except MemoryError:
-            yield frame, FrameError(f"{input_name(plan, frame)}: out of memory while colorizing; free memory"), None
-        except (RuntimeError, ValueError) as exc:
-            message = f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}"
-            yield frame, FrameError(f"{input_name(plan, frame)}: {message}"), None
+    backend: Colorizer, plan: ShotPlan, frame: FrameRef, loaded: LoadedImage | FrameError
+) -> tuple[FrameRef, LoadedImage | FrameError, Any]:
+    """A frame read, with the backend's frame-local work on it; a frame whose preparation fails fails alone,
+    as a crash in `colorize` would."""
+    if isinstance(loaded, FrameError):
+        return frame, loaded, None
+    try:
+        return frame, loaded, backend.prepare(loaded.rgb)
+    except MemoryError:
+        return frame, FrameError(f"{input_name(plan, frame)}: out of memory while colorizing; free memory"), None
+    except (RuntimeError, ValueError) as exc:
+        message = f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}"
+        return frame, FrameError(f"{input_name(plan, frame)}: {message}"), None
 
 
 def input_name(plan: ShotPlan, frame: FrameRef) -> str:
