@@ -141,8 +141,12 @@ def _prepared(
     except MemoryError:
         return frame, FrameError(f"{input_name(plan, frame)}: out of memory while colorizing; free memory"), None
     except (RuntimeError, ValueError) as exc:
-        message = f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}"
-        return frame, FrameError(f"{input_name(plan, frame)}: {message}"), None
+        return frame, FrameError(f"{input_name(plan, frame)}: {crash_message(exc)}"), None
+
+
+def crash_message(exc: BaseException) -> str:
+    """What a frame's failure says when the backend crashed on it (the frame fails, not the run)."""
+    return f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}"
 
 
 def input_name(plan: ShotPlan, frame: FrameRef) -> str:

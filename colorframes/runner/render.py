@@ -17,7 +17,7 @@ from ..io import sidecar
 from ..io.discover import FrameRef
 from ..io.images import read_image, write_png_atomic
 from ..options import RunOptions
-from .frames import ReadAhead, input_name, load_frames
+from .frames import ReadAhead, crash_message, input_name, load_frames
 from .job import ShotJob
 from .plan import ShotPlan
 from .results import ShotSummary
@@ -107,7 +107,7 @@ def render_frames(backend: Colorizer, reader: ReadAhead, job: ShotJob) -> None:
         except MemoryError:
             results = [FrameError("out of memory while colorizing; lower --batch-size or free memory")] * len(batch)
         except (RuntimeError, ValueError) as exc:  # a backend crash fails this batch, not the run
-            results = [FrameError(f"colorize failed: {type(exc).__name__}: {str(exc)[:200]}")] * len(batch)
+            results = [FrameError(crash_message(exc))] * len(batch)
         seconds = (time.monotonic() - t0) / len(batch)
         for (frame, item), result in zip(batch, results, strict=True):
             if isinstance(result, ColorframesError):
