@@ -124,10 +124,7 @@ class FlatColorizer:
                 regs.box,
                 regs.outside,
                 self.uint8_output,
-                regs.color_line_mask,
-                self.params.line_fill_reach,
-                self.params.line_ink_luma,
-                self._line_layers(regs, sketch),
+                layers=self._line_layers(regs, sketch),  # ink, fringe and their regions, per FlatParams
             )
             warnings = self._once_per_shot(self.tracker.warnings + state.warnings)
             extras: dict[str, Any] = {
