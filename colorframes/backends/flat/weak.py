@@ -230,19 +230,20 @@ class WeakRegions:
         voted = np.bincount(color[repeat], weights=regions.area[ids][repeat], minlength=n_pal)[:n_pal]
         excess = cover + voted - total
         ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
-        # The chain's colour stays where the region is that colour's part: it holds all of the colour's
-        # area in the frame and that area is the colour's keyframe area (a part keeps roughly its area;
-        # both within `split_slack`). Moving it would take the part out of the frame: two look-alike parts
-        # crossing (legs walking) are where this long flow confuses them (the one in front takes the hidden
-        # one's samples), while the chain's short steps still follow each.
+        # The chain's colour stays where the region is (a piece of) that colour's part: without it the frame
+        # holds less of the colour than the keyframe does, with it not more (a part keeps roughly its area;
+        # both within `split_slack`). Moving it would take the part, or a piece of it, out of the frame: two
+        # look-alike parts crossing (legs walking) are where this long flow confuses them (the one in front
+        # takes the hidden one's samples), and a part that moved further since the keyframe than this flow
+        # follows flows from the background behind it, while the chain's short steps still follow each.
         chain = state.color[ids]
         moves = ok & (chain >= 0) & (color != chain)
         if moves.any():
             held = state.color[1:] >= 0
             have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
             a, area = chain[moves], regions.area[ids][moves]
-            part = np.abs(area - total[a]) <= p.split_slack * total[a]
-            part &= have[a] - area <= p.split_slack * total[a]
+            others = have[a] - area  # the colour's area in the frame without the region
+            part = (others < (1.0 - p.split_slack) * total[a]) & (have[a] <= (1.0 + p.split_slack) * total[a])
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
 
