@@ -204,8 +204,10 @@ class WeakRegions:
         frame's other regions of that colour already cover its keyframe area: a part keeps roughly its area,
         and a hand that moved by its own width along a belt flows from the belt (next to the keyframe this
         flow is the chain's own). So is a vote that moves a region off the chain's colour when the region is
-        that colour's part (it alone holds the colour, at its keyframe area): two look-alike parts crossing
-        (legs walking) are where this long flow confuses them. Only `eligible` (per `ids`) regions vote.
+        (a piece of) that colour's part (without it the frame holds less of the colour than its keyframe area,
+        with it not more): two look-alike parts crossing (legs walking) are where this long flow confuses them,
+        and a part that moved further since the keyframe than it follows flows from the background behind it.
+        Only `eligible` (per `ids`) regions vote.
         """
         p = self.params
         regions = state.regions
