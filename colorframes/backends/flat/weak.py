@@ -313,6 +313,8 @@ class WeakRegions:
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[ids[~came]] = False
+        if state.guessed is not None:  # read from a keyframe part: evidence, not a guess
+            state.guessed[ids[~came]] = 0.0
 
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
@@ -364,6 +366,8 @@ class WeakRegions:
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[ids[~came]] = False
+        if state.guessed is not None:  # read from a keyframe part: evidence, not a guess
+            state.guessed[ids[~came]] = 0.0
 
     def _from_key(self, key: FrameState, state: FrameState) -> Correspondence:
         """The correspondence straight from keyframe `key`'s line art to this frame's (kept for this frame)."""
@@ -396,6 +400,8 @@ class WeakRegions:
         for flags in (state.new, state.fresh, state.entered):  # the keyframe shows it: not coming into view
             if flags is not None:
                 flags[ids] = False
+        if state.guessed is not None:  # nor a guess
+            state.guessed[ids] = 0.0
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
