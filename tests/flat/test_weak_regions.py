@@ -54,13 +54,18 @@ def opened():
     return tracker, state, pocket
 
 
-def _decide(opened, monkeypatch, chain: tuple, chain_conf: float, form: tuple, form_conf: float):
-    """Re-decide the pocket with the chain saying `chain` and the keyframe's form match saying `form`."""
+def _decide(
+    opened, monkeypatch, chain: tuple, chain_conf: float, form: tuple, form_conf: float, guessed_on: float = 0.0
+):
+    """Re-decide the pocket with the chain saying `chain` and the keyframe's form match saying `form`; with
+    `guessed_on` > 0 the chain's colour is a guess made when the pocket had that area (px)."""
     tracker, state, pocket = opened
     pal = tracker.palette
     color, conf, source = state.color.copy(), state.confidence.copy(), state.source.copy()
     color[pocket], conf[pocket] = pal.index(chain), chain_conf
-    trial = type(state)(state.number, state.regions, color, conf, source)
+    guessed = np.zeros(color.size)
+    guessed[pocket] = guessed_on
+    trial = type(state)(state.number, state.regions, color, conf, source, guessed=guessed)
 
     def no_vote(st, key, ids, eligible, room):  # no flow answer: form and chain must be weighed
         return np.full(ids.size, -1, np.int64), np.zeros(ids.size)
@@ -91,6 +96,24 @@ def test_when_both_fit_the_keyframe_the_more_confident_answer_wins(opened, monke
     # neither fits better, so confidence decides as before.
     assert _decide(opened, monkeypatch, HAIR, 0.05, CHAIR, 0.3) == CHAIR
     assert _decide(opened, monkeypatch, HAIR, 0.3, CHAIR, 0.05) == HAIR
+
+
+def test_a_guess_made_on_a_sliver_of_the_region_gives_way_to_this_drawings_answer(opened, monkeypatch):
+    # The chain's hair is a guess carried from when only a sliver of the pocket showed (a window frame's
+    # corner next to the head uncovering it): once the pocket has grown past that sliver, the answer read
+    # from this drawing decides, though less confident than the carried guess.
+    _, state, pocket = opened
+    area = float(state.regions.area[pocket])
+    assert _decide(opened, monkeypatch, HAIR, 0.3, CHAIR, 0.05, guessed_on=area / 5) == CHAIR
+    # A guess made on the region as it is now (it kept its area) is weighed by confidence as before.
+    assert _decide(opened, monkeypatch, HAIR, 0.3, CHAIR, 0.05, guessed_on=area) == HAIR
+
+
+def test_a_part_coming_into_view_is_a_guess_that_remembers_its_area(opened):
+    _, state, pocket = opened
+    assert state.guessed is not None
+    assert state.guessed[pocket] == state.regions.area[pocket]  # the pocket came into view: guessed on it
+    assert state.guessed[int(state.regions.labels[100, 60])] == 0  # the chair is read from the keyframe
 
 
 def test_neighbours_of_a_few_regions_are_the_frames_adjacency_restricted_to_them(opened):

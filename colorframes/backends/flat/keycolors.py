@@ -5,7 +5,9 @@ the output is painted with) makes the output on that frame equal the keyframe up
 construction. A region's colour is its most frequent exact colour (line pixels excluded; the few
 anti-aliased blends never win), so a finished keyframe (shading, highlights) reduces to each region's
 dominant flat colour. Where no exact colour dominates (grain, JPEG noise), colours are pooled in coarse
-bins, the most frequent bin wins, and the region takes the mean of its pixels near that bin's mode.
+bins, the most frequent bin wins, and the region takes the mean of its pixels near that bin's mode. A
+small region lying wholly inside a neighbour's rim shading (no flat colour of its own, only the ramp steps
+that neighbour's rim holds too) takes the neighbour's colour.
 """
 
 from __future__ import annotations
@@ -48,7 +50,68 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
     if grainy.any():  # texture or compression noise: the mode of coarse colour bins, then the mean near it
         colors[grainy] = _binned_mode(region, exact, counts, n, params)[grainy]
         colors = _denoised(colors, grainy, lab, image.reshape(-1, 3)[use], params)
-    return colors
+    ramp = ok & ~grainy & _no_flat_colour(region, counts, n + 1, params)
+    return _rim_pockets(regions, colors, ramp, keys, counts, params)
+
+
+def _no_flat_colour(region: np.ndarray, counts: np.ndarray, n1: int, params: FlatParams) -> np.ndarray:
+    """(N+1,) bool: regions whose most frequent exact colour does not outnumber the runner-up
+    `rim_pocket_lead` times (a ramp of shading steps; a flat colour, shaded or grainy, dominates), and
+    the two together hold at most `shade_max_share` of the region (more: two flat colours, not a ramp)."""
+    order = np.lexsort((-counts, region))
+    r, c = region[order], counts[order].astype(np.float64)
+    first = np.ones(r.size, bool)
+    first[1:] = r[1:] != r[:-1]
+    top = np.zeros(n1)
+    top[r[first]] = c[first]
+    second = np.zeros(n1)
+    runner = np.flatnonzero(~first[1:] & first[:-1]) + 1  # the entry right after each region's first
+    second[r[runner]] = c[runner]
+    total = np.bincount(region, weights=counts, minlength=n1)  # (N+1,) pixels per region
+    spread = top + second <= params.shade_max_share * total
+    return (second > 0) & (top < params.rim_pocket_lead * second) & spread
+
+
+def _rim_pockets(
+    regions: Regions, colors: np.ndarray, ramp: np.ndarray, keys: np.ndarray, counts: np.ndarray, params: FlatParams
+) -> np.ndarray:
+    """`colors` (N+1, 3) uint8, with each region flagged in `ramp` (N+1,) bool (no flat colour) that continues
+    a flat neighbour's rim shading taking that neighbour's colour (the darkest of several such neighbours).
+
+    Why: rim shading darkens a band along a part's lines; where a line cuts a small pocket off that band
+    (a strip of road between a line and the frame's edge, a corner of a sleeve), every pixel of the pocket
+    is a ramp step and its flat colour is nowhere in it. The pocket continues a neighbour's band when its
+    colour is a uniform darkening (`shade_floor`, `shade_tol`) of the neighbour's flat colour and the
+    neighbour's own rim holds that very colour on at least as many pixels (at least 2) as the pocket: the
+    band a piece was cut off is the larger part. A shadow region of its own colour (cel shading, also a
+    darkening of the lit colour next to it) is not in the lit region beyond a few anti-aliased pixels.
+    `keys` (K,) sorted region << 24 | 0xRRGGBB and `counts` (K,): the exact colours of each region.
+    """
+    from ...foundation.lineart import neighbours_of
+
+    ids = np.flatnonzero(ramp)
+    if not ids.size:
+        return colors
+    rows, near = neighbours_of(regions.labels, ids, regions.count, box=regions.box)
+    keep = ~ramp[near]  # only neighbours that hold their colour flat
+    rows, near = rows[keep], near[keep]
+    mode = colors[ids[rows]].astype(np.int64)  # (E, 3) the pocket's colour
+    flat = colors[near].astype(np.float64)  # (E, 3) the neighbour's
+    factor = mode.sum(axis=1) / np.maximum(flat.sum(axis=1), 1.0)  # (E,)
+    fits = np.abs(mode - flat * factor[:, None]).max(axis=1) <= params.shade_tol
+    fits &= (factor >= params.shade_floor) & (factor < 1.0)
+    rgb = mode[:, 0] << 16 | mode[:, 1] << 8 | mode[:, 2]
+    held = _count_of(keys, counts, ids[rows] * (1 << 24) + rgb)  # (E,) pixels of that colour in the pocket
+    fits &= _count_of(keys, counts, near * (1 << 24) + rgb) >= np.maximum(held, 2)  # ... and in the neighbour
+    rows, near = rows[fits], near[fits]
+    if not rows.size:
+        return colors
+    order = np.lexsort((colors[near].astype(np.int64).sum(axis=1), rows))  # per pocket, darkest first
+    first = np.ones(order.size, bool)
+    first[1:] = rows[order][1:] != rows[order][:-1]
+    out = colors.copy()
+    out[ids[rows[order][first]]] = colors[near[order][first]]
+    return out
 
 
 def _unshaded(
@@ -127,3 +190,9 @@ def _argmax_per_group(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarra
     out = np.full(n, -1, np.int64)
     out[group[order][first]] = order[first]
     return out
+
+
+def _count_of(keys: np.ndarray, counts: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """(E,) pixels of each (region << 24 | 0xRRGGBB) `code` among the sorted `keys` (0 where absent)."""
+    at = np.minimum(np.searchsorted(keys, code), max(keys.size - 1, 0))
+    return np.where(keys[at] == code, counts[at], 0)

@@ -59,6 +59,15 @@ class FlatParams:
     """... unless the mode and that colour together hold more than this share of the region's pixels: then
     they are two flat colours (a cel shadow and its lit colour in one region), not a ramp, and the mode stays."""
 
+    rim_pocket_lead: float = 2.0
+    """A region whose most frequent exact colour holds fewer than this many times the pixels of the runner-up
+    (the two together at most `shade_max_share` of it) has no flat colour: a ramp of shading steps (a flat
+    colour, shaded or grainy, dominates its region). When its colour is a uniform darkening (`shade_floor`,
+    `shade_tol`) of a neighbouring region's flat colour, and that neighbour's own rim holds the very same
+    colour on at least as many pixels, it is a pocket a line cuts off that neighbour's rim shading (a strip
+    of road between a line and the frame's edge) and takes the neighbour's colour (of several, the darkest:
+    the nearest explanation). 0: off."""
+
     grain_share: float = 0.05
     """A region whose exact most frequent colour holds less than this share of its pixels is grainy
     (texture, JPEG): it takes its most frequent coarse colour bin, then the mean of the pixels near it."""

@@ -50,6 +50,8 @@ class FrameState:
     new: np.ndarray | None = None  # (N+1,) bool, parts coming into view this frame (or unexplained)
     fresh: np.ndarray | None = None  # (N+1,) bool, of those: the ones whose outline is new
     entered: np.ndarray | None = None  # (N+1,) bool, outline new here or continuing such a region (chain)
+    guessed: np.ndarray | None = None  # (N+1,) float, for a colour that is a guess (`new` here, or continuing
+    # such a region while weak along the chain): the region's area in the drawing it was guessed on; else 0
 
 
 @dataclass

@@ -34,7 +34,9 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    through weak regions, on which chain and keyframes disagree: the shirt the flow sent from the wall
    behind it) takes the sheet's match only for a colour no keyframe shows. What stays
    uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
-   the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it).
+   the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it). A
+   guess remembers the area it was made on: once the region grows past it (a window frame first seen as
+   its corners beside the head that uncovers it), it is no evidence, and this drawing's answer replaces it.
    Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
    show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
    that part when the form names one colour and that colour fits its sure neighbours as well: a window the
@@ -424,7 +426,11 @@ class ShotTracker(WeakRegions):
         entered = fresh.copy()
         if prev.entered is not None:
             entered |= (picked > 0) & prev.entered[picked]
-        return FrameState(number, regions, color, conf, source, new=new, fresh=fresh, entered=entered)
+        guessed = np.where(new, regions.area, 0.0)
+        if prev.guessed is not None:  # a weak region continuing a guess carries the guess, not evidence
+            held = ~new & (picked > 0) & (prev.guessed[picked] > 0) & (conf < p.carry_min)
+            guessed[held] = prev.guessed[picked[held]]
+        return FrameState(number, regions, color, conf, source, new=new, fresh=fresh, entered=entered, guessed=guessed)
 
     def _edges(
         self,

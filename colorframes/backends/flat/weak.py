@@ -78,6 +78,8 @@ class WeakRegions:
         state.source[copied] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[copied] = False
+        if state.guessed is not None:  # read from a keyframe: evidence, not a guess
+            state.guessed[copied] = 0.0
         weak = weak[copy_color < 0]
         new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
         best_color = np.full(weak.size, -1, np.int64)
@@ -155,9 +157,22 @@ class WeakRegions:
         chain_conf, chain_source = state.confidence[weak], state.source[weak]
         agree = (best_color == current) & (best_color >= 0)
         # Agreement of chain and keyframe lifts confidence; a more confident keyframe re-decides the region.
-        take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0)) & ~agree
+        # A chain colour that continues a guess made on a part of this region (a sliver of it coming into
+        # view: the corners of a window frame next to the head that uncovers it) is no evidence once the
+        # region has grown past that part (a part keeps roughly its area, within `split_slack`): the answer
+        # read from this drawing replaces it, whatever the confidences (the guess's was carried, not
+        # measured on this drawing), and is the guess from now on.
+        guessed = state.guessed[weak] if state.guessed is not None else np.zeros(weak.size)
+        regrown = (guessed > 0) & (regions.area[weak] > (1.0 + p.split_slack) * guessed)
+        take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0) | regrown) & ~agree
         # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
         take &= state.source[weak] != SOURCE_NAMES.index("sheet")
+        if state.guessed is not None:
+            state.guessed[weak[regrown]] = regions.area[weak[regrown]]
+            # The flow from a keyframe overruling the chain is evidence. Agreeing with the chain on a region
+            # coming into view it is not: both flows went through what uncovered it (next to the keyframe
+            # they are one flow).
+            state.guessed[weak[direct & take]] = 0.0
         state.confidence[weak[agree]] = np.maximum(state.confidence[weak[agree]], best_conf[agree])
         state.color[weak[take]], state.confidence[weak[take]] = best_color[take], best_conf[take]
         state.source[weak[take]] = SOURCE_NAMES.index("keyframe")
@@ -301,6 +316,8 @@ class WeakRegions:
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[ids[~came]] = False
+        if state.guessed is not None:  # read from a keyframe part: evidence, not a guess
+            state.guessed[ids[~came]] = 0.0
 
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
@@ -352,6 +369,8 @@ class WeakRegions:
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
             state.new[ids[~came]] = False
+        if state.guessed is not None:  # read from a keyframe part: evidence, not a guess
+            state.guessed[ids[~came]] = 0.0
 
     def _from_key(self, key: FrameState, state: FrameState) -> Correspondence:
         """The correspondence straight from keyframe `key`'s line art to this frame's (kept for this frame)."""
@@ -384,6 +403,8 @@ class WeakRegions:
         for flags in (state.new, state.fresh, state.entered):  # the keyframe shows it: not coming into view
             if flags is not None:
                 flags[ids] = False
+        if state.guessed is not None:  # nor a guess
+            state.guessed[ids] = 0.0
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
