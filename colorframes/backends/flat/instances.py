@@ -6,10 +6,12 @@ character), so the chain paints them with what they were uncovered from. Their c
 elsewhere in the keyframe, on parts of the same outline (the other windows, the other doors). A region
 whose outline, scaled to its box (the camera zooms), repeats a keyframe region's outline is another
 instance of that part, at any position: `_copies` in the tracker finds the same part moved within reach;
-this finds its twin anywhere. Only an answer when the form names one colour: no region of another colour
-is a twin too or looks as much alike (the look-alike rule of `_copies`: overlap >= 2 * best - 1; books of
-one form in many colours say nothing), and the chain's colour stays whenever one of its own regions is a
-twin.
+this finds its twin anywhere. An answer when the form names one colour: no region of another colour is a
+twin too or looks as much alike (the look-alike rule of `_copies`: overlap >= 2 * best - 1), and the
+chain's colour stays whenever one of its own regions is a twin. Look-alikes of many colours (the bricks of
+a wall, the shirts of a crowd) name the kind of part only: a region whose colour is none of theirs (a brick
+painted with the skin of the head that walked past it) takes their colour of least expected error, as a
+guess kept in the report.
 
 `enclosing` reads the keyframes' colour pairs the other way round: a colour shown next to one colour only.
 """
@@ -32,12 +34,19 @@ def twins(
     key_boxes: np.ndarray,
     grid: int,
     current: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(palette colour, overlap) per region in `ids`: the colour of the keyframe regions whose outline the
-    region repeats at another scale and place, or (-1, 0.0). With `current` (palette colour per region in
-    `ids`), a region that repeats the outline of any keyframe region of its current colour (at least
-    `min_iou`) keeps that colour: the form does not tell it from a look-alike of another colour (books on a
-    shelf), so it gives no reason to move.
+    rgb: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(palette colour, overlap, guessed) per region in `ids`: the colour of the keyframe regions whose
+    outline the region repeats at another scale and place, or (-1, 0.0, False). With `current` (palette
+    colour per region in `ids`), a region that repeats the outline of any keyframe region of its current
+    colour (at least `min_iou`) keeps that colour: the form does not tell it from a look-alike of another
+    colour (books on a shelf), so it gives no reason to move.
+
+    Look-alikes of several colours (bricks of a wall, the shirts of a crowd) name a kind of part, not which
+    one: with `rgb` (palette, 3) the region then takes the look-alikes' colour nearest to all of them (the
+    least summed squared RGB distance over the look-alike regions, the guess of least expected error) and
+    `guessed` says so; without `rgb` it takes none. A region whose colour is none of its look-alikes' (a
+    brick painted with the skin of a head that passed over it) is at least the right kind of part.
 
     `key_color` (K+1,) palette colour per keyframe region (-1: none); `boxes`, `key_boxes` (N+1, 4) int
     (y0, y1, x0, x1) per region. A pair is compared when their boxes' areas differ by at most `max_zoom`²
@@ -50,10 +59,11 @@ def twins(
     """
     out_color = np.full(ids.size, -1, np.int64)
     out_iou = np.zeros(ids.size)
+    guessed = np.zeros(ids.size, bool)
     cand = np.flatnonzero(key_color >= 0)
     cand = cand[cand > 0]
     if not ids.size or not cand.size:
-        return out_color, out_iou
+        return out_color, out_iou, guessed
     kh = (key_boxes[:, 1] - key_boxes[:, 0]).astype(np.float64)  # (K+1,)
     kw = (key_boxes[:, 3] - key_boxes[:, 2]).astype(np.float64)
     cand = cand[np.argsort(kh[cand] * kw[cand], kind="stable")]
@@ -85,11 +95,22 @@ def twins(
                 continue
         best = int(np.argmax(ious))
         colour = key_color[cand[near[best]]]
-        others = key_color[cand[near]] != colour
-        if np.any(others & (ious >= min(min_iou, 2.0 * ious[best] - 1.0))):
-            continue  # a look-alike of another colour: the form says nothing
+        alike = ious >= min(min_iou, 2.0 * ious[best] - 1.0)
+        if np.any(alike & (key_color[cand[near]] != colour)):  # look-alikes of several colours
+            if rgb is None:
+                continue
+            colour, guessed[n] = _nearest_to_all(key_color[cand[near[alike]]], rgb), True
         out_color[n], out_iou[n] = colour, ious[best]
-    return out_color, out_iou
+    return out_color, out_iou, guessed
+
+
+def _nearest_to_all(colours: np.ndarray, rgb: np.ndarray) -> int:
+    """The palette colour among `colours` (one per region) with the least summed squared RGB distance to
+    all of them."""
+    uniq, count = np.unique(colours, return_counts=True)
+    c = rgb[uniq].astype(np.float64)  # (U, 3)
+    d = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=-1)  # (U, U)
+    return int(uniq[np.argmin(d @ count)])
 
 
 def _cells(regions: Regions, ids: np.ndarray, boxes: np.ndarray, grid: int) -> np.ndarray:

@@ -272,16 +272,21 @@ class WeakRegions:
         if not ids.size:
             return
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        guessed = np.zeros(ids.size, bool)
+        rgb = self.palette.array()
         for key in key_states:
             boxes = (region_boxes(regions), region_boxes(key.regions))
             grid, now = p.instance_grid, state.color[ids]
-            c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now)
-            better = o > overlap
-            color[better], overlap[better] = c[better], o[better]
+            c, o, g = twins(
+                regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now, rgb
+            )
+            rank, held = (c >= 0) * (2 - g), (color >= 0) * (2 - guessed)  # an answer beats a guess
+            better = (rank > held) | ((rank == held) & (o > overlap))
+            color[better], overlap[better], guessed[better] = c[better], o[better], g[better]
         change = (color >= 0) & (color != state.color[ids])
         if not change.any():
             return
-        ids, color, overlap = ids[change], color[change], overlap[change]
+        ids, color, overlap, guessed = ids[change], color[change], overlap[change], guessed[change]
         sure = (state.confidence >= p.carry_min) & (state.color >= 0)
         sure[0] = False
         sure[ids] = False
@@ -289,15 +294,16 @@ class WeakRegions:
         known = np.unique(np.concatenate(pairs))
         misfit_twin, misfit_now = misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
         fits = misfit_twin <= misfit_now
-        ids, color, overlap = ids[fits], color[fits], overlap[fits]
+        ids, color, overlap, guessed = ids[fits], color[fits], overlap[fits], guessed[fits]
         # A part that came into view after the keyframe (its outline is new here or was along the chain)
         # takes its twin's colour as the best guess, and stays in the report: no keyframe shows it there.
+        # So does one whose look-alikes have several colours (`guessed`: the form names the kind of part).
         came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
         state.color[ids] = color
-        state.confidence[ids] = np.where(came, np.minimum(overlap, p.low_confidence * 0.99), overlap)
+        state.confidence[ids] = np.where(came | guessed, np.minimum(overlap, p.low_confidence * 0.99), overlap)
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
-            state.new[ids[~came]] = False
+            state.new[ids[~came & ~guessed]] = False
 
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
