@@ -67,6 +67,47 @@ def twins(
     kh = (key_boxes[:, 1] - key_boxes[:, 0]).astype(np.float64)  # (K+1,)
     kw = (key_boxes[:, 3] - key_boxes[:, 2]).astype(np.float64)
     cand = cand[np.argsort(kh[cand] * kw[cand], kind="stable")]
+    kh, kw, kcol = kh[cand], kw[cand], key_color[cand]
+    cand_area = kh * kw  # box areas, sorted
+    k_aspect = np.log(np.maximum(kh, 1.0) / np.maximum(kw, 1.0))
+    kcells, kcount = _cells(key, cand, key_boxes, grid)  # (C, B) packed bits, (C,) set bits
+    cells, count = _cells(regions, ids, boxes, grid)
+    hs = (boxes[ids, 1] - boxes[ids, 0]).astype(np.float64)  # (n,)
+    ws = (boxes[ids, 3] - boxes[ids, 2]).astype(np.float64)
+    los = np.searchsorted(cand_area, hs * ws / max_zoom**2, "left").tolist()
+    his = np.searchsorted(cand_area, hs * ws * max_zoom**2, "right").tolist()
+    aspects = np.log(np.maximum(hs, 1.0) / np.maximum(ws, 1.0)).tolist()
+    tolerance = -np.log(min_iou)
+    for n, (h, w, lo, hi, aspect) in enumerate(zip(hs.tolist(), ws.tolist(), los, his, aspects, strict=True)):
+        ok = np.abs(k_aspect[lo:hi] - aspect) <= tolerance
+        if not ok.any():
+            continue
+        near = np.flatnonzero(ok) + lo  # (M,) into cand
+        inter = np.bitwise_count(kcells[near] & cells[n]).sum(axis=1, dtype=np.int64)  # (M,)
+        union = kcount[near] + count[n] - inter
+        f = np.sqrt(h * w / (kh[near] * kw[near]))  # (M,) scale of each keyframe box to this box's area
+        box_inter = np.minimum(h, kh[near] * f) * np.minimum(w, kw[near] * f)
+        ious = inter / np.maximum(union, 1) * box_inter / (2.0 * h * w - box_inter)
+        if ious.max() < min_iou:
+            continue
+        cols = kcol[near]
+        if current is not None:
+            own = cols == current[n]
+            if np.any(own & (ious >= min_iou)):
+                out_color[n], out_iou[n] = current[n], ious[own].max()
+                continue
+        best = int(np.argmax(ious))
+        colour = cols[best]
+        alike = ious >= min(min_iou, 2.0 * ious[best] - 1.0)
+        if np.any(alike & (cols != colour)):  # look-alikes of several colours
+            if rgb is None:
+                continue
+            colour, guessed[n] = _nearest_to_all(cols[alike], rgb), True
+        out_color[n], out_iou[n] = colour, ious[best]
+    return out_color, out_iou, guessed
+    kh = (key_boxes[:, 1] - key_boxes[:, 0]).astype(np.float64)  # (K+1,)
+    kw = (key_boxes[:, 3] - key_boxes[:, 2]).astype(np.float64)
+    cand = cand[np.argsort(kh[cand] * kw[cand], kind="stable")]
     kh, kw = kh[cand], kw[cand]
     cand_area = kh * kw  # box areas, sorted
     k_aspect = np.log(np.maximum(kh, 1.0) / np.maximum(kw, 1.0))
@@ -79,10 +120,10 @@ def twins(
         near = near[np.abs(k_aspect[near] - np.log(max(h, 1.0) / max(w, 1.0))) <= -np.log(min_iou)]
         if not near.size:
             continue
-        mine = _cells(regions, np.array([r]), boxes, grid)[0]  # (B,) packed bits
-        theirs = _cells(key, cand[near], key_boxes, grid)  # (M, B)
-        inter = np.bitwise_count(theirs & mine).sum(axis=1, dtype=np.int64)
-        union = np.bitwise_count(theirs | mine).sum(axis=1, dtype=np.int64)
+        mine, mine_n = _cells(regions, np.array([r]), boxes, grid)  # (1, B) packed bits, (1,) set bits
+        theirs, theirs_n = _cells(key, cand[near], key_boxes, grid)  # (M, B), (M,)
+        inter = np.bitwise_count(theirs & mine).sum(axis=1, dtype=np.int64)  # (M,)
+        union = theirs_n + mine_n - inter
         f = np.sqrt(h * w / (kh[near] * kw[near]))  # (M,) scale of each keyframe box to this box's area
         box_inter = np.minimum(h, kh[near] * f) * np.minimum(w, kw[near] * f)
         ious = inter / np.maximum(union, 1) * box_inter / (2.0 * h * w - box_inter)
@@ -113,22 +154,26 @@ def _nearest_to_all(colours: np.ndarray, rgb: np.ndarray) -> int:
     return int(uniq[np.argmin(d @ count)])
 
 
-def _cells(regions: Regions, ids: np.ndarray, boxes: np.ndarray, grid: int) -> np.ndarray:
-    """(len(ids), ceil(grid * grid / 8)) uint8: each region's mask resampled from its box to grid x grid
-    cells, packed 8 to a byte (kept on the Regions object: a keyframe's regions are compared again every
-    frame)."""
+def _cells(regions: Regions, ids: np.ndarray, boxes: np.ndarray, grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """((len(ids), ceil(grid * grid / 64)) uint64, (len(ids),) int64): each region's mask resampled from its
+    box to grid x grid cells, packed 64 to a word (the fewer elements, the cheaper each comparison), and how
+    many cells it covers (kept on the Regions object: a keyframe's regions are compared again every frame)."""
     import cv2
 
-    nbytes = (grid * grid + 7) // 8
-    cells, done = regions.memo(
-        f"cells{grid}", lambda: (np.zeros((regions.count + 1, nbytes), np.uint8), np.zeros(regions.count + 1, bool))
+    nwords = (grid * grid + 63) // 64
+    n1 = regions.count + 1
+    cells, count, done = regions.memo(
+        f"cells{grid}", lambda: (np.zeros((n1, nwords * 8), np.uint8), np.zeros(n1, np.int64), np.zeros(n1, bool))
     )  # filled in as regions are asked for
-    for r in ids[~done[ids]]:
-        y0, y1, x0, x1 = (int(v) for v in boxes[r])
+    todo = ids[~done[ids]]
+    for r, (y0, y1, x0, x1) in zip(todo.tolist(), boxes[todo].tolist(), strict=True):
         mask = (regions.labels[y0:y1, x0:x1] == r).astype(np.float32)  # (h, w)
-        cells[r] = np.packbits(cv2.resize(mask, (grid, grid), interpolation=cv2.INTER_AREA).ravel() >= 0.5)
-        done[r] = True
-    return cells[ids]
+        bits = np.packbits(cv2.resize(mask, (grid, grid), interpolation=cv2.INTER_AREA).ravel() >= 0.5)
+        cells[r, : bits.size] = bits
+    if todo.size:
+        count[todo] = np.bitwise_count(cells[todo]).sum(axis=1, dtype=np.int64)
+        done[todo] = True
+    return cells.view(np.uint64)[ids], count[ids]
 
 
 def enclosing(known: np.ndarray, n_pal: int) -> np.ndarray:

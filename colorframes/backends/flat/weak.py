@@ -268,7 +268,10 @@ class WeakRegions:
         least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
         ids = ids[(ids > 0) & (regions.area[ids] >= least) & (ids != background_region(regions))]
         ids = ids[~np.isin(state.source[ids], _KEPT)]  # what the sheet or a hint coloured stays
-        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.instance_max]]
+        # Parts that came into view first (the flow gave them whatever they touched at the frame's edge: only
+        # their form can tell what they are), then the largest.
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        ids = ids[np.lexsort((-regions.area[ids], ~came))[: p.instance_max]]
         if not ids.size:
             return
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
