@@ -126,3 +126,28 @@ def test_an_uncovered_brick_painted_skin_is_a_brick_again():
     for r in ids:
         assert tracker.palette.rgb[state.color[r]] in BRICKS
         assert state.confidence[r] < DEFAULT_PARAMS.low_confidence  # a guess: listed in the report
+
+
+def test_a_region_the_re_decision_moved_is_compared_first():
+    """With room for one comparison, the region the weak re-decision moved off its carried colour is the one
+    compared (not the largest region in question)."""
+    from dataclasses import replace
+
+    frames = {1 + t: scene(t, False) for t in range(N)}
+    params = replace(DEFAULT_PARAMS, instance_max=1)
+    tracker = ShotTracker(
+        frame_size=SIZE,
+        first_frame=1,
+        gap_radius=2,
+        keyframes={1: scene(0, True)},
+        sketch_loader=frames.get,
+        params=params,
+    )
+    state = tracker.state(N, frames[N])
+    row, col = _hidden_bricks()[0]
+    brick = state.regions.labels[row * BRICK_H + BRICK_H // 2, col * BRICK_W + BRICK_W // 2]
+    carried = state.color.copy()
+    state.color[brick], state.confidence[brick] = tracker.palette.index(SKIN), 0.0  # moved by the re-decision
+    unsure = np.ones(state.regions.count + 1, bool)  # every region in question
+    tracker._recognise_twins(state, unsure, carried)
+    assert tracker.palette.rgb[state.color[brick]] in BRICKS

@@ -228,9 +228,10 @@ class ShotTracker(WeakRegions):
             state = self._carry(number, regions, prev)
             self._keyframe_copies(state)
             unsure = state.confidence < self.params.carry_min
+            carried = state.color.copy()
             self._resolve_weak(state)
             self._surround(state, unsure)
-            self._recognise_twins(state, unsure)
+            self._recognise_twins(state, unsure, carried)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)

@@ -246,11 +246,12 @@ class WeakRegions:
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
 
-    def _recognise_twins(self, state: FrameState, unsure: np.ndarray) -> None:
+    def _recognise_twins(self, state: FrameState, unsure: np.ndarray, carried: np.ndarray | None = None) -> None:
         """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
         keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
         (`instances.twins`: a window the head hid in the keyframe is a window), when that colour fits the
-        region's sure neighbours at least as well as its current one (the keyframe's colour pairs)."""
+        region's sure neighbours at least as well as its current one (the keyframe's colour pairs).
+        `carried`: the colours before `_resolve_weak` (the regions it moved are compared first)."""
         p = self.params
         regions = state.regions
         n_pal = len(self.palette.rgb)
@@ -268,10 +269,13 @@ class WeakRegions:
         least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
         ids = ids[(ids > 0) & (regions.area[ids] >= least) & (ids != background_region(regions))]
         ids = ids[~np.isin(state.source[ids], _KEPT)]  # what the sheet or a hint coloured stays
-        # Parts that came into view first (the flow gave them whatever they touched at the frame's edge: only
-        # their form can tell what they are), then the largest.
+        # First the regions this frame's re-decision moved off the colour the chain `carried` (a new claim
+        # the form can check: bricks a head uncovered, which the flow straight from the keyframe calls the
+        # head), then parts that came into view (the flow gave them whatever they touched at the frame's
+        # edge: only their form can tell what they are), then the largest.
         came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
-        ids = ids[np.lexsort((-regions.area[ids], ~came))[: p.instance_max]]
+        moved = state.color[ids] != carried[ids] if carried is not None else np.zeros(ids.size, bool)
+        ids = ids[np.lexsort((-regions.area[ids], ~came, ~moved))[: p.instance_max]]
         if not ids.size:
             return
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
