@@ -105,44 +105,6 @@ def twins(
             colour, guessed[n] = _nearest_to_all(cols[alike], rgb), True
         out_color[n], out_iou[n] = colour, ious[best]
     return out_color, out_iou, guessed
-    kh = (key_boxes[:, 1] - key_boxes[:, 0]).astype(np.float64)  # (K+1,)
-    kw = (key_boxes[:, 3] - key_boxes[:, 2]).astype(np.float64)
-    cand = cand[np.argsort(kh[cand] * kw[cand], kind="stable")]
-    kh, kw = kh[cand], kw[cand]
-    cand_area = kh * kw  # box areas, sorted
-    k_aspect = np.log(np.maximum(kh, 1.0) / np.maximum(kw, 1.0))
-    for n, r in enumerate(ids):
-        y0, y1, x0, x1 = (int(v) for v in boxes[r])
-        h, w = float(y1 - y0), float(x1 - x0)
-        lo = np.searchsorted(cand_area, h * w / max_zoom**2, "left")
-        hi = np.searchsorted(cand_area, h * w * max_zoom**2, "right")
-        near = np.arange(lo, hi)
-        near = near[np.abs(k_aspect[near] - np.log(max(h, 1.0) / max(w, 1.0))) <= -np.log(min_iou)]
-        if not near.size:
-            continue
-        mine, mine_n = _cells(regions, np.array([r]), boxes, grid)  # (1, B) packed bits, (1,) set bits
-        theirs, theirs_n = _cells(key, cand[near], key_boxes, grid)  # (M, B), (M,)
-        inter = np.bitwise_count(theirs & mine).sum(axis=1, dtype=np.int64)  # (M,)
-        union = theirs_n + mine_n - inter
-        f = np.sqrt(h * w / (kh[near] * kw[near]))  # (M,) scale of each keyframe box to this box's area
-        box_inter = np.minimum(h, kh[near] * f) * np.minimum(w, kw[near] * f)
-        ious = inter / np.maximum(union, 1) * box_inter / (2.0 * h * w - box_inter)
-        if ious.max() < min_iou:
-            continue
-        if current is not None:
-            own = key_color[cand[near]] == current[n]
-            if np.any(own & (ious >= min_iou)):
-                out_color[n], out_iou[n] = current[n], ious[own].max()
-                continue
-        best = int(np.argmax(ious))
-        colour = key_color[cand[near[best]]]
-        alike = ious >= min(min_iou, 2.0 * ious[best] - 1.0)
-        if np.any(alike & (key_color[cand[near]] != colour)):  # look-alikes of several colours
-            if rgb is None:
-                continue
-            colour, guessed[n] = _nearest_to_all(key_color[cand[near[alike]]], rgb), True
-        out_color[n], out_iou[n] = colour, ious[best]
-    return out_color, out_iou, guessed
 
 
 def _nearest_to_all(colours: np.ndarray, rgb: np.ndarray) -> int:
