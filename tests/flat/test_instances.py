@@ -2,7 +2,8 @@
 
 Small drawn cases: a keyframe with a door (a tall rectangle) and a window (a square); a frame, zoomed in,
 with a door elsewhere. The frame's door is the keyframe's door's twin (its colour), also with a corner
-hidden; with a second tall rectangle of another colour in the keyframe the form says nothing.
+hidden; with a second tall rectangle of another colour in the keyframe the form names a kind of part, not
+which one: no answer, or with the palette's RGB a guess among the look-alikes' colours (flagged).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from colorframes.backends.flat.instances import enclosing, twins
 from colorframes.foundation.lineart import segment_regions
 
 SIZE = (200, 320)  # (H, W)
-DOOR, WINDOW, SIGN = 7, 3, 11  # palette colours of the keyframe's parts (any ids)
+DOOR, WINDOW, SIGN, POSTER = 7, 3, 11, 12  # palette colours of the keyframe's parts (any ids)
+RGB = np.zeros((16, 3), np.uint8)
+RGB[DOOR], RGB[WINDOW], RGB[SIGN], RGB[POSTER] = (120, 80, 40), (200, 230, 246), (110, 90, 50), (250, 40, 200)
 
 
 def _drawing(rects: list[tuple[int, int, int, int]], bite: tuple[int, int, int] | None = None):
@@ -37,15 +40,16 @@ def _key(rects_and_colours):
     return regions, color
 
 
-def _twin_of_door(key_parts, bite=None, current=None):
+def _twin_of_door(key_parts, bite=None, current=None, rgb=None, guess=False):
     key, key_color = _key(key_parts)
     door = (200, 40, 236, 148)  # the frame's door: elsewhere, 1.2x the keyframe's (30 x 90)
     frame = _drawing([door], bite)
     r = frame.labels[100, 218]
     now = None if current is None else np.array([current])
-    colour, overlap = twins(
-        frame, np.array([r]), key, key_color, 0.8, 1.5, region_boxes(frame), region_boxes(key), 24, now
+    colour, overlap, guessed = twins(
+        frame, np.array([r]), key, key_color, 0.8, 1.5, region_boxes(frame), region_boxes(key), 24, now, rgb
     )
+    assert guessed[0] == guess
     return int(colour[0]), float(overlap[0])
 
 
@@ -64,6 +68,13 @@ def test_look_alikes_of_another_colour_say_nothing():
         [((40, 60, 70, 150), DOOR), ((120, 60, 160, 100), WINDOW), ((250, 60, 280, 150), SIGN)]
     )
     assert (colour, overlap) == (-1, 0.0)
+
+
+def test_look_alikes_of_several_colours_give_the_guess_nearest_to_all_of_them():
+    doors = [((40, 60, 70, 150), DOOR), ((250, 60, 280, 150), SIGN), ((85, 60, 115, 150), POSTER)]
+    colour, overlap = _twin_of_door([*doors, ((120, 60, 160, 100), WINDOW)], rgb=RGB, guess=True)
+    assert colour == DOOR and overlap >= 0.8  # brown door, brown sign, pink poster: the brown nearest to all
+    assert _twin_of_door(doors, current=POSTER, rgb=RGB)[0] == POSTER  # its own colour has a twin: it stays
 
 
 def test_a_window_is_not_a_door():

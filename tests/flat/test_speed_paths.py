@@ -172,3 +172,24 @@ def test_flow_follows_a_pan_larger_than_the_parts():
     best = corr.pairs[rows][np.argmax(corr.counts[rows]), 1]
     assert best == circle_src
     assert np.allclose(corr.displacement[circle_dst], (-110, -30), atol=3)
+
+
+@pytest.mark.parametrize("at", [(60, 30), (61, 33)])  # the ink box at even and odd offsets
+def test_neighbours_looked_up_in_region_boxes_equal_the_frame_scan(at):
+    from colorframes.backends.flat.copies import region_boxes
+    from colorframes.backends.flat.votes import neighbour_reach
+
+    img = _drawing(at=at)
+    for k in range(6):  # more parts: a row of small boxes next to the figure
+        cv2.rectangle(img, (at[0] + 80, at[1] + 12 * k), (at[0] + 100, at[1] + 12 * k + 10), (0, 0, 0), 1)
+    regions = segment_regions(img, 2)
+    assert regions.box is not None and regions.count >= 8
+    reach = neighbour_reach(regions)
+    every = np.arange(1, regions.count + 1)
+    for ids in (every, every[::3], every[-2:], every[:1]):
+        scan = lineart.neighbours_of(regions.labels, ids, regions.count, reach, regions.box)
+        boxed = lineart.neighbours_of(
+            regions.labels, ids, regions.count, reach, regions.box, region_boxes(regions)[ids]
+        )
+        assert np.array_equal(scan[0], boxed[0]) and np.array_equal(scan[1], boxed[1])
+        assert scan[0].size > 0

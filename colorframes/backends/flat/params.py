@@ -152,13 +152,16 @@ class FlatParams:
     instance_grid: int = 24
     """... each mask resampled from its box to this many cells a side (the comparison's resolution: a
     window's frame is a few cells wide)."""
-    instance_min_share: float = 0.0005
+    instance_min_share: float = 0.0002
     """... and only regions of at least this share of the frame's area: the outline of a few dozen pixels
-    (a cheek, a crumb of a hand) repeats some other part's by chance."""
-    instance_max: int = 16
-    """At most this many regions (the largest of those in question) are compared with the keyframe's
-    regions for such a twin per frame and keyframe (bounded cost: each is compared with every keyframe region
-    of about its box)."""
+    (a cheek, a crumb of a hand) repeats some other part's by chance. (A brick of `dense`'s wall, ~240 px of
+    a 960x540 frame, must be compared: 0.0005 left it out.)"""
+    instance_max: int = 64
+    """At most this many regions (those in question that the weak re-decision just moved to another colour
+    first, then those that came into view, then the largest) are compared with the keyframe's regions for
+    such a twin per frame and keyframe (bounded cost: each is compared with every keyframe region of about
+    its box, ~0.15 ms a region on a 1080p `dense` frame; 16 left out the uncovered bricks and crowd shirts of
+    `dense`, where 300-400 regions per frame are in question)."""
 
     direct_flow_preset: str = "FAST"
     """OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM) of that flow from the keyframe: one more flow per frame,

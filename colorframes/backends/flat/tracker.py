@@ -40,7 +40,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
    show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
    that part when the form names one colour and that colour fits its sure neighbours as well: a window the
-   head hid in the keyframe is a window once uncovered, a door behind the shirt a door. And an unsure
+   head hid in the keyframe is a window once uncovered, a door behind the shirt a door; when the form names
+   several (bricks of a wall), one whose colour is none of them takes a guess among them. And an unsure
    region next to a sure region of a colour the keyframes show next to one colour only takes that colour.
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
    without keyframes every frame is matched to the sheet on its own, each sheet part serving at most two
@@ -229,9 +230,10 @@ class ShotTracker(WeakRegions):
             state = self._carry(number, regions, prev)
             self._keyframe_copies(state)
             unsure = state.confidence < self.params.carry_min
+            carried = state.color.copy()
             self._resolve_weak(state)
             self._surround(state, unsure)
-            self._recognise_twins(state, unsure)
+            self._recognise_twins(state, unsure, carried)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)

@@ -264,11 +264,12 @@ class WeakRegions:
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
 
-    def _recognise_twins(self, state: FrameState, unsure: np.ndarray) -> None:
+    def _recognise_twins(self, state: FrameState, unsure: np.ndarray, carried: np.ndarray | None = None) -> None:
         """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
         keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
         (`instances.twins`: a window the head hid in the keyframe is a window), when that colour fits the
-        region's sure neighbours at least as well as its current one (the keyframe's colour pairs)."""
+        region's sure neighbours at least as well as its current one (the keyframe's colour pairs).
+        `carried`: the colours before `_resolve_weak` (the regions it moved are compared first)."""
         p = self.params
         regions = state.regions
         n_pal = len(self.palette.rgb)
@@ -286,20 +287,31 @@ class WeakRegions:
         least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
         ids = ids[(ids > 0) & (regions.area[ids] >= least) & (ids != background_region(regions))]
         ids = ids[~np.isin(state.source[ids], _KEPT)]  # what the sheet or a hint coloured stays
-        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.instance_max]]
+        # First the regions this frame's re-decision moved off the colour the chain `carried` (a new claim
+        # the form can check: bricks a head uncovered, which the flow straight from the keyframe calls the
+        # head), then parts that came into view (the flow gave them whatever they touched at the frame's
+        # edge: only their form can tell what they are), then the largest.
+        came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
+        moved = state.color[ids] != carried[ids] if carried is not None else np.zeros(ids.size, bool)
+        ids = ids[np.lexsort((-regions.area[ids], ~came, ~moved))[: p.instance_max]]
         if not ids.size:
             return
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        guessed = np.zeros(ids.size, bool)
+        rgb = self.palette.array()
         for key in key_states:
             boxes = (region_boxes(regions), region_boxes(key.regions))
             grid, now = p.instance_grid, state.color[ids]
-            c, o = twins(regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now)
-            better = o > overlap
-            color[better], overlap[better] = c[better], o[better]
+            c, o, g = twins(
+                regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now, rgb
+            )
+            rank, held = (c >= 0) * (2 - g), (color >= 0) * (2 - guessed)  # an answer beats a guess
+            better = (rank > held) | ((rank == held) & (o > overlap))
+            color[better], overlap[better], guessed[better] = c[better], o[better], g[better]
         change = (color >= 0) & (color != state.color[ids])
         if not change.any():
             return
-        ids, color, overlap = ids[change], color[change], overlap[change]
+        ids, color, overlap, guessed = ids[change], color[change], overlap[change], guessed[change]
         sure = (state.confidence >= p.carry_min) & (state.color >= 0)
         sure[0] = False
         sure[ids] = False
@@ -307,17 +319,18 @@ class WeakRegions:
         known = np.unique(np.concatenate(pairs))
         misfit_twin, misfit_now = misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
         fits = misfit_twin <= misfit_now
-        ids, color, overlap = ids[fits], color[fits], overlap[fits]
+        ids, color, overlap, guessed = ids[fits], color[fits], overlap[fits], guessed[fits]
         # A part that came into view after the keyframe (its outline is new here or was along the chain)
         # takes its twin's colour as the best guess, and stays in the report: no keyframe shows it there.
+        # So does one whose look-alikes have several colours (`guessed`: the form names the kind of part).
         came = state.entered[ids] if state.entered is not None else np.zeros(ids.size, bool)
         state.color[ids] = color
-        state.confidence[ids] = np.where(came, np.minimum(overlap, p.low_confidence * 0.99), overlap)
+        state.confidence[ids] = np.where(came | guessed, np.minimum(overlap, p.low_confidence * 0.99), overlap)
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         if state.new is not None:
-            state.new[ids[~came]] = False
+            state.new[ids[~came & ~guessed]] = False
         if state.guessed is not None:  # read from a keyframe part: evidence, not a guess
-            state.guessed[ids[~came]] = 0.0
+            state.guessed[ids[~came & ~guessed]] = 0.0
 
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
