@@ -92,8 +92,13 @@ class WeakRegions:
             room = self._room(state, key)
             pairs.append(self._colour_pairs(k, key))
             # Not for parts that came into view after the keyframe: they flow from whatever they cover.
-            if ref is not None and not entered[weak].all():
-                color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
+            # With a sheet they do vote, weakly: the sheet (below) decides the parts of a figure it reads, and
+            # what it does not claim is most likely background the figure uncovered, which the keyframe shows
+            # where the flow from it points; kept weak, it is asked of the sheet again every frame.
+            if ref is not None and (self.sheet is not None or not entered[weak].all()):
+                eligible = np.ones(weak.size, bool) if self.sheet is not None else ~entered[weak]
+                color, conf = self._direct_vote(state, ref, weak, eligible, room)
+                conf = np.where(entered[weak], np.minimum(conf, p.carry_min * 0.99), conf)
                 better = conf > best_conf
                 best_color[better], best_conf[better] = color[better], conf[better]
                 direct |= better
