@@ -21,8 +21,9 @@ How a frame gets its colours (each step is right by construction, not by a tuned
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
    outline is new) are re-decided every frame against the keyframes on either side: first a region that
    repeats a keyframe region's outline moved (within the figure) is that part; then by the flow
-   straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
-   into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
+   straight from the keyframe's own line art (the chain's steps composed into one; for parts that came
+   into view after the keyframe only with a sheet, and weakly: what the sheet does not read as a figure is
+   the background it uncovered), else on form (the nearer keyframe wins by confidence; a colour whose
    keyframe area is already placed costs more). When the chain's colour and the form's answer differ, the
    one that a keyframe shows next to the colours of the region's sure neighbours wins (a pocket of wall the
    hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
