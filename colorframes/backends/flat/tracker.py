@@ -21,8 +21,9 @@ How a frame gets its colours (each step is right by construction, not by a tuned
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
    outline is new) are re-decided every frame against the keyframes on either side: first a region that
    repeats a keyframe region's outline moved (within the figure) is that part; then by the flow
-   straight from the keyframe's own line art (the chain's steps composed into one; not for parts that came
-   into view after the keyframe), else on form (the nearer keyframe wins by confidence; a colour whose
+   straight from the keyframe's own line art (the chain's steps composed into one; for parts that came
+   into view after the keyframe only with a sheet, and weakly: what the sheet does not read as a figure is
+   the background it uncovered), else on form (the nearer keyframe wins by confidence; a colour whose
    keyframe area is already placed costs more). When the chain's colour and the form's answer differ, the
    one that a keyframe shows next to the colours of the region's sure neighbours wins (a pocket of wall the
    hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
@@ -30,13 +31,17 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    takes the sheet's match; while weak, such parts are matched to the sheet again every frame, together
    (which parts touch which counts), and each connected group of them also as a figure: in its own box
    against each sheet figure that shows a colour no keyframe shows, in that figure's box (`figures.py`), the
-   better fitting reading answering for the group. The rest of such a figure (weak regions joined to it
-   through weak regions, on which chain and keyframes disagree: the shirt the flow sent from the wall
-   behind it) takes the sheet's match only for a colour no keyframe shows. What stays
-   uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and stays weak along
-   the chain (confidence is carried as a minimum; only a keyframe's direct vote or form restores it). A
-   guess remembers the area it was made on: once the region grows past it (a window frame first seen as
-   its corners beside the head that uncovers it), it is no evidence, and this drawing's answer replaces it.
+   better fitting reading answering for the group; a group larger than a figure is read as that figure
+   only when the sheet already gave it that figure's colours (the background it uncovered is left over).
+   A disputed region whose flow vote comes from a part the sheet coloured continues that part (its
+   colour, and that it came into view), whichever region the assignment picked. The rest of such a
+   figure (weak regions joined to it through weak regions, on which chain and keyframes disagree: the
+   shirt the flow sent from the wall behind it) takes the sheet's match only for a colour no keyframe
+   shows. What stays uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and
+   stays weak along the chain (confidence is carried as a minimum; only a keyframe's direct vote or form
+   restores it). A guess remembers the area it was made on: once the region grows past it (a window frame
+   first seen as its corners beside the head that uncovers it), it is no evidence, and this drawing's
+   answer replaces it.
    Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
    show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
    that part when the form names one colour and that colour fits its sure neighbours as well: a window the
@@ -411,6 +416,7 @@ class ShotTracker(WeakRegions):
                 swayed &= (mate[picked] > 0) | (again != color)
                 color[swayed] = np.where(again[swayed] >= 0, again[swayed], color[swayed])
                 conf[swayed] = np.minimum(conf[swayed], p.carry_min * 0.99)
+        self._follow_sheet(prev, corr, vote_color, vote_share, color, conf, picked, unexplained, copied)
         fresh = (corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area)
         fresh[copied] = False  # a repeated outline is not a new one
         new = unexplained | fresh
@@ -433,6 +439,51 @@ class ShotTracker(WeakRegions):
             held = ~new & (picked > 0) & (prev.guessed[picked] > 0) & (conf < p.carry_min)
             guessed[held] = prev.guessed[picked[held]]
         return FrameState(number, regions, color, conf, source, new=new, fresh=fresh, entered=entered, guessed=guessed)
+
+    def _follow_sheet(
+        self,
+        prev: FrameState,
+        corr: Correspondence,
+        vote_color: np.ndarray,
+        vote_share: np.ndarray,
+        color: np.ndarray,
+        conf: np.ndarray,
+        picked: np.ndarray,
+        unexplained: np.ndarray,
+        copied: np.ndarray,
+    ) -> None:
+        """A disputed region (the assignment picked a previous region of another colour than its flow vote's)
+        whose vote comes from a part the sheet coloured continues that part (in place: colour, confidence,
+        picked source region, unexplained). Only with a sheet: no keyframe shows such a part, so only the
+        flow carries its identity, and next to a figure walking in the assignment (position, size, form)
+        often prefers the background piece it uncovered to the shirt that moved on. The region continues the
+        sheet-coloured region sending most of its vote colour's samples, when sheet-coloured regions send
+        most of them; it stays weak (re-decided every frame with the figure coming into view) and keeps the
+        sheet as its source and its coming-into-view flag along the chain. A region found as a previous
+        region's outline moved (`copied`) keeps that."""
+        sheet = SOURCE_NAMES.index("sheet")
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        same = (prev.color[i] == vote_color[j]) & (vote_color[j] >= 0)  # samples of the region's plurality colour
+        from_sheet = same & (prev.source[i] == sheet)
+        if not from_sheet.any():
+            return
+        n1 = color.size
+        by_sheet = np.bincount(j[from_sheet], weights=corr.counts[from_sheet], minlength=n1)
+        by_other = np.bincount(j[same & ~from_sheet], weights=corr.counts[same & ~from_sheet], minlength=n1)
+        order = np.lexsort((-corr.counts[from_sheet], j[from_sheet]))
+        js, is_ = j[from_sheet][order], i[from_sheet][order]
+        first = np.ones(js.size, bool)
+        first[1:] = js[1:] != js[:-1]
+        best = np.zeros(n1, np.int64)
+        best[js[first]] = is_[first]
+        follow = (best > 0) & (by_sheet > by_other) & (picked > 0) & (color != vote_color)
+        follow &= prev.source[picked] != sheet
+        follow[0] = False
+        follow[copied] = False
+        ids = np.flatnonzero(follow)
+        color[ids], picked[ids] = vote_color[ids], best[ids]
+        conf[ids] = np.minimum(np.minimum(vote_share[ids], prev.confidence[best[ids]]), self.params.carry_min * 0.99)
+        unexplained[ids] = False
 
     def _edges(
         self,

@@ -94,8 +94,13 @@ class WeakRegions:
             room = self._room(state, key)
             pairs.append(self._colour_pairs(k, key))
             # Not for parts that came into view after the keyframe: they flow from whatever they cover.
-            if ref is not None and not entered[weak].all():
-                color, conf = self._direct_vote(state, ref, weak, ~entered[weak], room)
+            # With a sheet they do vote, weakly: the sheet (below) decides the parts of a figure it reads, and
+            # what it does not claim is most likely background the figure uncovered, which the keyframe shows
+            # where the flow from it points; kept weak, it is asked of the sheet again every frame.
+            if ref is not None and (self.sheet is not None or not entered[weak].all()):
+                eligible = np.ones(weak.size, bool) if self.sheet is not None else ~entered[weak]
+                color, conf = self._direct_vote(state, ref, weak, eligible, room)
+                conf = np.where(entered[weak], np.minimum(conf, p.carry_min * 0.99), conf)
                 better = conf > best_conf
                 best_color[better], best_conf[better] = color[better], conf[better]
                 direct |= better
@@ -116,22 +121,23 @@ class WeakRegions:
         if self.sheet is not None and (new[weak] | entered[weak]).any():
             # The rest of a figure coming into view: weak regions joined through weak regions to its parts,
             # on which the chain and the keyframes do not agree (the shirt of a character walking in, which
-            # the flow first sent from the wall behind it). Asked of the sheet on form alone, in their own
-            # assignment, they take only a colour no keyframe around shows and that the sheet shows next to
-            # the colour of one of their sure neighbours (a bush beside a figure walking in is not its face).
+            # the flow first sent from the wall behind it, or left unexplained). Matched with those parts, as
+            # one group (a shirt half the chain kept as wall is read with the figure), they take only a colour
+            # no keyframe around shows and that the sheet shows next to the colour of one of their sure
+            # neighbours (a bush beside a figure walking in is not its face).
             joined = self._joined(regions, weak, entered)
-            joined &= ~entered & ~new
+            joined &= ~entered
             joined[weak[(best_color == state.color[weak]) & (best_color >= 0)]] = False
             entering = np.flatnonzero(new[weak] | entered[weak] | joined[weak])
             color = np.full(entering.size, -1, np.int64)
             conf = np.zeros(entering.size)
             came = entered[weak[entering]]
-            if came.any():  # matched together, so which parts touch which counts
-                came_ids = weak[entering[came]]
-                color[came], conf[came] = self._match_entering(regions, came_ids, shown, form_conf[entering[came]])
             rest = joined[weak[entering]]
+            both = came | rest
+            if both.any():  # matched together, so which parts touch which counts
+                ids = weak[entering[both]]
+                color[both], conf[both] = self._match_entering(state, ids, shown, form_conf[entering[both]])
             if rest.any():
-                color[rest], conf[rest] = self._match_to(regions, weak[entering[rest]], self.sheet, 0)
                 conf[rest] = np.where(shown[np.maximum(color[rest], 0)], 0.0, conf[rest])
                 agree = self._sheet_neighbours_agree(state, weak[entering[rest]], color[rest])
                 conf[rest] = np.where(agree, conf[rest], 0.0)
@@ -499,9 +505,10 @@ class WeakRegions:
         return out
 
     def _match_entering(
-        self, regions: Regions, ids: np.ndarray, shown: np.ndarray, form_conf: np.ndarray
+        self, state: FrameState, ids: np.ndarray, shown: np.ndarray, form_conf: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(palette colour, confidence) per region in `ids` (parts coming into view) from the sheet.
+        """(palette colour, confidence) per region in `ids` (parts coming into view, and the rest of their figure:
+        weak regions joined to them) from the sheet.
 
         All of them are matched to the whole sheet together, in the frame's box (a part of a figure the frame
         already shows: a mouth opening, a hand entering next to its arm). Each connected group of them is
@@ -510,13 +517,18 @@ class WeakRegions:
         that figure's own box (`figures.py`: a character walking into a room is a strip at the edge of the
         room's box, on the sheet it fills its own). A group with more regions than the figure has parts is
         not that figure (a figure seen whole has as many regions as parts, seen in part fewer: a strip of
-        bricks a pan brings in is no character). The figure's reading answers for the group when its parts
-        fit better (area-weighted mean confidence) than both the whole sheet's and the keyframes' match on
-        form (`form_conf`, per region), and only with the colours no keyframe shows: a part it gives a
-        colour a keyframe shows keeps the whole sheet's answer."""
+        bricks a pan brings in is no character), unless the group holds parts the sheet already gave a colour
+        of that figure's that no keyframe shows (it was read as that figure while coming into view): the
+        background it uncovered or split since came into view with it, and the figure's reading leaves those
+        regions over (no colour; they count as unmatched in its score). The figure's reading answers for the
+        group when its parts fit better (area-weighted mean confidence) than both the whole sheet's and the
+        keyframes' match on form (`form_conf`, per region), and only with the colours no keyframe shows: a
+        part it gives a colour a keyframe shows keeps the whole sheet's answer."""
         assert self.sheet is not None
         sheet = self.sheet.state
+        regions = state.regions
         color, conf = self._match_to(regions, ids, self.sheet)
+        read = np.zeros(len(self.palette.rgb) + 1, bool)  # colours the sheet gave parts along the chain
         figures = [(fig, box) for fig, box in self._sheet_figures() if not shown[sheet.color[fig]].all()]
         if not figures:
             return color, conf
@@ -528,12 +540,21 @@ class WeakRegions:
             at, weight = row[group], regions.area[group]
             best = float(np.average(np.maximum(conf[at], form_conf[at]), weights=weight))
             box = union_box(boxes, group)
+            read[:] = False
+            read[state.color[group][state.source[group] == SOURCE_NAMES.index("sheet")]] = True
+            read &= ~shown  # a figure is known by a colour only the sheet gives
             for fig, fig_box in figures:
-                if fig.size < group.size:  # more regions than the figure has parts: not that figure
+                # More regions than the figure has parts: not that figure, unless the group holds parts the
+                # sheet gave its colours in an earlier frame (the figure read while it was coming into view;
+                # the background it uncovered or split since comes into view with it and is left over).
+                if fig.size < group.size and not read[sheet.color[fig]].any():
                     continue
                 aspect = (fig_box[2] - fig_box[0]) / max(fig_box[3] - fig_box[1], 1.0)
                 dst = in_box(regions, completed_box(box, regions.shape, aspect))
-                picked, c = match_global(dst, group, adj, in_box(sheet.regions, fig_box), fig, s_adj, self.params)
+                s_regions = in_box(sheet.regions, fig_box)
+                # Regions the figure's parts cannot serve are left over (no colour, confidence 0, counted in
+                # the score): background the figure uncovered or split comes into view with it.
+                picked, c = match_global(dst, group, adj, s_regions, fig, s_adj, self.params, leftover=True)
                 score = float(np.average(c, weights=weight))
                 if score > best:
                     best = score
