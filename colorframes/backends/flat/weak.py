@@ -121,12 +121,12 @@ class WeakRegions:
         if self.sheet is not None and (new[weak] | entered[weak]).any():
             # The rest of a figure coming into view: weak regions joined through weak regions to its parts,
             # on which the chain and the keyframes do not agree (the shirt of a character walking in, which
-            # the flow first sent from the wall behind it, or left unexplained). Matched with those parts, as
-            # one group (a shirt half the chain kept as wall is read with the figure), they take only a colour
-            # no keyframe around shows and that the sheet shows next to the colour of one of their sure
-            # neighbours (a bush beside a figure walking in is not its face).
+            # the flow first sent from the wall behind it). Matched with those parts, as one group (a shirt
+            # half the chain kept as wall is read with the figure), they take only a colour no keyframe around
+            # shows and that the sheet shows next to the colour of one of their sure neighbours (a bush beside
+            # a figure walking in is not its face).
             joined = self._joined(regions, weak, entered)
-            joined &= ~entered
+            joined &= ~entered & ~new
             joined[weak[(best_color == state.color[weak]) & (best_color >= 0)]] = False
             entering = np.flatnonzero(new[weak] | entered[weak] | joined[weak])
             color = np.full(entering.size, -1, np.int64)
