@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 from test_behaviour import PARTS, SIZE, WALL, rgb, run, scene
 
 
@@ -113,65 +112,3 @@ def test_a_figure_walking_in_takes_the_sheet_colours_though_the_sheet_shows_it_a
             cols, counts = np.unique(out[m], axis=0, return_counts=True)
             assert tuple(int(v) for v in cols[np.argmax(counts)]) == colour, (t, k)
             assert np.all(out[m] == colour, axis=1).mean() > 0.5, (t, k)
-
-
-SLEEVE, SHOE = (200, 128, 20), (40, 40, 44)
-WALKER = {1: SKIN, 2: SHIRT, 3: PANTS, 4: SLEEVE, 5: SLEEVE, 6: SHOE, 7: SHOE, 8: SKIN, 9: SKIN}
-
-
-def _walker_scene(x: int | None):
-    """`_visitor_scene`'s room with a figure of nine parts (head, shirt, trousers, two sleeves, two shoes, two
-    hands; colours the keyframe does not show) at left edge `x` (None: not there). → (sketch, colour, parts)."""
-    sketch, color, _ = _visitor_scene(None)
-    h, w = SIZE
-    part = np.zeros((h, w), np.int32)
-    if x is None:
-        return sketch, color, part
-    shapes = (
-        lambda m, c, t: cv2.circle(m, (x + 30, 34), 14, c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.rectangle(m, (x + 13, 50), (x + 47, 104), c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.rectangle(m, (x + 15, 106), (x + 45, 156), c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.rectangle(m, (x, 52), (x + 11, 88), c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.rectangle(m, (x + 49, 52), (x + 60, 88), c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.rectangle(m, (x + 11, 158), (x + 27, 170), c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.rectangle(m, (x + 31, 158), (x + 47, 170), c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.circle(m, (x + 5, 96), 6, c, t, cv2.LINE_AA),
-        lambda m, c, t: cv2.circle(m, (x + 55, 96), 6, c, t, cv2.LINE_AA),
-    )
-    for k, draw in enumerate(shapes, start=1):
-        draw(color, WALKER[k], -1)
-        draw(sketch, (255, 255, 255), -1)  # it hides the shelves' lines behind it
-        mask = np.zeros((h, w), np.uint8)
-        draw(mask, 1, -1)
-        part[mask > 0] = k
-    for draw in shapes:
-        for img in (sketch, color):
-            draw(img, (0, 0, 0), 2)
-    return sketch, color, part
-
-
-@pytest.mark.parametrize(("step", "settled"), [(12, 4), (20, 3)])
-def test_a_figure_walking_in_keeps_its_sheet_colours_for_the_rest_of_the_shot(step, settled):
-    """A figure of nine parts the keyframe does not show walks in from the right edge (`step` px a frame)
-    across the shelves and the keyframe's figure, for 16 frames. From its `settled`-th frame in view (before,
-    it is a sliver) every part in view takes its sheet colour, and keeps it for the rest of the shot while the
-    figure uncovers and cuts the background: a figure read once stays that figure, and never takes the colour
-    of a region it touches (at 20 px a frame its head, trousers and hands were wall or keyframe colours for
-    up to five frames: the chain continued them from the background they uncovered, and the group coming
-    into view, background pieces included, had more regions than the sheet figure has parts)."""
-    n = 16
-    frames = {1 + t: _walker_scene(SIZE[1] + 10 - step * t if t else None)[0] for t in range(n)}
-    key = _walker_scene(None)[1]
-    s_sketch, s_color, s_part = _walker_scene(140)
-    sheet = np.full((*SIZE, 3), 255, np.uint8)
-    sheet[s_part > 0] = s_color[s_part > 0]
-    ink = s_sketch.min(axis=2) < 128
-    sheet[ink] = s_sketch[ink]
-    results = run(frames, keyframe=(1, key), sheet=sheet)
-    for t in range(settled, n):
-        _, _, part = _walker_scene(SIZE[1] + 10 - step * t)
-        out, labels = rgb(results[1 + t]), results[1 + t].extras["labels"]
-        for k, colour in WALKER.items():
-            m = (part == k) & (labels > 0)
-            if m.sum() > 20:  # in view
-                assert np.all(out[m] == colour, axis=1).mean() > 0.5, (t, k)

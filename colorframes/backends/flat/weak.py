@@ -121,10 +121,9 @@ class WeakRegions:
         if self.sheet is not None and (new[weak] | entered[weak]).any():
             # The rest of a figure coming into view: weak regions joined through weak regions to its parts,
             # on which the chain and the keyframes do not agree (the shirt of a character walking in, which
-            # the flow first sent from the wall behind it). Matched with those parts, as one group (a shirt
-            # half the chain kept as wall is read with the figure), they take only a colour no keyframe around
-            # shows and that the sheet shows next to the colour of one of their sure neighbours (a bush beside
-            # a figure walking in is not its face).
+            # the flow first sent from the wall behind it). Asked of the sheet on form alone, in their own
+            # assignment, they take only a colour no keyframe around shows and that the sheet shows next to
+            # the colour of one of their sure neighbours (a bush beside a figure walking in is not its face).
             joined = self._joined(regions, weak, entered)
             joined &= ~entered & ~new
             joined[weak[(best_color == state.color[weak]) & (best_color >= 0)]] = False
@@ -132,12 +131,12 @@ class WeakRegions:
             color = np.full(entering.size, -1, np.int64)
             conf = np.zeros(entering.size)
             came = entered[weak[entering]]
+            if came.any():  # matched together, so which parts touch which counts
+                came_ids = weak[entering[came]]
+                color[came], conf[came] = self._match_entering(state, came_ids, shown, form_conf[entering[came]])
             rest = joined[weak[entering]]
-            both = came | rest
-            if both.any():  # matched together, so which parts touch which counts
-                ids = weak[entering[both]]
-                color[both], conf[both] = self._match_entering(state, ids, shown, form_conf[entering[both]])
             if rest.any():
+                color[rest], conf[rest] = self._match_to(regions, weak[entering[rest]], self.sheet, 0)
                 conf[rest] = np.where(shown[np.maximum(color[rest], 0)], 0.0, conf[rest])
                 agree = self._sheet_neighbours_agree(state, weak[entering[rest]], color[rest])
                 conf[rest] = np.where(agree, conf[rest], 0.0)
@@ -507,8 +506,7 @@ class WeakRegions:
     def _match_entering(
         self, state: FrameState, ids: np.ndarray, shown: np.ndarray, form_conf: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(palette colour, confidence) per region in `ids` (parts coming into view, and the rest of their figure:
-        weak regions joined to them) from the sheet.
+        """(palette colour, confidence) per region in `ids` (parts coming into view) from the sheet.
 
         All of them are matched to the whole sheet together, in the frame's box (a part of a figure the frame
         already shows: a mouth opening, a hand entering next to its arm). Each connected group of them is
