@@ -32,6 +32,21 @@ def rgb_u8(result_image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(result_image * 255.0), 0, 255).astype(np.uint8)
 
 
+def colorize_shot(size, frames: dict, keyframes: dict, gap_radius: int = 2):
+    """Colorize `frames` ({number: line art}) in order with the flat backend, keyframes given and the line
+    art loadable; (last frame's image as uint8, its extras)."""
+    from colorframes.backends.flat import FlatColorizer
+
+    c = FlatColorizer(gap_radius=gap_radius)
+    c.setup_shot(shot(size, keyframes=keyframes, first_frame=min(frames), loader=frames.get))
+    result = None
+    for n in sorted(frames):
+        result = c.colorize([frame(n, frames[n])])[0]
+    assert result is not None
+    img = result.image
+    return (img if img.dtype == np.uint8 else rgb_u8(img)), result.extras
+
+
 def two_boxes(size=(120, 200), gap=0, paper=255, thickness=2) -> np.ndarray:
     """Two closed rectangles side by side; `gap` opens the left one's right edge by that many px."""
     img = np.full((*size, 3), paper, np.uint8)
@@ -40,3 +55,25 @@ def two_boxes(size=(120, 200), gap=0, paper=255, thickness=2) -> np.ndarray:
     if gap:
         img[58 : 58 + gap, 86:95] = paper
     return img
+
+
+def redecide_with_flow(tracker, state, region: int, chain_rgb: tuple, flow_rgb: tuple, monkeypatch) -> tuple:
+    """Re-decide `region` of `state` (weak: the chain saying `chain_rgb`) with the flow straight from the
+    keyframe tracing it wholly to `flow_rgb`; the region's colour after (`WeakRegions._resolve_weak`)."""
+    from colorframes.backends.flat import weak
+
+    pal = tracker.palette
+    color, conf = state.color.copy(), state.confidence.copy()
+    color[region], conf[region] = pal.index(chain_rgb), 0.3
+    trial = type(state)(state.number, state.regions, color, conf, state.source.copy())
+    real_vote = weak.vote
+
+    def traced(j, counts, colors, confidence, samples):
+        out, share, extra = real_vote(j, counts, colors, confidence, samples)
+        out, share = out.copy(), share.copy()
+        out[region], share[region] = pal.index(flow_rgb), 1.0
+        return out, share, extra
+
+    monkeypatch.setattr(weak, "vote", traced)
+    tracker._resolve_weak(trial)
+    return pal.rgb[trial.color[region]]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
+from flat_helpers import frame, redecide_with_flow, shot
 
-from colorframes.backends.flat import FlatColorizer, weak
+from colorframes.backends.flat import FlatColorizer
 
 SIZE = (180, 320)  # (H, W)
 WALL, PAVE, ROAD = (226, 212, 180), (190, 186, 176), (90, 92, 100)
@@ -66,27 +66,6 @@ def spread():
     return tracker, state, pocket
 
 
-def _flow_says(spread, monkeypatch, rgb: tuple) -> tuple:
-    """Re-decide the pocket (weak, the chain saying jeans) with the flow straight from the keyframe tracing
-    it to `rgb`; the pocket's colour after."""
-    tracker, state, pocket = spread
-    pal = tracker.palette
-    color, conf = state.color.copy(), state.confidence.copy()
-    color[pocket], conf[pocket] = pal.index(JEANS), 0.3
-    trial = type(state)(state.number, state.regions, color, conf, state.source.copy())
-    real_vote = weak.vote
-
-    def traced(j, counts, colors, confidence, samples):
-        out, share, extra = real_vote(j, counts, colors, confidence, samples)
-        out, share = out.copy(), share.copy()
-        out[pocket], share[pocket] = pal.index(rgb), 1.0
-        return out, share, extra
-
-    monkeypatch.setattr(weak, "vote", traced)
-    tracker._resolve_weak(trial)
-    return pal.rgb[trial.color[pocket]]
-
-
 def test_a_colour_keeps_the_area_the_keyframe_shows(spread):
     # Room = keyframe area minus the area already confidently placed in this frame. The shirt and the legs
     # are all in place; the pavement the cart uncovered already exceeds the keyframe's pavement.
@@ -99,7 +78,7 @@ def test_a_colour_keeps_the_area_the_keyframe_shows(spread):
 
 
 def test_a_part_in_view_that_is_fully_placed_is_not_one_region_more(spread, monkeypatch):
-    assert _flow_says(spread, monkeypatch, SHIRT) == JEANS
+    assert redecide_with_flow(*spread, JEANS, SHIRT, monkeypatch) == JEANS
 
 
 @pytest.mark.xfail(
@@ -109,4 +88,4 @@ def test_a_part_in_view_that_is_fully_placed_is_not_one_region_more(spread, monk
     "there the prior keeps figure pieces off a fully placed background colour",
 )
 def test_uncovered_pavement_takes_the_pavement_though_the_pavement_is_fully_placed(spread, monkeypatch):
-    assert _flow_says(spread, monkeypatch, PAVE) == PAVE
+    assert redecide_with_flow(*spread, JEANS, PAVE, monkeypatch) == PAVE

@@ -13,9 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
-
-from colorframes.backends.flat import FlatColorizer
+from flat_helpers import colorize_shot
 
 SIZE = (180, 320)  # (H, W)
 WALL, FRAME, PANE, SKIN = (230, 210, 150), (250, 250, 250), (200, 230, 246), (250, 214, 184)
@@ -43,15 +41,7 @@ def scene(t: int, coloured: bool) -> np.ndarray:
 @pytest.fixture(scope="module")
 def last_frame() -> np.ndarray:
     """The colorized last frame (the right-hand window fully uncovered), keyframe = frame 1."""
-    frames = {1 + t: scene(t, False) for t in range(N)}
-    c = FlatColorizer(gap_radius=2)
-    c.setup_shot(shot(SIZE, keyframes={1: scene(0, True)}, first_frame=1, loader=frames.get))
-    result = None
-    for n in sorted(frames):
-        result = c.colorize([frame(n, frames[n])])[0]
-    assert result is not None
-    img = result.image
-    return img if img.dtype == np.uint8 else np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
+    return colorize_shot(SIZE, {1 + t: scene(t, False) for t in range(N)}, {1: scene(0, True)})[0]
 
 
 def _colour(img: np.ndarray, x: int, y: int, r: int = 8) -> tuple[int, int, int]:

@@ -15,9 +15,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
+from flat_helpers import colorize_shot
 
-from colorframes.backends.flat import FlatColorizer
 from colorframes.backends.flat.params import DEFAULT_PARAMS
 from colorframes.backends.flat.tracker import ShotTracker
 
@@ -69,16 +68,7 @@ def _hidden_bricks() -> list[tuple[int, int]]:
 @pytest.fixture(scope="module")
 def last() -> tuple[np.ndarray, dict]:
     """The colorized last frame and its report, keyframe = frame 1."""
-    frames = {1 + t: scene(t, False) for t in range(N)}
-    c = FlatColorizer(gap_radius=2)
-    c.setup_shot(shot(SIZE, keyframes={1: scene(0, True)}, first_frame=1, loader=frames.get))
-    result = None
-    for n in sorted(frames):
-        result = c.colorize([frame(n, frames[n])])[0]
-    assert result is not None
-    img = result.image
-    img = img if img.dtype == np.uint8 else np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
-    return img, result.extras
+    return colorize_shot(SIZE, {1 + t: scene(t, False) for t in range(N)}, {1: scene(0, True)})
 
 
 def _colour(img: np.ndarray, row: int, col: int) -> tuple[int, int, int]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
+from flat_helpers import frame, redecide_with_flow, shot
 
-from colorframes.backends.flat import FlatColorizer, weak
+from colorframes.backends.flat import FlatColorizer
 
 SIZE = (180, 320)  # (H, W)
 CENTRE = (160.0, 90.0)  # (x, y) the zoom's fixed point
@@ -87,27 +87,6 @@ def test_by_the_keyframe_area_a_grown_part_is_already_overfull(zoomed):
     assert tracker._room(trial, key)[tracker.palette.index(SHIRT)] < 0
 
 
-def _flow_says(zoomed, monkeypatch, rgb: tuple) -> tuple:
-    """Re-decide the strip (weak, the chain saying jeans) with the flow straight from the keyframe tracing
-    it to `rgb`; the strip's colour after."""
-    tracker, state, strip = zoomed
-    pal = tracker.palette
-    color, conf = state.color.copy(), state.confidence.copy()
-    color[strip], conf[strip] = pal.index(JEANS), 0.3
-    trial = type(state)(state.number, state.regions, color, conf, state.source.copy())
-    real_vote = weak.vote
-
-    def traced(j, counts, colors, confidence, samples):
-        out, share, extra = real_vote(j, counts, colors, confidence, samples)
-        out, share = out.copy(), share.copy()
-        out[strip], share[strip] = pal.index(rgb), 1.0
-        return out, share, extra
-
-    monkeypatch.setattr(weak, "vote", traced)
-    tracker._resolve_weak(trial)
-    return pal.rgb[trial.color[strip]]
-
-
 @pytest.mark.xfail(
     strict=True,
     reason="known limitation: the room prior uses the keyframe's unscaled areas. Scaling them by the frame's "
@@ -115,4 +94,4 @@ def _flow_says(zoomed, monkeypatch, rgb: tuple) -> tuple:
     "shaded (quick bench): the tight unscaled room keeps wrong colours off grown regions there",
 )
 def test_a_piece_of_a_zoomed_in_part_takes_the_part(zoomed, monkeypatch):
-    assert _flow_says(zoomed, monkeypatch, SHIRT) == SHIRT
+    assert redecide_with_flow(*zoomed, JEANS, SHIRT, monkeypatch) == SHIRT
