@@ -53,6 +53,16 @@ class FrameState:
     guessed: np.ndarray | None = None  # (N+1,) float, for a colour that is a guess (`new` here, or continuing
     # such a region while weak along the chain): the region's area in the drawing it was guessed on; else 0
 
+    def read_from_keyframe(self, ids: np.ndarray, in_view: bool = False) -> None:
+        """Regions `ids` took a colour a keyframe part explains: evidence, so no longer new nor a guess; with
+        `in_view`, the keyframe shows them where they are, so they are not coming into view either."""
+        flags = (self.new, self.fresh, self.entered) if in_view else (self.new,)
+        for flag in flags:
+            if flag is not None:
+                flag[ids] = False
+        if self.guessed is not None:
+            self.guessed[ids] = 0.0
+
 
 @dataclass
 class Reference:

@@ -76,10 +76,7 @@ class WeakRegions:
         copied = weak[copy_color >= 0]
         state.color[copied], state.confidence[copied] = copy_color[copy_color >= 0], copy_conf[copy_color >= 0]
         state.source[copied] = SOURCE_NAMES.index("keyframe")
-        if state.new is not None:
-            state.new[copied] = False
-        if state.guessed is not None:  # read from a keyframe: evidence, not a guess
-            state.guessed[copied] = 0.0
+        state.read_from_keyframe(copied)
         weak = weak[copy_color < 0]
         new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
         best_color = np.full(weak.size, -1, np.int64)
@@ -332,10 +329,7 @@ class WeakRegions:
         state.color[ids] = color
         state.confidence[ids] = np.where(came | guessed, np.minimum(overlap, p.low_confidence * 0.99), overlap)
         state.source[ids] = SOURCE_NAMES.index("keyframe")
-        if state.new is not None:
-            state.new[ids[~came & ~guessed]] = False
-        if state.guessed is not None:  # read from a keyframe part: evidence, not a guess
-            state.guessed[ids[~came & ~guessed]] = 0.0
+        state.read_from_keyframe(ids[~came & ~guessed])
 
     def _surround(self, state: FrameState, unsure: np.ndarray) -> None:
         """A region the chain is unsure of (before `_resolve_weak`) next to a sure region of a colour that
@@ -385,10 +379,7 @@ class WeakRegions:
         state.color[ids] = first[ids]
         state.confidence[ids] = np.where(came, np.minimum(conf[ids], p.low_confidence * 0.99), conf[ids])
         state.source[ids] = SOURCE_NAMES.index("keyframe")
-        if state.new is not None:
-            state.new[ids[~came]] = False
-        if state.guessed is not None:  # read from a keyframe part: evidence, not a guess
-            state.guessed[ids[~came]] = 0.0
+        state.read_from_keyframe(ids[~came])
 
     def _from_key(self, key: FrameState, state: FrameState) -> Correspondence:
         """The correspondence straight from keyframe `key`'s line art to this frame's (kept for this frame)."""
@@ -418,11 +409,7 @@ class WeakRegions:
         ids = ids[(ids > 0) & (state.source[ids] != SOURCE_NAMES.index("hint"))]  # a user's hint stays
         state.color[ids], state.confidence[ids] = color[ids], share[ids]
         state.source[ids] = SOURCE_NAMES.index("keyframe")
-        for flags in (state.new, state.fresh, state.entered):  # the keyframe shows it: not coming into view
-            if flags is not None:
-                flags[ids] = False
-        if state.guessed is not None:  # nor a guess
-            state.guessed[ids] = 0.0
+        state.read_from_keyframe(ids, in_view=True)  # the keyframe shows it there
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
@@ -526,10 +513,10 @@ class WeakRegions:
         sheet = self.sheet.state
         regions = state.regions
         color, conf = self._match_to(regions, ids, self.sheet)
-        read = np.zeros(len(self.palette.rgb) + 1, bool)  # colours the sheet gave parts along the chain
         figures = [(fig, box) for fig, box in self._sheet_figures() if not shown[sheet.color[fig]].all()]
         if not figures:
             return color, conf
+        read = np.zeros(len(self.palette.rgb) + 1, bool)  # colours the sheet gave parts along the chain
         adj, s_adj = self._adjacency(regions), self._adjacency(sheet.regions)
         boxes = region_boxes(regions)
         row = np.full(regions.count + 1, -1, np.int64)
