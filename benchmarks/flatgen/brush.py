@@ -27,7 +27,7 @@ class Brush:
     taper_px: float = 14.0  # length of each tapered end, at most a third of the stroke
     overlap: float = 0.6  # strokes of a closed outline overlap by this fraction of a taper (outline stays closed)
     pressure: float = 0.22  # width varies by ± this fraction along a stroke
-    step_px: float = 1.5  # resampling step of the stroke's centre line
+    step_px: float = 3.0  # resampling step of the stroke's centre line
     texture: float = 0.25  # dry brush: ink coverage is multiplied by 1 - texture * noise, noise in [0, 1]
 
 
@@ -98,15 +98,15 @@ class BrushCanvas(Canvas):
 
 def _ink(buf: np.ndarray, xy: np.ndarray, radius: np.ndarray) -> None:
     """A stroke of varying radius through the points `xy` (N, 2) screen px: discs at the points, quads between."""
-    p = np.round(xy * ONE).astype(np.int32)
     r = np.maximum(radius, 0.3)
     tangent = np.gradient(xy, axis=0)
     tangent /= np.maximum(np.hypot(tangent[:, 0], tangent[:, 1]), 1e-9)[:, None]
-    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
-    left = np.round((xy + normal * r[:, None]) * ONE).astype(np.int32)
-    right = np.round((xy - normal * r[:, None]) * ONE).astype(np.int32)
-    for i in range(len(xy)):
-        cv2.circle(buf, (int(p[i, 0]), int(p[i, 1])), int(round(r[i] * ONE)), 255, -1, cv2.LINE_AA, SHIFT)
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1) * r[:, None]
+    left, right = xy + normal, xy - normal
+    quads = np.round(np.stack([left[:-1], left[1:], right[1:], right[:-1]], axis=1) * ONE).astype(np.int32)
+    centres = np.round(xy * ONE).astype(np.int32).tolist()
+    radii = np.round(r * ONE).astype(np.int32).tolist()
+    for i, (c, rad) in enumerate(zip(centres, radii, strict=True)):
+        cv2.circle(buf, c, rad, 255, -1, cv2.LINE_AA, SHIFT)
         if i:
-            quad = np.stack([left[i - 1], left[i], right[i], right[i - 1]])
-            cv2.fillConvexPoly(buf, quad, 255, cv2.LINE_AA, SHIFT)
+            cv2.fillConvexPoly(buf, quads[i - 1], 255, cv2.LINE_AA, SHIFT)
