@@ -32,6 +32,8 @@ class Brush:
 
 
 class BrushCanvas(Canvas):
+    """A `Canvas` whose outlines are brush strokes (`_outline`) and whose ink is dry-brush textured (`compose`)."""
+
     def __init__(self, size: tuple[int, int], camera: Camera, background: int, rng: np.random.Generator | None = None,
                  brush: Brush = Brush()):  # fmt: skip
         super().__init__(size, camera, background, rng)
