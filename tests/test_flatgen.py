@@ -74,7 +74,7 @@ def test_shapes_and_labels_agree_with_the_ground_truth_colours(name, shots):
 
 
 def test_sheet_is_figures_on_plain_paper(shots):
-    for name in ("room", "shaded", "xdog", "dense", "holdout"):
+    for name in ("room", "shaded", "xdog", "dense", "dolly", "holdout"):
         sheet = shots[name].sheet
         white = (sheet.min(axis=-1) >= 250).mean()
         assert 0.4 < white < 0.98, (name, white)
@@ -119,6 +119,45 @@ def test_holdout_keyframe_is_last_and_a_part_leaves_before_it():
     first = set(np.unique(shot.frames[0]["labels"]).tolist())
     key = set(np.unique(shot.frames[-1]["labels"]).tolist())
     assert first - key  # the bird: seen early, never on the keyframe
+
+
+def _middle_sign_width(shot, index: int) -> int:
+    """Width (px) of the middle stall's sign board: the `sign` region crossing the frame's centre column."""
+    labels = shot.frames[index]["labels"]
+    sign = next(rid for rid, rgb in shot.palette.items() if rgb == (250, 240, 200))
+    cols = np.flatnonzero((labels == sign).any(axis=0))
+    runs = np.split(cols, np.flatnonzero(np.diff(cols) > 1) + 1)
+    centre = labels.shape[1] / 2
+    run = min(runs, key=lambda r: 0 if r[0] <= centre <= r[-1] else min(abs(r[0] - centre), abs(r[-1] - centre)))
+    return int(run[-1] - run[0] + 1)
+
+
+def test_dolly_keys_the_last_frame_and_dollies_out():
+    shot = flatgen.generate("dolly", seed=0, size=(640, 360), n_frames=6)
+    assert shot.key_index == 5
+    assert np.array_equal(shot.keyframe, shot.frames[-1]["color"])  # flat, the last frame's ground truth
+    zoom = _middle_sign_width(shot, 0) / _middle_sign_width(shot, 5)
+    assert 1.5 <= zoom <= 2.0  # regions shrink by 1.5-2x from the first frame to the keyframe
+    widths = [_middle_sign_width(shot, i) for i in range(6)]
+    assert all(a > b for a, b in zip(widths, widths[1:], strict=False))  # steadily, every frame
+
+
+def test_dolly_part_leaves_before_the_keyframe_and_a_part_hidden_early_shows_on_it():
+    from flatgen import dolly
+
+    shot = flatgen.generate("dolly", seed=0, size=SMALL, n_frames=6)
+    first, key = shot.frames[0]["labels"], shot.frames[-1]["labels"]
+    gone = set(np.unique(first).tolist()) - set(np.unique(key).tolist())  # the van
+    key_colours = {shot.palette[i] for i in np.unique(key).tolist()}
+    assert any(shot.palette[i] in key_colours for i in gone)  # some of its colours the keyframe shows
+    assert any(shot.palette[i] not in key_colours for i in gone)  # others it never shows
+    # the flower bucket: inside the first frame's view, but painted with the van there; on the keyframe itself
+    scale, tx, ty = dolly.cameras(0).at(0.0).matrix(SMALL)
+    x, y = (int(round(v * scale + t)) for v, t in zip(dolly.FLOWERS, (tx, ty), strict=True))
+    assert 0 <= x < SMALL[0] and 0 <= y < SMALL[1]
+    assert first[y, x] in gone
+    bucket = next(rid for rid, rgb in shot.palette.items() if rgb == (150, 160, 170))
+    assert bucket in key and bucket not in first
 
 
 def test_dense_has_over_1500_regions_at_1080p():

@@ -24,6 +24,7 @@ GENERATORS: dict[str, str] = {
     "xdog": "xdog",
     "dense": "dense",
     "dialog": "dialog",
+    "dolly": "dolly",
     "holdout": "holdout",
 }
 HOLDOUT = "holdout"
