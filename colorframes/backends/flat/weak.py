@@ -82,6 +82,7 @@ class WeakRegions:
         best_color = np.full(weak.size, -1, np.int64)
         best_conf = np.zeros(weak.size)
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
+        form_color = np.full(weak.size, -1, np.int64)  # ... and its colour
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
         shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
         sure = (state.confidence >= p.carry_min) & (state.color >= 0)  # the neighbours a weak region must fit
@@ -103,7 +104,8 @@ class WeakRegions:
                 direct |= better
             shown[key.color[key.color >= 0]] = True
             color, conf = self._match_to(regions, weak, Reference(key, 0), iterations=0, room=room)
-            form_conf = np.maximum(form_conf, conf)
+            up = conf > form_conf
+            form_color[up], form_conf[up] = color[up], conf[up]
             better = (conf > best_conf) & ~direct
             best_color[better], best_conf[better] = color[better], conf[better]
         # The sheet colours only parts coming into view that no keyframe explains; never a region the
@@ -154,7 +156,7 @@ class WeakRegions:
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
             state.source[ids] = SOURCE_NAMES.index("sheet")
             weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
-            direct = direct[~unseen]
+            direct, form_color = direct[~unseen], form_color[~unseen]
         current = state.color[weak]
         chain_conf, chain_source = state.confidence[weak], state.source[weak]
         agree = (best_color == current) & (best_color >= 0)
@@ -167,6 +169,10 @@ class WeakRegions:
         guessed = state.guessed[weak] if state.guessed is not None else np.zeros(weak.size)
         regrown = (guessed > 0) & (regions.area[weak] > (1.0 + p.split_slack) * guessed)
         take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0) | regrown) & ~agree
+        # The flow from a keyframe against the chain and the form together is no answer: two independent
+        # readings (the chain's short steps, the region's outline) outweigh one long flow, which on open,
+        # noisy lines slides onto a neighbouring part. The region stays weak, asked again next frame.
+        take &= ~(direct & (form_color == current) & ~regrown)
         # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
         take &= state.source[weak] != SOURCE_NAMES.index("sheet")
         if state.guessed is not None:
