@@ -171,8 +171,9 @@ class WeakRegions:
         take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0) | regrown) & ~agree
         # The flow from a keyframe against the chain and the form together is no answer: two independent
         # readings (the chain's short steps, the region's outline) outweigh one long flow, which on open,
-        # noisy lines slides onto a neighbouring part. The region stays weak, asked again next frame.
-        take &= ~(direct & (form_color == current) & ~regrown)
+        # noisy lines slides onto a neighbouring part. The region stays weak, asked again next frame. A chain
+        # colour that is a guess (`guessed`: a part coming into view took what the flow sent) is no reading.
+        take &= ~(direct & (form_color == current) & (guessed == 0))
         # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
         take &= state.source[weak] != SOURCE_NAMES.index("sheet")
         if state.guessed is not None:
