@@ -237,6 +237,7 @@ class ShotTracker(WeakRegions):
             unsure = state.confidence < self.params.carry_min
             carried = state.color.copy()
             self._resolve_weak(state)
+            self._outvote_chain(state)
             self._surround(state, unsure)
             self._recognise_twins(state, unsure, carried)
             warnings += self._leak_warning(number, k, regions)

@@ -214,6 +214,38 @@ class WeakRegions:
             state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
             state.source[missing] = SOURCE_NAMES.index("neutral")
 
+    def _outvote_chain(self, state: FrameState) -> None:
+        """A sure region whose colour the flow straight from a keyframe (more confidently than the chain) and
+        its form both name otherwise takes their colour (in place; confidence: the flow's share). A region has
+        three independent readings: the chain's short steps, the long flow from the keyframe's line art
+        (`_direct_vote`, with its guards) and its outline (`_match_to` on form); two agreeing outweigh the
+        third. A sure chain colour is otherwise carried unquestioned, so a wrong colour that took it once (a
+        merge through an open line, a copy of a look-alike neighbour) rides the chain to the shot's end. Not
+        for parts that came into view after the keyframe (they flow from whatever they cover), the
+        background, nor what the sheet or a hint coloured; only regions the flow names otherwise are matched
+        on form (the largest `consult_max`)."""
+        p = self.params
+        regions = state.regions
+        ids = np.flatnonzero((state.confidence[1:] >= p.carry_min) & (regions.area[1:] >= p.assign_min_area)) + 1
+        ids = ids[(ids != background_region(regions)) & ~np.isin(state.source[ids], _KEPT)]
+        if state.entered is not None:
+            ids = ids[~state.entered[ids]]
+        for k in self._keys_around(state.number):
+            key = self._key_state(k, regions.shape)
+            if key is None or not ids.size:
+                continue
+            room = self._room(state, key)
+            color, conf = self._direct_vote(state, key, ids, np.ones(ids.size, bool), room)
+            asked = (color >= 0) & (color != state.color[ids]) & (conf > state.confidence[ids])
+            asked[asked] = np.argsort(np.argsort(-regions.area[ids][asked], kind="stable")) < p.consult_max
+            if not asked.any():
+                continue
+            form, _ = self._match_to(regions, ids[asked], Reference(key, 0), iterations=0, room=room)
+            take = np.flatnonzero(asked)[form == color[asked]]
+            state.color[ids[take]], state.confidence[ids[take]] = color[take], conf[take]
+            state.source[ids[take]] = SOURCE_NAMES.index("keyframe")
+            ids = np.delete(ids, take)
+
     def _direct_vote(
         self, state: FrameState, key: FrameState, ids: np.ndarray, eligible: np.ndarray, room: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
