@@ -4,8 +4,9 @@ A region is weak when the chain of flow steps cannot vouch for it: disputed, spl
 previous region, or coming into view. Each frame such regions are decided again against the keyframes on
 either side (their outline repeated moved, the flow straight from the keyframe's line art, form, and which
 colours the keyframe shows side by side) and, for parts no keyframe shows, against the sheet (on their own,
-and as a figure walking in); then regions the chain was unsure of are recognised as other instances of a
-keyframe part (`instances.py`). `ShotTracker` mixes this in; the state it reads is declared below.
+and as a figure walking in); a sure region that the flow from the keyframe and its form both call another
+colour takes it (`_outvote_chain`); then regions the chain was unsure of are recognised as other instances
+of a keyframe part (`instances.py`). `ShotTracker` mixes this in; the state it reads is declared below.
 """
 
 from __future__ import annotations
