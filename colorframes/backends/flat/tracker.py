@@ -41,7 +41,11 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    stays weak along the chain (confidence is carried as a minimum; only a keyframe's direct vote or form
    restores it). A guess remembers the area it was made on: once the region grows past it (a window frame
    first seen as its corners beside the head that uncovers it), it is no evidence, and this drawing's
-   answer replaces it.
+   answer replaces it. A region has three independent readings: the chain, the flow straight from the
+   keyframe and its form; two agreeing outweigh the third. So that flow against the chain and the form
+   together is no answer (on open, noisy lines it slides onto a neighbouring part; a guess is no reading),
+   and a sure region whose colour that flow (more confidently than the chain) and its form both name
+   otherwise takes their colour: a sure colour is otherwise never asked again.
    Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
    show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
    that part when the form names one colour and that colour fits its sure neighbours as well: a window the
@@ -237,6 +241,7 @@ class ShotTracker(WeakRegions):
             unsure = state.confidence < self.params.carry_min
             carried = state.color.copy()
             self._resolve_weak(state)
+            self._outvote_chain(state)
             self._surround(state, unsure)
             self._recognise_twins(state, unsure, carried)
             warnings += self._leak_warning(number, k, regions)

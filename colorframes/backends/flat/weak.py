@@ -4,8 +4,9 @@ A region is weak when the chain of flow steps cannot vouch for it: disputed, spl
 previous region, or coming into view. Each frame such regions are decided again against the keyframes on
 either side (their outline repeated moved, the flow straight from the keyframe's line art, form, and which
 colours the keyframe shows side by side) and, for parts no keyframe shows, against the sheet (on their own,
-and as a figure walking in); then regions the chain was unsure of are recognised as other instances of a
-keyframe part (`instances.py`). `ShotTracker` mixes this in; the state it reads is declared below.
+and as a figure walking in); a sure region that the flow from the keyframe and its form both call another
+colour takes it (`_outvote_chain`); then regions the chain was unsure of are recognised as other instances
+of a keyframe part (`instances.py`). `ShotTracker` mixes this in; the state it reads is declared below.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class WeakRegions:
         best_color = np.full(weak.size, -1, np.int64)
         best_conf = np.zeros(weak.size)
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
+        form_color = np.full(weak.size, -1, np.int64)  # ... and its colour
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
         shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
         sure = (state.confidence >= p.carry_min) & (state.color >= 0)  # the neighbours a weak region must fit
@@ -103,7 +105,8 @@ class WeakRegions:
                 direct |= better
             shown[key.color[key.color >= 0]] = True
             color, conf = self._match_to(regions, weak, Reference(key, 0), iterations=0, room=room)
-            form_conf = np.maximum(form_conf, conf)
+            up = conf > form_conf
+            form_color[up], form_conf[up] = color[up], conf[up]
             better = (conf > best_conf) & ~direct
             best_color[better], best_conf[better] = color[better], conf[better]
         # The sheet colours only parts coming into view that no keyframe explains; never a region the
@@ -154,7 +157,7 @@ class WeakRegions:
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
             state.source[ids] = SOURCE_NAMES.index("sheet")
             weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
-            direct = direct[~unseen]
+            direct, form_color = direct[~unseen], form_color[~unseen]
         current = state.color[weak]
         chain_conf, chain_source = state.confidence[weak], state.source[weak]
         agree = (best_color == current) & (best_color >= 0)
@@ -167,6 +170,11 @@ class WeakRegions:
         guessed = state.guessed[weak] if state.guessed is not None else np.zeros(weak.size)
         regrown = (guessed > 0) & (regions.area[weak] > (1.0 + p.split_slack) * guessed)
         take = (best_color >= 0) & ((best_conf > state.confidence[weak]) | (current < 0) | regrown) & ~agree
+        # The flow from a keyframe against the chain and the form together is no answer: two independent
+        # readings (the chain's short steps, the region's outline) outweigh one long flow, which on open,
+        # noisy lines slides onto a neighbouring part. The region stays weak, asked again next frame. A chain
+        # colour that is a guess (`guessed`: a part coming into view took what the flow sent) is no reading.
+        take &= ~(direct & (form_color == current) & (guessed == 0))
         # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
         take &= state.source[weak] != SOURCE_NAMES.index("sheet")
         if state.guessed is not None:
@@ -206,6 +214,38 @@ class WeakRegions:
             neutral = self._neutral(state.number, regions)
             state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
             state.source[missing] = SOURCE_NAMES.index("neutral")
+
+    def _outvote_chain(self, state: FrameState) -> None:
+        """A sure region whose colour the flow straight from a keyframe (more confidently than the chain) and
+        its form both name otherwise takes their colour (in place; confidence: the flow's share). A region has
+        three independent readings: the chain's short steps, the long flow from the keyframe's line art
+        (`_direct_vote`, with its guards) and its outline (`_match_to` on form); two agreeing outweigh the
+        third. A sure chain colour is otherwise carried unquestioned, so a wrong colour that took it once (a
+        merge through an open line, a copy of a look-alike neighbour) rides the chain to the shot's end. Not
+        for parts that came into view after the keyframe (they flow from whatever they cover), the
+        background, nor what the sheet or a hint coloured; only regions the flow names otherwise are matched
+        on form (the largest `consult_max`)."""
+        p = self.params
+        regions = state.regions
+        ids = np.flatnonzero((state.confidence[1:] >= p.carry_min) & (regions.area[1:] >= p.assign_min_area)) + 1
+        ids = ids[(ids != background_region(regions)) & ~np.isin(state.source[ids], _KEPT)]
+        if state.entered is not None:
+            ids = ids[~state.entered[ids]]
+        for k in self._keys_around(state.number):
+            key = self._key_state(k, regions.shape)
+            if key is None or not ids.size:
+                continue
+            room = self._room(state, key)
+            color, conf = self._direct_vote(state, key, ids, np.ones(ids.size, bool), room)
+            asked = (color >= 0) & (color != state.color[ids]) & (conf > state.confidence[ids])
+            asked[asked] = np.argsort(np.argsort(-regions.area[ids][asked], kind="stable")) < p.consult_max
+            if not asked.any():
+                continue
+            form, _ = self._match_to(regions, ids[asked], Reference(key, 0), iterations=0, room=room)
+            take = np.flatnonzero(asked)[form == color[asked]]
+            state.color[ids[take]], state.confidence[ids[take]] = color[take], conf[take]
+            state.source[ids[take]] = SOURCE_NAMES.index("keyframe")
+            ids = np.delete(ids, take)
 
     def _direct_vote(
         self, state: FrameState, key: FrameState, ids: np.ndarray, eligible: np.ndarray, room: np.ndarray

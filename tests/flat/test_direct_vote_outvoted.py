@@ -1,0 +1,110 @@
+"""Three readings of a region (the chain, the flow straight from the keyframe, the form): two agreeing win.
+
+The scene: two boxes on paper, the left one (red) turning from tall to wide frame by frame (its outline is
+no copy of the keyframe's), the right one (blue) still. The left box is made weak and re-decided with the flow from the
+keyframe traced to blue: on open, noisy line art (XDoG) that long flow slides onto a neighbouring part, while
+the chain's short steps and the box's form both still say red. And the other way round: the box carried
+sure as green while the flow from the keyframe and the form both say red.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from flat_helpers import frame, shot
+
+from colorframes.backends.flat import FlatColorizer
+
+SIZE = (120, 200)  # (H, W)
+RED, BLUE, GREEN = (200, 60, 60), (60, 120, 200), (90, 170, 90)
+LEFT = (55, 30)  # (y, x) inside the left box
+
+
+def scene(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sketch, colour): the left box `width` x `height` px, the right box fixed."""
+    sketch = np.full((*SIZE, 3), 255, np.uint8)
+    color = sketch.copy()
+    cv2.rectangle(color, (15, 30), (15 + width, 30 + height), RED, -1)
+    cv2.rectangle(color, (130, 30), (185, 90), BLUE, -1)
+    for img in (sketch, color):
+        cv2.rectangle(img, (15, 30), (15 + width, 30 + height), (0, 0, 0), 2, cv2.LINE_AA)
+        cv2.rectangle(img, (130, 30), (185, 90), (0, 0, 0), 2, cv2.LINE_AA)
+    return sketch, color
+
+
+@pytest.fixture(scope="module")
+def turned():
+    frames = {1: scene(50, 60)[0], 2: scene(55, 55)[0], 3: scene(60, 50)[0]}
+    c = FlatColorizer(gap_radius=2)
+    c.setup_shot(shot(SIZE, keyframes={1: scene(50, 60)[1]}, first_frame=1, loader=frames.get))
+    for n in frames:
+        c.colorize([frame(n, frames[n])])
+    state = c.tracker._states[3]
+    box = int(state.regions.labels[LEFT])
+    assert box > 0 and c.tracker.palette.rgb[state.color[box]] == RED
+    return c.tracker, state, box
+
+
+def _redecide(turned, monkeypatch, chain_rgb: tuple, guess: bool = False) -> tuple[tuple, float]:
+    """Re-decide the left box (weak, the chain saying `chain_rgb`; with `guess`, that colour is a guess made
+    on this area) with the flow from the keyframe tracing it to blue: (colour, confidence) after."""
+    tracker, state, box = turned
+    pal = tracker.palette
+    color, conf = state.color.copy(), state.confidence.copy()
+    color[box], conf[box] = pal.index(chain_rgb), 0.3
+    guessed = np.zeros(color.size)
+    guessed[box] = state.regions.area[box] if guess else 0.0
+    trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), guessed=guessed)
+
+    def traced(_state, _key, ids, _eligible, _room):
+        on = ids == box
+        return np.where(on, pal.index(BLUE), -1), np.where(on, 0.9, 0.0)
+
+    monkeypatch.setattr(tracker, "_direct_vote", traced)
+    tracker._resolve_weak(trial)
+    return pal.rgb[trial.color[box]], float(trial.confidence[box])
+
+
+def test_chain_and_form_agreeing_outvote_the_keyframes_flow(turned, monkeypatch):
+    colour, conf = _redecide(turned, monkeypatch, RED)
+    assert colour == RED
+    assert conf < turned[0].params.carry_min  # still weak: asked again next frame
+
+
+def test_the_keyframes_flow_decides_when_the_form_does_not_back_the_chain(turned, monkeypatch):
+    assert _redecide(turned, monkeypatch, GREEN)[0] == BLUE
+
+
+def test_a_guess_is_no_reading_against_the_keyframes_flow(turned, monkeypatch):
+    assert _redecide(turned, monkeypatch, RED, guess=True)[0] == BLUE
+
+
+def _outvote(turned, monkeypatch, chain_rgb: tuple, flow_rgb: tuple, share: float = 0.9) -> tuple:
+    """The left box carried sure (0.7) as `chain_rgb` while the flow from the keyframe traces it to `flow_rgb`
+    (with `share`): its colour after `WeakRegions._outvote_chain`."""
+    tracker, state, box = turned
+    pal = tracker.palette
+    color, conf = state.color.copy(), state.confidence.copy()
+    color[box], conf[box] = pal.index(chain_rgb), 0.7
+    trial = type(state)(state.number, state.regions, color, conf, state.source.copy())
+
+    def traced(_state, _key, ids, _eligible, _room):
+        on = ids == box
+        return np.where(on, pal.index(flow_rgb), -1), np.where(on, share, 0.0)
+
+    monkeypatch.setattr(tracker, "_direct_vote", traced)
+    tracker._outvote_chain(trial)
+    return pal.rgb[trial.color[box]]
+
+
+def test_the_keyframes_flow_and_the_form_agreeing_outvote_a_sure_chain(turned, monkeypatch):
+    assert _outvote(turned, monkeypatch, GREEN, RED) == RED
+
+
+def test_the_keyframes_flow_alone_does_not_outvote_a_sure_chain(turned, monkeypatch):
+    assert _outvote(turned, monkeypatch, GREEN, BLUE) == GREEN  # the form says red
+
+
+def test_a_less_confident_flow_does_not_outvote_a_sure_chain(turned, monkeypatch):
+    assert _outvote(turned, monkeypatch, GREEN, RED, share=0.6) == GREEN
