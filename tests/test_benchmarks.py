@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,11 +230,43 @@ def test_bench_diffusion_smoke_caches_kv_and_latent_chain_lowers_flicker(tmp_pat
     assert "warping error" in proc.stdout
 
 
+def test_bench_flow_votes_smoke_scores_one_step_per_frame(tmp_path):
+    out = tmp_path / "flow_votes.json"
+    proc = run_script("bench_flow_votes.py", "--generators", "make_example", "--frames", "3", "--out", str(out))
+    (row,) = load_json(out)["rows"]
+    assert row["generator"] == "make_example"
+    assert [f["frame"] for f in row["per_frame"]] == [t for t in range(3) if t != row["key_index"]]
+    assert 5.0 < row["step_vote_db"] <= 60.0 and 0.0 <= row["wrong_area"] < 0.5
+    assert "step_vote_db" in proc.stdout
+
+
+def test_bench_flow_votes_refuses_the_held_out_generator():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_flow_votes.py"), "--generators", "holdout"],
+        capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "held out" in proc.stderr
+
+
+def test_flow_votes_of_a_still_shot_are_exact():
+    # Identical drawings: the flow is zero, every region continues itself, so the step carries the ground
+    # truth exactly; a frame whose drawing moved away from its ground truth is not.
+    bench = load_script("bench_flow_votes.py")
+    flatgen = bench.flatgen
+    shot = flatgen.generate("make_example", n_frames=3)
+    still = [shot.frames[0]] * 3
+    result = bench.step_votes(flatgen.Shot("still", still, 1, shot.keyframe, shot.sheet, shot.palette))
+    assert result["step_vote_db"] == 60.0 and result["wrong_area"] == 0.0
+    moved = dict(shot.frames[0], sketch=np.roll(shot.frames[0]["sketch"], 40, axis=1))
+    shifted = bench.step_votes(flatgen.Shot("moved", [moved, *still[1:]], 1, shot.keyframe, shot.sheet, shot.palette))
+    assert shifted["per_frame"][0]["wrong_area"] > 0.0 and shifted["per_frame"][1]["wrong_area"] == 0.0
+
+
 def test_every_benchmark_script_is_covered():
     # device_check.py: its --dry-run runs in tests/test_device_check.py. bench_farm.py needs a SLURM cluster:
     # tests/farm/test_bench_farm.py.
-    covered = {"bench_gpu.py", "bench_cpu.py", "bench_flat.py", "bench_masks.py", "compose_bench.py",
-               "review_long_shot.py", "bench_consistency.py", "bench_diffusion.py",
+    covered = {"bench_gpu.py", "bench_cpu.py", "bench_flat.py", "bench_flow_votes.py", "bench_masks.py",
+               "compose_bench.py", "review_long_shot.py", "bench_consistency.py", "bench_diffusion.py",
                "device_check.py", "bench_farm.py"}  # fmt: skip
     scripts = {p.name for p in BENCH.glob("*.py") if not p.name.startswith("_")}  # _common.py is a module
     assert scripts <= covered, f"benchmark scripts without a smoke test: {sorted(scripts - covered)}"
