@@ -42,6 +42,7 @@ class Correspondence:
     # for regions that stood still)
     new_outline: np.ndarray  # (N+1,) share of each region's outline with no previous line nearby
     still: np.ndarray  # (N+1,) bool: regions that the global shift alone lays on a previous region (a copy)
+    shift: tuple[float, float] = (0.0, 0.0)  # (dx, dy) px: the global shift from the previous drawing to this one
 
 
 def _scale(shape: tuple[int, int], params: FlatParams) -> float:
@@ -159,6 +160,7 @@ def correspond(
     return Correspondence(
         pairs=pairs, counts=counts, samples=samples, still_pairs=still_pairs, still_counts=still_counts,
         still_samples=still_samples, displacement=disp, new_outline=new_outline, still=stays,
+        shift=(dx / s[0], dy / s[1]),
     )  # fmt: skip
 
 

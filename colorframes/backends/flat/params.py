@@ -128,6 +128,14 @@ class FlatParams:
     """A weak region takes the keyframe colour that at least this share of its samples come from along the
     flow straight from the keyframe's line art (see `ShotTracker._direct_vote`); below it, form decides."""
 
+    shift_inside: float = 0.9
+    """A keyframe region that the camera's shift since the keyframe alone lays with at least this share of its
+    flow samples in one region of a frame lies inside it: the keyframe shows part of that region's place
+    there (see `ShotTracker._shift_vote`)."""
+    shift_outline_share: float = 0.5
+    """... which the region takes only when its outline lies on the keyframe's lines under the shift, and those
+    keyframe regions' outline on the frame's, each on at least this share of its length: both stood still."""
+
     copy_iou: float = 0.8
     """A region whose mask, laid on a region of the previous drawing (or of a keyframe) at their centroids,
     overlaps it at least this much (intersection over union) repeats that region's outline moved: it is that

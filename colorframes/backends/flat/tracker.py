@@ -17,10 +17,14 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    roughly its area). A region that the camera's shift alone lays on a previous region's outline stood
    still and follows the shift, not the flow (`flow.py`); one that the shift since the keyframe lays on a
    keyframe region's outline takes that region's colour (background a part walked over: the flow next to a
-   fast part drags it along).
+   fast part drags it along), and so does one inside which that shift lays keyframe regions of one colour
+   covering most of it, their outlines and its own agreeing (`WeakRegions._shift_vote`).
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
    outline is new) are re-decided every frame against the keyframes on either side: first a region that
-   repeats a keyframe region's outline moved (within the figure) is that part; then by the flow
+   repeats a keyframe region's outline moved (within the figure) is that part; then one inside which the
+   camera's shift since the keyframe lays keyframe regions of one colour, their outlines and its own agreeing,
+   is that background, seen in part by the keyframe (a shirt half behind a character walking past: the rest
+   was behind the character; no look-alike elsewhere overrides it); then by the flow
    straight from the keyframe's own line art (the chain's steps composed into one; for parts that came
    into view after the keyframe only with a sheet, and weakly: what the sheet does not read as a figure is
    the background it uncovered), else on form (the nearer keyframe wins by confidence; a colour whose
@@ -240,7 +244,7 @@ class ShotTracker(WeakRegions):
             self._keyframe_copies(state)
             unsure = state.confidence < self.params.carry_min
             carried = state.color.copy()
-            self._resolve_weak(state)
+            unsure[self._resolve_weak(state)] = False  # the keyframe shows them at their place
             self._outvote_chain(state)
             self._surround(state, unsure)
             self._recognise_twins(state, unsure, carried)

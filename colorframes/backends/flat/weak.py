@@ -49,14 +49,16 @@ class WeakRegions:
 
         def _neutral(self, number: int, regions: Regions) -> FrameState: ...
 
-    def _resolve_weak(self, state: FrameState) -> None:
-        """Re-decide weak regions from the sheet (parts coming into view) and the keyframes (in place)."""
+    def _resolve_weak(self, state: FrameState) -> np.ndarray:
+        """Re-decide weak regions from the sheet (parts coming into view) and the keyframes (in place); the
+        ids of those whose colour the keyframe shows at their place (`_shift_vote`): no look-alike elsewhere
+        overrides it."""
         p = self.params
         regions = state.regions
         weak = np.flatnonzero(state.confidence[1:] < p.carry_min) + 1
         weak = weak[regions.area[weak] >= p.assign_min_area]
         if not weak.size:
-            return
+            return weak
         if weak.size > p.consult_max:  # bounded cost on noise: the largest weak regions are re-decided
             weak = weak[np.argsort(-regions.area[weak], kind="stable")[: p.consult_max]]
         entered = state.entered if state.entered is not None else np.zeros(regions.count + 1, bool)
@@ -79,6 +81,27 @@ class WeakRegions:
         state.source[copied] = SOURCE_NAMES.index("keyframe")
         state.read_from_keyframe(copied)
         weak = weak[copy_color < 0]
+        # A weak region inside which the camera's shift alone lays keyframe regions of one colour is the
+        # background the keyframe shows there (in part: the rest was behind a part that moved on), whatever
+        # the flow or the form says. Also decided before the rest, and also for regions coming into view
+        # (the keyframe shows them: they came into view from behind a part, not at the frame's edge).
+        seen_color, seen_conf = np.full(weak.size, -1, np.int64), np.zeros(weak.size)
+        for ref in refs:
+            if ref is not None:
+                color, conf = self._shift_vote(state, ref, weak)
+                better = conf > seen_conf
+                seen_color[better], seen_conf[better] = color[better], conf[better]
+        # An answer that repeats the chain's colour confirms the colour, not the confidence the chain lost:
+        # the region goes the usual way below (a hand back where the keyframe had it says nothing of the belt
+        # it uncovers next), and no look-alike elsewhere overrides the colour where it stays.
+        agreed = (seen_color >= 0) & (seen_color == state.color[weak])
+        confirmed, confirmed_color = weak[agreed], seen_color[agreed]
+        answered = (seen_color >= 0) & ~agreed
+        seen, seen_color, seen_conf = weak[answered], seen_color[answered], seen_conf[answered]
+        state.color[seen], state.confidence[seen] = seen_color, seen_conf
+        state.source[seen] = SOURCE_NAMES.index("keyframe")
+        state.read_from_keyframe(seen, in_view=True)
+        weak = weak[~answered]
         new = state.new if state.new is not None else np.zeros(regions.count + 1, bool)
         best_color = np.full(weak.size, -1, np.int64)
         best_conf = np.zeros(weak.size)
@@ -214,6 +237,7 @@ class WeakRegions:
             neutral = self._neutral(state.number, regions)
             state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
             state.source[missing] = SOURCE_NAMES.index("neutral")
+        return np.concatenate([seen, confirmed[state.color[confirmed] == confirmed_color]])
 
     def _outvote_chain(self, state: FrameState) -> None:
         """A sure region whose colour the flow straight from a keyframe (more confidently than the chain) and
@@ -305,6 +329,71 @@ class WeakRegions:
             part = (others < (1.0 - p.split_slack) * total[a]) & (have[a] <= (1.0 + p.split_slack) * total[a])
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _shift_vote(
+        self, state: FrameState, key: FrameState, ids: np.ndarray, overrule: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(palette colour, confidence) per region in `ids` from the keyframe regions that the camera's shift
+        alone (`Correspondence.still_pairs`: the global shift from the keyframe's line art to this one) lays
+        inside it, or (-1, 0).
+
+        Background stands still relative to the camera: a keyframe region lying inside a region of this
+        drawing once the shift is undone (at least `shift_inside` of its samples in it) shows part of the
+        same place, and a flat region has one colour, so the region takes that colour. The keyframe may show
+        only part of it (a crowd's shirt half behind a character walking past): the rest of its place was
+        behind a part that moved on, which is why neither the chain nor the flow from the keyframe (both
+        dragged along by that part) can give its colour, and its form matches any look-alike. Only an
+        answer for a region that stood still: it touches a region the shift lays on a keyframe region's
+        outline (`Correspondence.still`: the background around it stood still under this shift, which a
+        zoom breaks), its outline lies on the keyframe's lines once shifted, and so do those keyframe
+        regions' on this drawing's (each on at least `shift_outline_share` of its length: the visible part
+        of a background region keeps its outline; a part that moved, with a piece of background the keyframe
+        shows inside it, does not, nor does a hand that moved off the belt it lay on). And only when every
+        keyframe region inside it has that colour (a part that moved over the background holds several:
+        bricks of many colours inside a torso), and for regions of at least `instance_min_share` of the
+        frame (the outline of a few dozen pixels, a piece of a leg where the keyframe showed the rug
+        between the legs, agrees with another drawing's lines by chance). Confidence: the share of the
+        region's samples in those keyframe regions (how much of it the keyframe shows there). With
+        `overrule`, only answers that overrule the region's colour are given: another colour, on a region
+        the keyframe shows mostly (confidence at least `carry_min`)."""
+        p = self.params
+        regions = state.regions
+        out_color, out_conf = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
+        corr = self._from_key(key, state)
+        j, i, counts = corr.still_pairs[:, 0], corr.still_pairs[:, 1], corr.still_counts
+        total = np.bincount(i, weights=counts, minlength=key.regions.count + 1)  # (K+1,) samples per key region
+        inside = (counts >= p.shift_inside * total[i]) & (key.regions.area[i] >= p.assign_min_area)
+        inside &= key.color[i] >= 0
+        if not ids.size or not inside.any():
+            return out_color, out_conf
+        j, i, counts = j[inside], i[inside], counts[inside]
+        n1 = regions.count + 1
+        held = np.bincount(j, weights=counts, minlength=n1)  # (N+1,) samples inside such keyframe regions
+        color, share, _ = vote(j, counts, key.color[i], np.ones(j.size), held)
+        color, share = color[ids], share[ids]
+        conf = np.minimum(held[ids] / np.maximum(corr.still_samples[ids], 1.0), 1.0)
+        ok = (color >= 0) & (share >= 1.0)  # one colour
+        ok &= regions.area[ids] >= p.instance_min_share * regions.labels.size  # outlines long enough to tell
+        if overrule:
+            ok &= (color != state.color[ids]) & (conf >= p.carry_min)
+        if ok.any():
+            rows, near = neighbours(regions, ids[ok])
+            around = np.zeros(int(ok.sum()), bool)
+            np.logical_or.at(around, rows, corr.still[near])
+            ok[ok] = around
+        dx, dy = (int(round(v)) for v in corr.shift)
+        boxes, key_boxes = region_boxes(regions), region_boxes(key.regions)
+        for n in np.flatnonzero(ok):
+            r = int(ids[n])
+            agree, length = _outline_on_lines(regions.labels, r, boxes[r], key.regions.labels, -dx, -dy)
+            key_agree, key_length = 0, 0
+            for k in i[j == r].tolist():
+                a, b = _outline_on_lines(key.regions.labels, k, key_boxes[k], regions.labels, dx, dy)
+                key_agree, key_length = key_agree + a, key_length + b
+            share_min = p.shift_outline_share
+            ok[n] = agree >= share_min * max(length, 1) and key_agree >= share_min * max(key_length, 1)
+        out_color[ok], out_conf[ok] = color[ok], conf[ok]
+        return out_color, out_conf
 
     def _recognise_twins(self, state: FrameState, unsure: np.ndarray, carried: np.ndarray | None = None) -> None:
         """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
@@ -437,11 +526,14 @@ class WeakRegions:
         outline (`Correspondence.still`) is that region: where the chain carried another colour onto it,
         sure or not, it takes the keyframe's (in place; confidence: the colour's share of its samples).
         Background that a part walked over stood still relative to the camera; whatever the chain carried
-        onto it while the part passed (the flow next to a fast part drags it along) ends here."""
+        onto it while the part passed (the flow next to a fast part drags it along) ends here. So does a
+        region, sure or not, that the keyframe shows mostly at its place in another colour (`_shift_vote`
+        with `overrule`: a shirt the walking part half hid in the keyframe, given that part's colour)."""
         k = self.anchor_for(state.number)
         key = self._key_state(k, state.regions.shape) if k is not None else None
         if key is None:
             return
+        regions = state.regions
         corr = self._from_key(key, state)
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
         color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
@@ -450,6 +542,17 @@ class WeakRegions:
         state.color[ids], state.confidence[ids] = color[ids], share[ids]
         state.source[ids] = SOURCE_NAMES.index("keyframe")
         state.read_from_keyframe(ids, in_view=True)  # the keyframe shows it there
+        # A sure region the keyframe shows mostly at its place, in another colour (`_shift_vote`): background
+        # uncovered by a part that passed over it, which the chain gave that part's colour, or a look-alike's.
+        sure = np.flatnonzero(
+            (state.confidence >= self.params.carry_min) & (regions.area >= self.params.assign_min_area)
+        )
+        sure = sure[(sure > 0) & (state.source[sure] != SOURCE_NAMES.index("hint"))]
+        color, conf = self._shift_vote(state, key, sure, overrule=True)
+        ids = sure[color >= 0]
+        state.color[ids], state.confidence[ids] = color[color >= 0], conf[color >= 0]
+        state.source[ids] = SOURCE_NAMES.index("keyframe")
+        state.read_from_keyframe(ids, in_view=True)
 
     def _colour_pairs(self, k: int, key: FrameState) -> np.ndarray:
         """Sorted codes (a * 2**31 + b, a <= b) of the palette colour pairs that neighbour each other across
@@ -625,3 +728,22 @@ class WeakRegions:
         return regions.memo(
             "adjacency", lambda: adjacency_graph(adjacency(regions.labels, box=regions.box), regions.count)
         )
+
+
+def _outline_on_lines(
+    labels: np.ndarray, region: int, box: np.ndarray, other: np.ndarray, dx: int, dy: int
+) -> tuple[int, int]:
+    """(pixels on the other drawing's lines, pixels) of the region's outline (the line pixels within 2 px of
+    it, in its own drawing's `labels`) moved by (dx, dy) into the other drawing's `other` labels (0 = line);
+    the pixels moved outside the frame do not count."""
+    import cv2
+
+    h, w = labels.shape
+    y0, y1 = max(int(box[0]) - 3, 0), min(int(box[1]) + 3, h)
+    x0, x1 = max(int(box[2]) - 3, 0), min(int(box[3]) + 3, w)
+    crop = labels[y0:y1, x0:x1]
+    near = cv2.dilate((crop == region).view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
+    ys, xs = np.nonzero(near & (crop == 0))
+    ys, xs = ys + (y0 + dy), xs + (x0 + dx)
+    keep = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
+    return int(np.count_nonzero(other[ys[keep], xs[keep]] == 0)), int(keep.sum())
