@@ -1,10 +1,10 @@
-"""The room prior under a camera zoom: keyframe areas are carried into the frame through the camera.
+"""The room prior under a camera zoom: keyframe areas are taken unscaled (a known limitation).
 
 The scene: a wall and a floor cut by the frame's border, and a figure (head, shirt, jeans), two boxes and a
 window, wholly in view. The camera zooms in from the keyframe (1.0) to 1.25, so every part grows by 1.25² in area.
 In the last frame a fold line cuts a strip off the shirt. By the keyframe's unscaled area the shirt is then
-already more than fully placed by its larger piece; through the camera the chain measured (`zoom.py`) there is
-room for the strip, and the strip the flow traces to the shirt takes it.
+already more than fully placed by its larger piece; at the frame's scale there would be room for the strip
+(today there is not: see the xfail below).
 """
 
 from __future__ import annotations
@@ -78,35 +78,20 @@ def zoomed():
     return tracker, state, strip
 
 
-def _without_strip(state, strip):
-    trial = type(state)(
-        state.number, state.regions, state.color.copy(), state.confidence.copy(), state.source, camera=state.camera
-    )
-    trial.confidence[strip] = 0.0
-    return trial
-
-
-def test_the_chain_measures_the_zoom(zoomed):
-    # Keyframe position = a * frame position + t: a zoom in by 1.25 about CENTRE is a = 0.8.
-    _, state, _ = zoomed
-    a, tx, ty = state.camera
-    assert a == pytest.approx(0.8, abs=0.03)
-    assert (a * CENTRE[0] + tx, a * CENTRE[1] + ty) == pytest.approx(CENTRE, abs=4.0)
-
-
-def test_through_the_camera_a_grown_part_has_room_for_its_piece(zoomed):
-    # Placed without the strip, the shirt's larger piece alone holds more than the keyframe's own shirt area;
-    # the keyframe's shirt as the zoomed frame shows it leaves room for the strip.
+def test_by_the_keyframe_area_a_grown_part_is_already_overfull(zoomed):
+    # Placed without the strip, the shirt's larger piece alone holds more than the keyframe's shirt area.
     tracker, state, strip = zoomed
     key = tracker._key_state(1, SIZE)
-    trial = _without_strip(state, strip)
-    shirt = tracker.palette.index(SHIRT)
-    raw = np.bincount(key.color[1:], weights=key.regions.area[1:], minlength=shirt + 1)[shirt]
-    sure = (trial.confidence >= tracker.params.carry_min) & (trial.color == shirt)
-    assert state.regions.area[sure].sum() > raw  # by the keyframe's own area: no room at all
-    room = tracker._room(trial, tracker._key_area(trial, key, key))[shirt]
-    assert room >= (1.0 - tracker.params.split_slack) * state.regions.area[strip]
+    trial = type(state)(state.number, state.regions, state.color.copy(), state.confidence.copy(), state.source)
+    trial.confidence[strip] = 0.0
+    assert tracker._room(trial, key)[tracker.palette.index(SHIRT)] < 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation: the room prior uses the keyframe's unscaled areas. Scaling them by the frame's "
+    "measured area scale (median area ratio of one-to-one flow pairs) fixes this case but costs 0.1-0.55 dB on "
+    "shaded (quick bench): the tight unscaled room keeps wrong colours off grown regions there",
+)
 def test_a_piece_of_a_zoomed_in_part_takes_the_part(zoomed, monkeypatch):
     assert redecide_with_flow(*zoomed, JEANS, SHIRT, monkeypatch) == SHIRT

@@ -188,8 +188,8 @@ class FlatParams:
     own: walking figures, a nearer layer's parallax)."""
     camera_min_zoom: float = 0.05
     """A camera between a keyframe and a frame that zooms by less than this (|ln a|: 5 %) is taken as no zoom
-    (keyframe areas as they are, the long flow started from the global shift): the fit of a still or
-    panning camera drifts by a few % along a chain from parts moving on their own (`room`'s reaches 1.026)."""
+    (the flow from the keyframe starts from the global shift): the fit of a still or panning camera drifts by
+    a few % along a chain from parts moving on their own (`room`'s reaches 1.10 where a figure walks)."""
 
     # --- confidence ------------------------------------------------------------------------------------
     carry_min: float = 0.55

@@ -23,7 +23,7 @@ from .matching import adjacency_graph, match_global
 from .params import FlatParams
 from .state import SOURCE_NAMES, FrameState, Palette, Reference, background_region, parts
 from .votes import misfits, neighbours, vote
-from .zoom import camera_fit, key_areas, zooming
+from .zoom import zooming
 
 _KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
 
@@ -89,8 +89,7 @@ class WeakRegions:
         sure[0] = False
         pairs = []
         for k, ref, key in zip(keys, refs, key_states, strict=True):
-            total = self._key_area(state, key, ref)
-            room = self._room(state, total)
+            room = self._room(state, key)
             pairs.append(self._colour_pairs(k, key))
             # Not for parts that came into view after the keyframe: they flow from whatever they cover.
             # With a sheet they do vote, weakly: the sheet (below) decides the parts of a figure it reads, and
@@ -98,7 +97,7 @@ class WeakRegions:
             # where the flow from it points; kept weak, it is asked of the sheet again every frame.
             if ref is not None and (self.sheet is not None or not entered[weak].all()):
                 eligible = np.ones(weak.size, bool) if self.sheet is not None else ~entered[weak]
-                color, conf = self._direct_vote(state, ref, weak, eligible, room, total)
+                color, conf = self._direct_vote(state, ref, weak, eligible, room)
                 conf = np.where(entered[weak], np.minimum(conf, p.carry_min * 0.99), conf)
                 better = conf > best_conf
                 best_color[better], best_conf[better] = color[better], conf[better]
@@ -210,13 +209,7 @@ class WeakRegions:
             state.source[missing] = SOURCE_NAMES.index("neutral")
 
     def _direct_vote(
-        self,
-        state: FrameState,
-        key: FrameState,
-        ids: np.ndarray,
-        eligible: np.ndarray,
-        room: np.ndarray,
-        total: np.ndarray,
+        self, state: FrameState, key: FrameState, ids: np.ndarray, eligible: np.ndarray, room: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """(palette colour, confidence) per region in `ids` from the flow straight from keyframe line art.
 
@@ -232,8 +225,7 @@ class WeakRegions:
         (a piece of) that colour's part (without it the frame holds less of the colour than its keyframe area,
         with it not more): two look-alike parts crossing (legs walking) are where this long flow confuses them,
         and a part that moved further since the keyframe than it follows flows from the background behind it.
-        Only `eligible` (per `ids`) regions vote. `total` (palette,): the keyframe's area of each colour as
-        this frame should show it (`_key_area`).
+        Only `eligible` (per `ids`) regions vote.
         """
         p = self.params
         regions = state.regions
@@ -253,6 +245,8 @@ class WeakRegions:
         others[ids[repeat]] = False
         keep = others & (state.color >= 0)
         cover = np.bincount(state.color[keep], weights=regions.area[keep], minlength=n_pal)[:n_pal]
+        valid = key.color[1:] >= 0
+        total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)[:n_pal]
         voted = np.bincount(color[repeat], weights=regions.area[ids][repeat], minlength=n_pal)[:n_pal]
         excess = cover + voted - total
         ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
@@ -283,13 +277,14 @@ class WeakRegions:
         regions = state.regions
         n_pal = len(self.palette.rgb)
         keys = self._keys_around(state.number)
-        refs = [self._key_state(k, regions.shape) for k in keys]
-        key_states = [ref or self._key_reference(k, regions.shape).state for k, ref in zip(keys, refs, strict=True)]
+        key_states = [self._key_state(k, regions.shape) or self._key_reference(k, regions.shape).state for k in keys]
         held = state.color[1:] >= 0
         have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
         shown = np.zeros(n_pal)
-        for key, ref in zip(key_states, refs, strict=True):
-            shown = np.maximum(shown, self._key_area(state, key, ref))
+        for key in key_states:
+            valid = key.color[1:] >= 0
+            total = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)
+            shown = np.maximum(shown, total[:n_pal])
         over = have > (1.0 + p.split_slack) * shown
         ids = np.flatnonzero((unsure | over[np.maximum(state.color, 0)]) & (state.color >= 0))
         least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
@@ -437,32 +432,16 @@ class WeakRegions:
         after = [k for k in self.keyframes if k > t]
         return ([max(before)] if before else []) + ([min(after)] if after else [])
 
-    def _key_area(self, state: FrameState, key: FrameState, ref: FrameState | None) -> np.ndarray:
-        """(palette size,) each colour's area in keyframe `key` as this frame should show it: through the
-        camera between them (`zoom.py`: a dolly scales every part's area and crops the keyframe's edges),
-        composed along the chain's steps from the anchor keyframe (a long flow cannot follow a strong zoom),
-        else fitted to the flow from the keyframe's line art `ref`; without that line art, the keyframe's
-        own areas."""
+    def _room(self, state: FrameState, ref: FrameState) -> np.ndarray:
+        """(palette size,) area of each colour in the keyframe minus its area already confidently placed
+        in this frame: a part keeps roughly its area, so a colour that is fully placed (the hand, found)
+        is an unlikely answer for one more region (the belt piece the hand uncovered)."""
         n_pal = len(self.palette.rgb)
-        fit = state.camera
-        if fit is None or key.number != self.anchor_for(state.number):  # not measured along a chain from it
-            fit = camera_fit(state.regions, self._from_key(ref, state), self.params) if ref is not None else None
-        if ref is None or not zooming(fit, self.params):
-            valid = key.color[1:] >= 0
-            area = key.regions.area[1:][valid]
-            return np.bincount(key.color[1:][valid], weights=area, minlength=n_pal)[:n_pal]
-        assert fit is not None
-        return key_areas(state.regions, ref.regions, ref.color, n_pal, fit)
-
-    def _room(self, state: FrameState, total: np.ndarray) -> np.ndarray:
-        """(palette size,) area of each colour in the keyframe (`total`, as this frame should show it)
-        minus its area already confidently placed in this frame: a part keeps roughly its area, so a colour
-        that is fully placed (the hand, found) is an unlikely answer for one more region (the belt piece the
-        hand uncovered)."""
-        n_pal = len(self.palette.rgb)
+        valid = ref.color[1:] >= 0
+        total = np.bincount(ref.color[1:][valid], weights=ref.regions.area[1:][valid], minlength=n_pal)
         sure = (state.confidence[1:] >= self.params.carry_min) & (state.color[1:] >= 0)
         placed = np.bincount(state.color[1:][sure], weights=state.regions.area[1:][sure], minlength=n_pal)
-        return total - placed[:n_pal]
+        return total[:n_pal] - placed[:n_pal]
 
     def _match_to(
         self,

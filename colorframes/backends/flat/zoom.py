@@ -1,15 +1,14 @@
-"""The camera between a keyframe and a frame, and the keyframe's colour areas as the frame should show them.
+"""The camera between a keyframe and a frame, measured along the chain: it starts the flow from the keyframe.
 
-"A part keeps roughly its area" (the weak re-decision's room per colour, `weak.py`) compares a frame's areas
-with its keyframe's. Under a camera zoom (a dolly) the same part covers zoom² times the keyframe's area, and
-a zoom in crops what lay near the keyframe's edges: the keyframe's raw areas then forbid a colour the frame
-holds more of, and allow one that left the view. So each keyframe region's area is carried into the frame
-first: times the frame's area scale, times the share of it that lands inside the frame. Both come from one
-similarity (scale and shift) per chain step, fitted to that step's flow (every region's centroid and where
-its samples came from), trimmed of the regions that move on their own (walking figures, the parallax of a
-nearer layer), and composed along the chain from the keyframe: a flow straight from the keyframe does not
-follow a strong zoom, so the composed camera also starts that flow (`flow.correspond`). A camera zooming by
-less than `camera_min_zoom` is no zoom (a still or panning camera's fit measures that much noise).
+The flow straight from a keyframe's line art (the weak re-decision's strongest evidence, `weak.py`) starts
+from the global shift between the two drawings. Under a strong camera zoom (a dolly: 1.9x between the first
+frame and the keyframe) DIS does not find the zoom from there: far from the keyframe that flow is lost. The
+chain's short steps do follow it, so each step fits one similarity (scale and shift) to its own flow (every
+region's centroid and where its samples came from), trimmed of the regions that move on their own (walking
+figures, the parallax of a nearer layer); composed along the chain from the keyframe, it is the camera
+between the frame and the keyframe, and starts the long flow (`flow.correspond`). A camera zooming by less
+than `camera_min_zoom` is no zoom (a still or panning camera's fit measures that much noise): the flow starts
+from the global shift as before.
 """
 
 from __future__ import annotations
@@ -22,11 +21,11 @@ from .params import FlatParams
 
 
 def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tuple[float, float, float]:
-    """(a, tx, ty): keyframe position ≈ a * frame position + (tx, ty), fitted to the regions of `regions` (the
-    frame) by where `corr` (from the keyframe's line art) says their samples came from: each region one
-    point (its centroid and their mean displacement) weighted by its samples (the large parts of the set
-    outweigh a figure's many small ones), those the frame's border cuts left out (the flow fades towards the
-    border and over the large plain regions it cuts, which would pull the fit to no zoom).
+    """(a, tx, ty): source position ≈ a * frame position + (tx, ty), fitted to the regions of `regions` (the
+    frame) by where `corr` (from the chain's previous drawing, the source) says their samples came from: each
+    region one point (its centroid and their mean displacement), those the frame's border cuts left out (the
+    flow fades towards the border and over the large plain regions it cuts, which would pull the fit to no
+    zoom).
 
     Least squares, then refitted on the regions within `params.camera_trim` times the median residual (at
     least 1 px); fewer than `params.camera_min_regions` regions with samples, or a fit that does not hold
@@ -37,7 +36,7 @@ def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tu
         return 1.0, 0.0, 0.0
     p = regions.centroid[ids]  # (n, 2) x, y in the frame
     q = p + corr.displacement[ids]  # (n, 2) where they were in the keyframe
-    w = corr.samples[ids]
+    w = np.ones(ids.size)
     keep = np.ones(ids.size, bool)
     a, t = 1.0, np.zeros(2)
     for _ in range(2):
@@ -74,23 +73,3 @@ def zooming(camera: tuple[float, float, float] | None, params: FlatParams) -> bo
     """Whether `camera` (`camera_fit`, `chain_camera`) zooms by at least `params.camera_min_zoom`: a fit of a
     still or panning camera measures a small zoom of its own (parts moving on their own), not a dolly."""
     return camera is not None and abs(float(np.log(camera[0]))) >= params.camera_min_zoom
-
-
-def key_areas(
-    regions: Regions, key: Regions, key_color: np.ndarray, n_pal: int, fit: tuple[float, float, float]
-) -> np.ndarray:
-    """(n_pal,) each palette colour's area in keyframe `key` (its regions coloured `key_color`, -1 none) as
-    the frame `regions` should show it under the camera `fit` (`camera_fit`): each keyframe region's area
-    times the frame's area scale (1 / a²), counting only its pixels that the fit lays inside the frame
-    (sampled every 4th pixel)."""
-    a, tx, ty = fit
-    h, w = regions.shape
-    ys, xs = np.mgrid[0 : key.shape[0] : 4, 0 : key.shape[1] : 4]
-    lab = key.labels[ys, xs].ravel().astype(np.int64)
-    fx, fy = (xs.ravel() - tx) / a, (ys.ravel() - ty) / a  # keyframe pixel -> frame position
-    inside = (fx >= 0) & (fx < w) & (fy >= 0) & (fy < h)
-    n1 = key.count + 1
-    share = np.bincount(lab[inside], minlength=n1)[:n1] / np.maximum(np.bincount(lab, minlength=n1)[:n1], 1)
-    area = key.area * share / (a * a)  # (M+1,)
-    valid = key_color[1:] >= 0
-    return np.bincount(key_color[1:][valid], weights=area[1:][valid], minlength=n_pal)[:n_pal]
