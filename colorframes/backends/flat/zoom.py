@@ -23,9 +23,10 @@ from .params import FlatParams
 def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tuple[float, float, float]:
     """(a, tx, ty): source position ≈ a * frame position + (tx, ty), fitted to the regions of `regions` (the
     frame) by where `corr` (from the chain's previous drawing, the source) says their samples came from: each
-    region one point (its centroid and their mean displacement), those the frame's border cuts left out (the
-    flow fades towards the border and over the large plain regions it cuts, which would pull the fit to no
-    zoom).
+    region one point (its centroid and their mean displacement) weighted by its samples (the set's large parts
+    outweigh a figure's many small ones: a figure walking towards the camera grows like a zoom), those the
+    frame's border cuts left out (the flow fades towards the border and over the large plain regions it cuts,
+    which would pull the fit to no zoom).
 
     Least squares, then refitted on the regions within `params.camera_trim` times the median residual (at
     least 1 px); fewer than `params.camera_min_regions` regions with samples, or a fit that does not hold
@@ -36,7 +37,7 @@ def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tu
         return 1.0, 0.0, 0.0
     p = regions.centroid[ids]  # (n, 2) x, y in the frame
     q = p + corr.displacement[ids]  # (n, 2) where they were in the keyframe
-    w = np.ones(ids.size)
+    w = corr.samples[ids]
     keep = np.ones(ids.size, bool)
     a, t = 1.0, np.zeros(2)
     for _ in range(2):
