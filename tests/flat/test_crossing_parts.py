@@ -74,7 +74,7 @@ def _direct(tracker, state, key, monkeypatch, region: int, chain: tuple, src: in
     samples = np.zeros(n1)
     samples[region] = 100.0
 
-    def fake(prev, cur, params, outline=True, preset="MEDIUM"):
+    def fake(prev, cur, params, outline=True, preset="MEDIUM", camera=None):
         none = np.zeros((0, 2), np.int64)
         return Correspondence(
             np.array([[region, src]]), np.array([100.0]), samples, none, np.zeros(0), np.zeros(n1),

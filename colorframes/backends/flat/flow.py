@@ -92,23 +92,36 @@ def _grid(y0: int, y1: int, x0: int, x1: int, step: int) -> tuple[np.ndarray, np
 
 
 def correspond(
-    prev: Regions, cur: Regions, params: FlatParams, outline: bool = True, preset: str = "MEDIUM"
+    prev: Regions,
+    cur: Regions,
+    params: FlatParams,
+    outline: bool = True,
+    preset: str = "MEDIUM",
+    camera: tuple[float, float, float] | None = None,
 ) -> Correspondence:
     """Flow from `cur` back to `prev` (same frame size) and the region votes it gives.
 
     `outline=False` skips the new-outline shares (all zero then) for callers that only need the votes;
-    `preset` names the OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM)."""
+    `preset` names the OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM). `camera` (a, tx, ty: a `prev` position
+    ≈ a * `cur` position + (tx, ty), px), when known, starts the flow instead of the global shift: a flow
+    across a strong zoom (many frames of a dolly) does not find it from a shift."""
 
     a, dist_a = flow_field(prev, params)
     b, _ = flow_field(cur, params)
     hs, ws = b.shape
     dx, dy = _global_shift(a, b)
-    init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
-    init[..., 0], init[..., 1] = -dx, -dy
-    flow = dis_flow(b, a, preset, init=init)  # (h', w', 2) float32
-    back = dis_flow(a, b, preset, init=-init)  # (h', w', 2) float32: prev pixel + back = where it went in cur
     h, w = cur.shape
     s = ws / w, hs / h
+    init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
+    init[..., 0], init[..., 1] = -dx, -dy
+    back_init = -init  # prev pixel + back = where it went in cur
+    if camera is not None:
+        za, zx, zy = camera
+        gy, gx = np.mgrid[0:hs, 0:ws].astype(np.float32)  # (h', w') flow-scale px
+        init[..., 0], init[..., 1] = (za - 1.0) * gx + zx * s[0], (za - 1.0) * gy + zy * s[1]
+        back_init = np.stack([(gx - zx * s[0]) / za - gx, (gy - zy * s[1]) / za - gy], axis=-1)
+    flow = dis_flow(b, a, preset, init=init)  # (h', w', 2) float32
+    back = dis_flow(a, b, preset, init=back_init)  # (h', w', 2) float32
     # Samples: every other pixel of the current drawing (inside its ink box, where the regions differ).
     y0, y1, x0, x1 = (int(v) for v in (cur.box or (0, h, 0, w)))
     if prev.box is not None:  # the previous drawing's regions may differ outside cur's box too

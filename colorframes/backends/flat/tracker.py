@@ -28,7 +28,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    straight from the keyframe's own line art (the chain's steps composed into one; for parts that came
    into view after the keyframe only with a sheet, and weakly: what the sheet does not read as a figure is
    the background it uncovered), else on form (the nearer keyframe wins by confidence; a colour whose
-   keyframe area is already placed costs more). When the chain's colour and the form's answer differ, the
+   keyframe area is already placed costs more; that flow starts from the camera measured along the chain,
+   `zoom.py`: a dolly). When the chain's colour and the form's answer differ, the
    one that a keyframe shows next to the colours of the region's sure neighbours wins (a pocket of wall the
    hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
    a tie. A part coming into view (its outline is new) that no keyframe explains as well as the sheet does
@@ -86,6 +87,7 @@ from .reference import segment_colored
 from .state import NEUTRAL, PAPER_RGB, SOURCE_NAMES, FrameState, Palette, Reference, background_region
 from .votes import neighbour_reach, vote
 from .weak import WeakRegions
+from .zoom import camera_fit, chain_camera
 
 
 class ShotTracker(WeakRegions):
@@ -447,7 +449,10 @@ class ShotTracker(WeakRegions):
         if prev.guessed is not None:  # a weak region continuing a guess carries the guess, not evidence
             held = ~new & (picked > 0) & (prev.guessed[picked] > 0) & (conf < p.carry_min)
             guessed[held] = prev.guessed[picked[held]]
-        return FrameState(number, regions, color, conf, source, new=new, fresh=fresh, entered=entered, guessed=guessed)
+        camera = chain_camera(prev.camera, camera_fit(regions, corr, p))
+        return FrameState(
+            number, regions, color, conf, source, new=new, fresh=fresh, entered=entered, guessed=guessed, camera=camera
+        )
 
     def _follow_sheet(
         self,

@@ -24,6 +24,7 @@ from .matching import adjacency_graph, match_global
 from .params import FlatParams
 from .state import SOURCE_NAMES, FrameState, Palette, Reference, background_region, parts
 from .votes import misfits, neighbours, vote
+from .zoom import zooming
 
 _KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
 
@@ -516,7 +517,10 @@ class WeakRegions:
         held = self._key_corr.get(cache)
         if held is None or held[0] is not state.regions or held[1] is not key.regions:  # new line art for t
             preset = self.params.direct_flow_preset
-            corr = correspond(key.regions, state.regions, self.params, outline=False, preset=preset)
+            # Started from the camera the chain measured from this keyframe (a dolly: a strong zoom).
+            camera = state.camera if key.number == self.anchor_for(state.number) else None
+            camera = camera if zooming(camera, self.params) else None
+            corr = correspond(key.regions, state.regions, self.params, outline=False, preset=preset, camera=camera)
             self._key_corr = {c: v for c, v in self._key_corr.items() if c[1] == state.number}  # this frame's
             self._key_corr[cache] = held = (state.regions, key.regions, corr)
         return held[2]

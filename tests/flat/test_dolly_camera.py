@@ -1,0 +1,93 @@
+"""A strong zoom between keyframe and frame (a dolly): the camera measured along the chain starts the long flow.
+
+The scene: a grid of boxes of eight colours on a wall (each colour twice, so a box's colour is not told by the
+palette alone), drawn at camera zooms 1.0 (the keyframe, the last frame: the shot is colored backwards) to 1.8
+(the first frame) about a point off the centre. Between the first frame and the keyframe the boxes grow by
+1.8 in size; a flow from the keyframe started from the global shift alone does not follow that far.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from flat_helpers import frame, shot
+
+from colorframes.backends.flat import FlatColorizer
+from colorframes.backends.flat.zoom import camera_fit
+
+SIZE = (180, 320)  # (H, W)
+CENTRE = (150.0, 95.0)  # (x, y) the zoom's fixed point
+ZOOMS = {1: 1.8, 2: 1.6, 3: 1.45, 4: 1.3, 5: 1.18, 6: 1.08, 7: 1.0}  # frame -> zoom; 7 is the keyframe
+WALL = (226, 212, 180)
+COLOURS = [(200, 60, 60), (60, 140, 90), (70, 110, 190), (236, 150, 56), (120, 70, 110), (80, 158, 176)]
+COLOURS += [(150, 84, 70), (224, 190, 90)]
+
+
+def _boxes() -> list[tuple[tuple[float, float, float, float], tuple[int, int, int]]]:
+    out = []
+    for r in range(3):
+        for c in range(6):
+            x, y = 40 + c * 42, 35 + r * 40
+            out.append(((x, y, x + 30, y + 28), COLOURS[(r * 6 + c * 5) % len(COLOURS)]))
+    return out
+
+
+def scene(zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """(sketch, colour) at camera `zoom` about CENTRE."""
+    h, w = SIZE
+    sketch = np.full((h, w, 3), 255, np.uint8)
+    color = np.full((h, w, 3), WALL, np.uint8)
+    cx, cy = CENTRE
+    for (x0, y0, x1, y1), rgb in _boxes():
+        pts = np.array(
+            [[cx + (x - cx) * zoom, cy + (y - cy) * zoom] for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+        )
+        pts = np.rint(pts).astype(np.int32)
+        cv2.fillPoly(color, [pts], rgb)
+        for img in (sketch, color):
+            cv2.polylines(img, [pts], True, (0, 0, 0), 2, cv2.LINE_AA)
+    return sketch, color
+
+
+@pytest.fixture(scope="module")
+def dolly():
+    """The tracker after colouring the shot backwards from its last frame, and every frame's ground truth."""
+    frames = {n: scene(z) for n, z in ZOOMS.items()}
+    c = FlatColorizer(gap_radius=2)
+    c.setup_shot(shot(SIZE, keyframes={7: frames[7][1]}, first_frame=1, loader=lambda n: frames[n][0]))
+    out = {n: c.colorize([frame(n, frames[n][0])])[0] for n in sorted(ZOOMS, reverse=True)}
+    return c.tracker, frames, out
+
+
+def test_the_chain_measures_the_dolly(dolly):
+    # Keyframe position = a * frame position + t: the first frame is zoomed in 1.8 times about CENTRE.
+    tracker, _, _ = dolly
+    a, tx, ty = tracker._states[1].camera
+    assert a == pytest.approx(1 / 1.8, abs=0.04)
+    assert (a * CENTRE[0] + tx, a * CENTRE[1] + ty) == pytest.approx(CENTRE, abs=5.0)
+
+
+def test_the_long_flow_follows_the_dolly(dolly):
+    # The flow straight from the keyframe to the first frame, started from the chain's camera, lays the first
+    # frame's boxes on the keyframe's as the true zoom does (the fit of where its regions came from).
+    tracker, _, _ = dolly
+    state = tracker._states[1]
+    key = tracker._key_state(7, SIZE)
+    a, _, _ = camera_fit(state.regions, tracker._from_key(key, state), tracker.params)
+    assert a == pytest.approx(1 / 1.8, abs=0.05)
+
+
+def test_every_box_keeps_its_colour_through_the_dolly(dolly):
+    _, frames, out = dolly
+    for n in ZOOMS:
+        labels = out[n].extras["labels"]
+        colors = out[n].extras["region_colors"]
+        truth = frames[n][1]
+        for rid in range(1, int(labels.max()) + 1):
+            mask = labels == rid
+            if mask.sum() < 60:
+                continue
+            values, counts = np.unique(truth[mask], axis=0, return_counts=True)
+            expected = tuple(int(v) for v in values[counts.argmax()])
+            assert tuple(int(v) for v in colors[rid]) == expected, (n, rid)
