@@ -194,6 +194,9 @@ class FlatParams:
     camera_trim: float = 3.0
     """... refitted on the regions within this many times the fit's median residual (the rest move on their
     own: walking figures, a nearer layer's parallax)."""
+    camera_max_zoom: float = 4.0
+    """A fitted camera that zooms by more than this factor (either way) between a frame and the chain's
+    previous drawing does not hold (a fit to a few regions moving on their own): the step is left still."""
     camera_min_zoom: float = 0.1
     """A camera between a keyframe and a frame that zooms by less than this (|ln a|: 10 %) is taken as no zoom
     (the flow from the keyframe starts from the global shift): that flow follows such a zoom by itself (on

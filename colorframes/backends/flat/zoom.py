@@ -30,7 +30,7 @@ def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tu
 
     Least squares, then refitted on the regions within `params.camera_trim` times the median residual (at
     least 1 px); fewer than `params.camera_min_regions` regions with samples, or a fit that does not hold
-    (a scale outside 1/4..4), leave the identity (1, 0, 0)."""
+    (a scale beyond `params.camera_max_zoom` either way), leave the identity (1, 0, 0)."""
     ids = np.flatnonzero((corr.samples > 0) & (regions.area >= params.assign_min_area) & ~regions.border)
     ids = ids[ids > 0]
     if ids.size < params.camera_min_regions:
@@ -54,7 +54,7 @@ def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tu
         keep = res <= params.camera_trim * max(float(np.median(res)), 1.0)
         if keep.sum() < params.camera_min_regions:
             break
-    if not 0.25 <= a <= 4.0:
+    if not 1.0 / params.camera_max_zoom <= a <= params.camera_max_zoom:
         return 1.0, 0.0, 0.0
     return a, float(t[0]), float(t[1])
 
