@@ -46,9 +46,10 @@ def turned():
     return c.tracker, state, box
 
 
-def _redecide(turned, monkeypatch, chain_rgb: tuple, guess: bool = False) -> tuple[tuple, float]:
+def _redecide(turned, monkeypatch, chain_rgb: tuple, guess: bool = False, camera=None) -> tuple[tuple, float]:
     """Re-decide the left box (weak, the chain saying `chain_rgb`; with `guess`, that colour is a guess made
-    on this area) with the flow from the keyframe tracing it to blue: (colour, confidence) after."""
+    on this area; `camera`: the frame's camera to its keyframe) with the flow from the keyframe tracing it to
+    blue: (colour, confidence) after."""
     tracker, state, box = turned
     pal = tracker.palette
     color, conf = state.color.copy(), state.confidence.copy()
@@ -56,6 +57,7 @@ def _redecide(turned, monkeypatch, chain_rgb: tuple, guess: bool = False) -> tup
     guessed = np.zeros(color.size)
     guessed[box] = state.regions.area[box] if guess else 0.0
     trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), guessed=guessed)
+    trial.camera = camera
 
     def traced(_state, _key, ids, _eligible, _room):
         on = ids == box
@@ -80,14 +82,15 @@ def test_a_guess_is_no_reading_against_the_keyframes_flow(turned, monkeypatch):
     assert _redecide(turned, monkeypatch, RED, guess=True)[0] == BLUE
 
 
-def _outvote(turned, monkeypatch, chain_rgb: tuple, flow_rgb: tuple, share: float = 0.9) -> tuple:
+def _outvote(turned, monkeypatch, chain_rgb: tuple, flow_rgb: tuple, share: float = 0.9, camera=None) -> tuple:
     """The left box carried sure (0.7) as `chain_rgb` while the flow from the keyframe traces it to `flow_rgb`
-    (with `share`): its colour after `WeakRegions._outvote_chain`."""
+    (with `share`; `camera`: the frame's camera to its keyframe): its colour after
+    `WeakRegions._outvote_chain`."""
     tracker, state, box = turned
     pal = tracker.palette
     color, conf = state.color.copy(), state.confidence.copy()
     color[box], conf[box] = pal.index(chain_rgb), 0.7
-    trial = type(state)(state.number, state.regions, color, conf, state.source.copy())
+    trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), camera=camera)
 
     def traced(_state, _key, ids, _eligible, _room):
         on = ids == box
@@ -108,3 +111,14 @@ def test_the_keyframes_flow_alone_does_not_outvote_a_sure_chain(turned, monkeypa
 
 def test_a_less_confident_flow_does_not_outvote_a_sure_chain(turned, monkeypatch):
     assert _outvote(turned, monkeypatch, GREEN, RED, share=0.6) == GREEN
+
+
+ZOOMED = (0.6, 40.0, 20.0)  # the keyframe seen from 1.7x further back: form (which reads area) is no reading
+
+
+def test_under_a_zoom_the_form_does_not_back_the_chain_against_the_keyframes_flow(turned, monkeypatch):
+    assert _redecide(turned, monkeypatch, RED, camera=ZOOMED)[0] == BLUE
+
+
+def test_under_a_zoom_the_form_does_not_outvote_a_sure_chain(turned, monkeypatch):
+    assert _outvote(turned, monkeypatch, GREEN, RED, camera=ZOOMED) == GREEN

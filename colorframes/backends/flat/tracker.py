@@ -50,7 +50,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    keyframe and its form; two agreeing outweigh the third. So that flow against the chain and the form
    together is no answer (on open, noisy lines it slides onto a neighbouring part; a guess is no reading),
    and a sure region whose colour that flow (more confidently than the chain) and its form both name
-   otherwise takes their colour: a sure colour is otherwise never asked again.
+   otherwise takes their colour: a sure colour is otherwise never asked again. Form reads area, so under a
+   camera zoom since the keyframe (`zoom.py`) it is no reading and neither rule applies.
    Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
    show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
    that part when the form names one colour and that colour fits its sure neighbours as well: a window the

@@ -198,7 +198,9 @@ class WeakRegions(SheetEntries):
         # readings (the chain's short steps, the region's outline) outweigh one long flow, which on open,
         # noisy lines slides onto a neighbouring part. The region stays weak, asked again next frame. A chain
         # colour that is a guess (`guessed`: a part coming into view took what the flow sent) is no reading.
-        take &= ~(direct & (form_color == current) & (guessed == 0))
+        # Form reads area: under a camera zoom since the keyframe it is no independent reading.
+        if not zooming(state.camera, p):
+            take &= ~(direct & (form_color == current) & (guessed == 0))
         # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
         take &= state.source[weak] != SOURCE_NAMES.index("sheet")
         if state.guessed is not None:
@@ -251,6 +253,8 @@ class WeakRegions(SheetEntries):
         background, nor what the sheet or a hint coloured; only regions the flow names otherwise are matched
         on form (the largest `consult_max`)."""
         p = self.params
+        if zooming(state.camera, p):  # form reads area: under a zoom it is no independent reading
+            return
         regions = state.regions
         ids = np.flatnonzero((state.confidence[1:] >= p.carry_min) & (regions.area[1:] >= p.assign_min_area)) + 1
         ids = ids[(ids != background_region(regions)) & ~np.isin(state.source[ids], _KEPT)]
