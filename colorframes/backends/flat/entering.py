@@ -33,15 +33,7 @@ class SheetEntries:
 
         def _adjacency(self, regions: Regions): ...
 
-        def _match_to(
-            self,
-            regions: Regions,
-            ids: np.ndarray,
-            ref: Reference,
-            iterations: int = 3,
-            room: np.ndarray | None = None,
-            leftover: bool = False,
-        ) -> tuple[np.ndarray, np.ndarray]: ...
+        def _match_to(self, regions: Regions, ids: np.ndarray, ref: Reference) -> tuple[np.ndarray, np.ndarray]: ...
 
     def _joined(self, regions: Regions, weak: np.ndarray, entered: np.ndarray) -> np.ndarray:
         """(N+1,) bool: the weak regions (`weak`, ids) joined through weak regions to one that came into view
