@@ -32,9 +32,9 @@ def rgb_u8(result_image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(result_image * 255.0), 0, 255).astype(np.uint8)
 
 
-def colorize_shot(size, frames: dict, keyframes: dict, gap_radius: int = 2):
+def tracked_shot(size, frames: dict, keyframes: dict, gap_radius: int = 2):
     """Colorize `frames` ({number: line art}) in order with the flat backend, keyframes given and the line
-    art loadable; (last frame's image as uint8, its extras)."""
+    art loadable; (the colorizer, the last frame's result)."""
     from colorframes.backends.flat import FlatColorizer
 
     c = FlatColorizer(gap_radius=gap_radius)
@@ -43,6 +43,12 @@ def colorize_shot(size, frames: dict, keyframes: dict, gap_radius: int = 2):
     for n in sorted(frames):
         result = c.colorize([frame(n, frames[n])])[0]
     assert result is not None
+    return c, result
+
+
+def colorize_shot(size, frames: dict, keyframes: dict, gap_radius: int = 2):
+    """`tracked_shot`'s last frame: (its image as uint8, its extras)."""
+    _, result = tracked_shot(size, frames, keyframes, gap_radius)
     img = result.image
     return (img if img.dtype == np.uint8 else rgb_u8(img)), result.extras
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, redecide_with_flow, shot
-
-from colorframes.backends.flat import FlatColorizer
+from flat_helpers import redecide_with_flow, tracked_shot
 
 SIZE = (180, 320)  # (H, W)
 WALL, PAVE, ROAD = (226, 212, 180), (190, 186, 176), (90, 92, 100)
@@ -55,10 +53,7 @@ def scene(spread: int, cart: int) -> tuple[np.ndarray, np.ndarray]:
 def spread():
     """The tracker after the keyframe (legs together) and two frames with the legs spreading; the pocket."""
     frames = {1: scene(0, 270)[0], 2: scene(14, 290)[0], 3: scene(20, 310)[0]}
-    c = FlatColorizer(gap_radius=2)
-    c.setup_shot(shot(SIZE, keyframes={1: scene(0, 270)[1]}, first_frame=1, loader=frames.get))
-    for n in frames:
-        c.colorize([frame(n, frames[n])])
+    c, _ = tracked_shot(SIZE, frames, {1: scene(0, 270)[1]})
     tracker = c.tracker
     state = tracker._states[3]
     pocket = int(state.regions.labels[POCKET])

@@ -12,9 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
-
-from colorframes.backends.flat import FlatColorizer
+from flat_helpers import tracked_shot
 
 SIZE = (120, 200)  # (H, W)
 RED, BLUE, GREEN = (200, 60, 60), (60, 120, 200), (90, 170, 90)
@@ -36,10 +34,7 @@ def scene(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(scope="module")
 def turned():
     frames = {1: scene(50, 60)[0], 2: scene(55, 55)[0], 3: scene(60, 50)[0]}
-    c = FlatColorizer(gap_radius=2)
-    c.setup_shot(shot(SIZE, keyframes={1: scene(50, 60)[1]}, first_frame=1, loader=frames.get))
-    for n in frames:
-        c.colorize([frame(n, frames[n])])
+    c, _ = tracked_shot(SIZE, frames, {1: scene(50, 60)[1]})
     state = c.tracker._states[3]
     box = int(state.regions.labels[LEFT])
     assert box > 0 and c.tracker.palette.rgb[state.color[box]] == RED

@@ -12,9 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, redecide_with_flow, shot
-
-from colorframes.backends.flat import FlatColorizer
+from flat_helpers import redecide_with_flow, tracked_shot
 
 SIZE = (180, 320)  # (H, W)
 CENTRE = (160.0, 90.0)  # (x, y) the zoom's fixed point
@@ -67,10 +65,7 @@ def scene(zoom: float, fold: bool = False) -> tuple[np.ndarray, np.ndarray]:
 def zoomed():
     """The tracker after the keyframe (zoom 1.0) and frames zooming in to 1.25, the last with the fold."""
     frames = {1: scene(1.0)[0], 2: scene(1.08)[0], 3: scene(1.16)[0], 4: scene(1.25, fold=True)[0]}
-    c = FlatColorizer(gap_radius=2)
-    c.setup_shot(shot(SIZE, keyframes={1: scene(1.0)[1]}, first_frame=1, loader=frames.get))
-    for n in frames:
-        c.colorize([frame(n, frames[n])])
+    c, _ = tracked_shot(SIZE, frames, {1: scene(1.0)[1]})
     tracker = c.tracker
     state = tracker._states[4]
     strip = int(state.regions.labels[STRIP])
