@@ -38,7 +38,7 @@ class FlatColorizer:
 
     name = "flat"
     # regions come from the line art itself (no masks); paint-bucket colours are 8-bit values
-    traits = BackendTraits(needs_masks=False, exact_uint8=True)
+    traits = BackendTraits(needs_masks=False, exact_uint8=True, flat_fills=True)
 
     def __init__(
         self,
