@@ -94,17 +94,25 @@ def overlaps(
     ious = np.zeros(near.size)
     if not near.size:
         return near, ious
-    mask = a.labels[y0:y1, x0:x1] == r  # (h, w)
-    for m, s in enumerate(near):
-        dy, dx = (int(v) for v in np.rint(b.centroid[s, ::-1] - a.centroid[r, ::-1]))
-        sy0, sy1 = max(y0 + dy, int(bb[s, 0])), min(y1 + dy, int(bb[s, 1]))
-        sx0, sx1 = max(x0 + dx, int(bb[s, 2])), min(x1 + dx, int(bb[s, 3]))
-        if sy0 >= sy1 or sx0 >= sx1:
-            continue
-        theirs = b.labels[sy0:sy1, sx0:sx1] == s
-        inter = int(np.count_nonzero(theirs & mask[sy0 - dy - y0 : sy1 - dy - y0, sx0 - dx - x0 : sx1 - dx - x0]))
-        ious[m] = inter / (a.area[r] + b.area[s] - inter)
+    # Every candidate at once: region r's pixels, moved by each candidate's centroid offset, read in b.
+    py, px = np.nonzero(a.labels[y0:y1, x0:x1] == r)  # (P,) region r's pixels in its box
+    py, px = py + y0, px + x0
+    shift = np.rint(b.centroid[near, ::-1] - a.centroid[r, ::-1]).astype(np.int64)  # (K, 2) dy, dx
+    hb, wb = b.labels.shape
+    flat = b.labels.ravel()
+    inter = np.zeros(near.size, np.int64)
+    step = max(1, _GATHER // max(py.size, 1))  # candidates per batch
+    for k in range(0, near.size, step):
+        ys = py[None, :] + shift[k : k + step, :1]  # (k, P)
+        xs = px[None, :] + shift[k : k + step, 1:]
+        inside = (ys >= 0) & (ys < hb) & (xs >= 0) & (xs < wb)
+        at = np.clip(ys, 0, hb - 1) * wb + np.clip(xs, 0, wb - 1)
+        inter[k : k + step] = np.count_nonzero(inside & (flat[at] == near[k : k + step, None]), axis=1)
+    ious[:] = inter / (a.area[r] + b.area[near] - inter)
     return near, ious
+
+
+_GATHER = 1 << 18  # most pixels `overlaps` reads in one batch (bounded memory)
 
 
 def region_boxes(regions: Regions) -> np.ndarray:
