@@ -164,7 +164,7 @@ def create_colorizer(opts: RunOptions) -> FlatColorizer:
 def _import_tracker_modules() -> None:
     import importlib
 
-    for name in ("scipy.optimize", "scipy.sparse.csgraph", "scipy.ndimage"):
+    for name in ("scipy.optimize", "scipy.sparse.csgraph"):
         try:
             importlib.import_module(name)
         except ImportError:  # the tracker's own import raises it where it is used

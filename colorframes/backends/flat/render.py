@@ -108,17 +108,17 @@ def confidence_report(state: FrameState, region_colors: np.ndarray, warnings: li
     Each entry has the region's centroid (x, y), its bounding box [x0, y0, x1, y1] (px, end exclusive) for
     drawing it, and `new` when it is a part coming into view that no reference explains.
     """
-    from scipy.ndimage import find_objects
+    from .copies import region_boxes
 
     regs = state.regions
     low = [int(i) for i in np.flatnonzero(state.confidence[1:] < threshold) + 1]
     low.sort(key=lambda i: (float(state.confidence[i]), -float(regs.area[i])))
-    boxes = find_objects(regs.labels, max_label=regs.count) if low else []
+    boxes = region_boxes(regs) if low else np.zeros((0, 4), np.int64)  # (N+1, 4) y0, y1, x0, x1
     new = state.new if state.new is not None else np.zeros(regs.count + 1, bool)
     entries = []
     for i in low:
-        box = boxes[i - 1]
-        bbox = [box[1].start, box[0].start, box[1].stop, box[0].stop] if box is not None else None
+        y0, y1, x0, x1 = (int(v) for v in boxes[i])
+        bbox = [x0, y0, x1, y1] if y1 > 0 else None
         r, g, b = (int(v) for v in region_colors[i])
         entries.append(
             {
