@@ -265,6 +265,7 @@ def fill_regions(
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
     grown = np.zeros(lines.shape, np.int32)
+    top = 0  # the largest label so far (counted, not read off the image: growth never adds labels)
     for scale in scales:
         radius = max(1, round(scale * gap_radius))
         size = 2 * radius + 1
@@ -273,12 +274,12 @@ def fill_regions(
         seeds_mask = cv2.erode(open_area, ball, borderType=cv2.BORDER_CONSTANT, borderValue=1)
         n_new, seeds = cv2.connectedComponents(seeds_mask, connectivity=4, ltype=cv2.CV_32S)
         if n_new > 1:
-            top = int(grown.max())
             if top:
                 np.add(seeds, top, out=seeds, where=seeds > 0)
             grown += np.asarray(seeds, np.int32)  # the seeds lie inside the eroded open area (grown is 0 there)
-            grown = grow_labels(grown, paper, radius + 2)
-    n_seeds = int(grown.max())
+            top += n_new - 1  # the components are 1..n_new-1, each on its pixels
+            grown = grow_labels(grown, paper, radius + 2, top)
+    n_seeds = top
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
     rest = (grown == 0) & paper
     if rest.any():
@@ -292,31 +293,38 @@ def fill_regions(
             lut[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32) + n_seeds
             at = np.flatnonzero(rest)  # (K,) the unreached paper pixels (few): grown is 0 there
             np.put(grown, at, lut[rest_lab.ravel()[at]])
+            top += int(keep.sum())
         if (~keep[1:]).any():
-            grown = grow_labels(grown, paper, 4 * gap_radius + 4)
+            grown = grow_labels(grown, paper, 4 * gap_radius + 4, top)
             # Crumbs walled off from every region become regions of their own: no paper pixel is left
             # unlabelled (label 0 means line, and only line pixels are restored from the input).
             orphan = (grown == 0) & paper
             if orphan.any():
-                _, orphan_lab = cv2.connectedComponents(orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
+                n_orphans, orphan_lab = cv2.connectedComponents(
+                    orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S
+                )
                 at = np.flatnonzero(orphan)  # (K,) the orphan pixels, each labelled >= 1 by the components
-                np.put(grown, at, orphan_lab.ravel()[at] + int(grown.max()))
+                np.put(grown, at, orphan_lab.ravel()[at] + top)
+                top += n_orphans - 1
     # Already 1..N without gaps: each step hands out the labels after the largest so far, all of them on
     # pixels, and growth only fills 0 pixels (no label is ever overwritten), so no renumbering pass.
-    return grown, int(grown.max()) if grown.size else 0
+    return grown, top
 
 
-def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
+def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | None = None) -> np.ndarray:
     """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines).
 
     Each step gives every open pixel the largest label around it. Whole-image dilation while many pixels
     are open; once few are left, only their 3×3 neighbourhoods are read (the same maxima, far less work).
-    A step that fills nothing ends the growth: every later step would be the same.
+    A step that fills nothing ends the growth: every later step would be the same. `top`: the largest
+    label, when the caller knows it (saves a pass over the image).
     """
     import cv2
 
+    if top is None:
+        top = int(labels.max()) if labels.size else 0
     # uint16 dilates about twice as fast as float32; float32 is exact for label ids < 2**24.
-    out = labels.astype(np.uint16 if labels.size and int(labels.max()) < 65535 else np.float32)
+    out = labels.astype(np.uint16 if top < 65535 else np.float32)
     open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
     remaining = cv2.countNonZero(open_.view(np.uint8))
