@@ -101,13 +101,26 @@ def overlaps(
     hb, wb = b.labels.shape
     flat = b.labels.ravel()
     inter = np.zeros(near.size, np.int64)
+    # A box moved wholly into b reads at plain offsets; one moved partly out of b, at clipped coordinates.
+    dy, dx = shift[:, 0], shift[:, 1]
+    whole = (y0 + dy >= 0) & (y1 + dy <= hb) & (x0 + dx >= 0) & (x1 + dx <= wb)
     step = max(1, _GATHER // max(py.size, 1))  # candidates per batch
-    for k in range(0, near.size, step):
-        ys = py[None, :] + shift[k : k + step, :1]  # (k, P)
-        xs = px[None, :] + shift[k : k + step, 1:]
+    some = np.flatnonzero(whole)
+    if some.size:
+        at = py * wb + px  # (P,) flat index of region r's pixels in b's frame (inside it: the box is)
+        offset = dy[some] * wb + dx[some]
+        for k in range(0, some.size, step):
+            ids = some[k : k + step]
+            hit = flat[at[None, :] + offset[k : k + step, None]] == near[ids, None]  # (k, P)
+            inter[ids] = np.count_nonzero(hit, axis=1)
+    rest = np.flatnonzero(~whole)
+    for k in range(0, rest.size, step):
+        ids = rest[k : k + step]
+        ys = py[None, :] + dy[ids, None]  # (k, P)
+        xs = px[None, :] + dx[ids, None]
         inside = (ys >= 0) & (ys < hb) & (xs >= 0) & (xs < wb)
         at = np.clip(ys, 0, hb - 1) * wb + np.clip(xs, 0, wb - 1)
-        inter[k : k + step] = np.count_nonzero(inside & (flat[at] == near[k : k + step, None]), axis=1)
+        inter[ids] = np.count_nonzero(inside & (flat[at] == near[ids, None]), axis=1)
     ious[:] = inter / (a.area[r] + b.area[near] - inter)
     return near, ious
 
