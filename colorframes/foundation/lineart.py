@@ -571,6 +571,7 @@ def adjacency(
     line width decides (lines are 3 px at 540p and 7 px at 1080p: a fixed reach loses most neighbours).
     """
     sub, steps = _facing(labels, reach, box)
+    m = int(labels.max()) + 1 if labels.size else 1  # pair code base (one pass over the map, not one a step)
     pairs = []
     for dy, dx in steps:
         a = sub[: sub.shape[0] - dy, max(0, -dx) : sub.shape[1] - max(0, dx)]
@@ -580,11 +581,10 @@ def adjacency(
         if keep.any():
             lo = np.minimum(a[keep], b[keep]).astype(np.int64)
             hi = np.maximum(a[keep], b[keep]).astype(np.int64)
-            pairs.append(lo * (int(labels.max()) + 1) + hi)
+            pairs.append(lo * m + hi)
     if not pairs:
         return np.zeros((0, 2), np.int64)
     codes = np.unique(np.concatenate(pairs))
-    m = int(labels.max()) + 1
     return np.stack([codes // m, codes % m], axis=1)
 
 
