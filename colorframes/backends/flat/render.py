@@ -45,7 +45,13 @@ def paint(
     packed = rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16)  # (N+1,) little-endian RGBA, A = 0
     inner_sketch = sketch[y0:y1, x0:x1]
     rgba = np.full((h, w), packed[outside], np.uint32) if box is not None else np.empty((h, w), np.uint32)
-    rgba[y0:y1, x0:x1] = np.take(packed, layers.labels)
+    inner_rgba = rgba[y0:y1, x0:x1]
+    # The labels are 0..N by construction (N+1 colours): mode "clip" only drops the bounds check, for which
+    # numpy buffers `out`; so a box of whole rows (one contiguous block) is written in place (~2x faster).
+    if inner_rgba.flags.c_contiguous:
+        np.take(packed, layers.labels, out=inner_rgba, mode="clip")
+    else:
+        inner_rgba[...] = np.take(packed, layers.labels, mode="clip")
     flat = cv2.cvtColor(rgba.view(np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)  # (H, W, 3) uint8
     inner = flat[y0:y1, x0:x1]
     inked = cv2.multiply(inner, inner_sketch, scale=1.0 / 255.0)  # (h, w, 3) uint8, rounded
