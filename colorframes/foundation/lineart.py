@@ -101,10 +101,11 @@ def ink_darkness(sketch_rgb: np.ndarray) -> np.ndarray:
     small = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     paper = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     # A large solid-black area must not pull the paper level down with it.
-    paper = np.maximum(paper, np.float32(0.8 * global_paper))
-    paper = np.maximum(paper, np.float32(16.0))
-    dark = (paper - gray.astype(np.float32)) / paper
-    return np.clip(dark, 0.0, 1.0)
+    np.maximum(paper, np.float32(0.8 * global_paper), out=paper)
+    np.maximum(paper, np.float32(16.0), out=paper)
+    dark = paper - gray  # (H, W) float32 (uint8 grey promotes exactly); in place below: no 8 MB temporaries
+    np.divide(dark, paper, out=dark)
+    return np.clip(dark, 0.0, 1.0, out=dark)
 
 
 def line_masks(sketch_rgb: np.ndarray, params: LineArtParams = DEFAULT_LINEART) -> tuple[np.ndarray, np.ndarray, int]:
