@@ -25,6 +25,9 @@ class BackendTraits:
     # Its colours are 8-bit values, so uint8 results are exact at any --bit-depth (the flat paint bucket);
     # otherwise the runner asks for uint8 only when the PNG is 8-bit.
     exact_uint8: bool = False
+    # Its frames are areas of flat colour (the paint bucket): the runner writes their PNG rows unfiltered
+    # (faster and smaller there; `io.images.encode_png`).
+    flat_fills: bool = False
 
 
 @dataclass(frozen=True)

@@ -101,10 +101,11 @@ def ink_darkness(sketch_rgb: np.ndarray) -> np.ndarray:
     small = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     paper = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     # A large solid-black area must not pull the paper level down with it.
-    paper = np.maximum(paper, np.float32(0.8 * global_paper))
-    paper = np.maximum(paper, np.float32(16.0))
-    dark = (paper - gray.astype(np.float32)) / paper
-    return np.clip(dark, 0.0, 1.0)
+    np.maximum(paper, np.float32(0.8 * global_paper), out=paper)
+    np.maximum(paper, np.float32(16.0), out=paper)
+    dark = paper - gray  # (H, W) float32 (uint8 grey promotes exactly); in place below: no 8 MB temporaries
+    np.divide(dark, paper, out=dark)
+    return np.clip(dark, 0.0, 1.0, out=dark)
 
 
 def line_masks(sketch_rgb: np.ndarray, params: LineArtParams = DEFAULT_LINEART) -> tuple[np.ndarray, np.ndarray, int]:
@@ -265,6 +266,7 @@ def fill_regions(
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
     grown = np.zeros(lines.shape, np.int32)
+    top = 0  # the largest label so far (counted, not read off the image: growth never adds labels)
     for scale in scales:
         radius = max(1, round(scale * gap_radius))
         size = 2 * radius + 1
@@ -273,12 +275,12 @@ def fill_regions(
         seeds_mask = cv2.erode(open_area, ball, borderType=cv2.BORDER_CONSTANT, borderValue=1)
         n_new, seeds = cv2.connectedComponents(seeds_mask, connectivity=4, ltype=cv2.CV_32S)
         if n_new > 1:
-            top = int(grown.max())
             if top:
                 np.add(seeds, top, out=seeds, where=seeds > 0)
             grown += np.asarray(seeds, np.int32)  # the seeds lie inside the eroded open area (grown is 0 there)
-            grown = grow_labels(grown, paper, radius + 2)
-    n_seeds = int(grown.max())
+            top += n_new - 1  # the components are 1..n_new-1, each on its pixels
+            grown = grow_labels(grown, paper, radius + 2, top)
+    n_seeds = top
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
     rest = (grown == 0) & paper
     if rest.any():
@@ -292,31 +294,38 @@ def fill_regions(
             lut[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32) + n_seeds
             at = np.flatnonzero(rest)  # (K,) the unreached paper pixels (few): grown is 0 there
             np.put(grown, at, lut[rest_lab.ravel()[at]])
+            top += int(keep.sum())
         if (~keep[1:]).any():
-            grown = grow_labels(grown, paper, 4 * gap_radius + 4)
+            grown = grow_labels(grown, paper, 4 * gap_radius + 4, top)
             # Crumbs walled off from every region become regions of their own: no paper pixel is left
             # unlabelled (label 0 means line, and only line pixels are restored from the input).
             orphan = (grown == 0) & paper
             if orphan.any():
-                _, orphan_lab = cv2.connectedComponents(orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
+                n_orphans, orphan_lab = cv2.connectedComponents(
+                    orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S
+                )
                 at = np.flatnonzero(orphan)  # (K,) the orphan pixels, each labelled >= 1 by the components
-                np.put(grown, at, orphan_lab.ravel()[at] + int(grown.max()))
+                np.put(grown, at, orphan_lab.ravel()[at] + top)
+                top += n_orphans - 1
     # Already 1..N without gaps: each step hands out the labels after the largest so far, all of them on
     # pixels, and growth only fills 0 pixels (no label is ever overwritten), so no renumbering pass.
-    return grown, int(grown.max()) if grown.size else 0
+    return grown, top
 
 
-def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
+def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | None = None) -> np.ndarray:
     """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines).
 
     Each step gives every open pixel the largest label around it. Whole-image dilation while many pixels
     are open; once few are left, only their 3×3 neighbourhoods are read (the same maxima, far less work).
-    A step that fills nothing ends the growth: every later step would be the same.
+    A step that fills nothing ends the growth: every later step would be the same. `top`: the largest
+    label, when the caller knows it (saves a pass over the image).
     """
     import cv2
 
+    if top is None:
+        top = int(labels.max()) if labels.size else 0
     # uint16 dilates about twice as fast as float32; float32 is exact for label ids < 2**24.
-    out = labels.astype(np.uint16 if labels.size and int(labels.max()) < 65535 else np.float32)
+    out = labels.astype(np.uint16 if top < 65535 else np.float32)
     open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
     remaining = cv2.countNonZero(open_.view(np.uint8))
@@ -563,6 +572,7 @@ def adjacency(
     line width decides (lines are 3 px at 540p and 7 px at 1080p: a fixed reach loses most neighbours).
     """
     sub, steps = _facing(labels, reach, box)
+    m = int(labels.max()) + 1 if labels.size else 1  # pair code base (one pass over the map, not one a step)
     pairs = []
     for dy, dx in steps:
         a = sub[: sub.shape[0] - dy, max(0, -dx) : sub.shape[1] - max(0, dx)]
@@ -572,11 +582,10 @@ def adjacency(
         if keep.any():
             lo = np.minimum(a[keep], b[keep]).astype(np.int64)
             hi = np.maximum(a[keep], b[keep]).astype(np.int64)
-            pairs.append(lo * (int(labels.max()) + 1) + hi)
+            pairs.append(lo * m + hi)
     if not pairs:
         return np.zeros((0, 2), np.int64)
     codes = np.unique(np.concatenate(pairs))
-    m = int(labels.max()) + 1
     return np.stack([codes // m, codes % m], axis=1)
 
 

@@ -49,6 +49,7 @@ def render_frames(backend: Colorizer, reader: ReadAhead, job: ShotJob) -> None:
         return None
 
     writer = ThreadPoolExecutor(max_workers=2)
+    flat = backend.traits.flat_fills  # its frames are flat colour areas (written unfiltered)
     pending: list[tuple[FrameRef, Future, float]] = []
     batch: list[tuple[FrameRef, FrameInput]] = []
 
@@ -124,7 +125,7 @@ def render_frames(backend: Colorizer, reader: ReadAhead, job: ShotJob) -> None:
                 except (ColorframesError, RuntimeError, ValueError, MemoryError) as exc:
                     fail(frame, f"{input_name(plan, frame)}: flatten failed: {str(exc) or type(exc).__name__}")
                     continue
-            future = writer.submit(_write_outputs, plan, frame, item, result, options, stages)
+            future = writer.submit(_write_outputs, plan, frame, item, result, options, stages, flat)
             future.add_done_callback(record_written(frame, seconds))
             pending.append((frame, future, seconds))
         batch.clear()
@@ -163,10 +164,16 @@ def render_frames(backend: Colorizer, reader: ReadAhead, job: ShotJob) -> None:
 
 
 def _write_outputs(
-    plan: ShotPlan, frame: FrameRef, item: FrameInput, result: FrameResult, options: RunOptions, stages: ShotStages
+    plan: ShotPlan,
+    frame: FrameRef,
+    item: FrameInput,
+    result: FrameResult,
+    options: RunOptions,
+    stages: ShotStages,
+    flat: bool = False,
 ) -> dict[str, Any]:
     """Compose, then write the frame (and its mask / layer / report / process) atomically; returns the
-    sidecar fields."""
+    sidecar fields. `flat`: the backend's frames are flat colour areas (`BackendTraits.flat_fills`)."""
     out = plan.outputs[frame.number]
     image = result.image
     if image.shape[:2] != item.sketch.shape[:2]:
@@ -182,7 +189,9 @@ def _write_outputs(
         written["process"] = f"process/{out.stem}"
     if options.alpha and item.mask is not None:  # float: the runner asks for float results with --alpha
         image = np.concatenate([image, item.mask[:, :, None].astype(np.float32)], axis=2)
-    write_png_atomic(out, image, options.bit_depth)
+    # unfiltered rows only where the PNG is flat colour: no plate composited under it, no soft alpha with it
+    flat = flat and stages.background is None and image.shape[2] == 3
+    write_png_atomic(out, image, options.bit_depth, flat=flat)
     if options.save_masks and item.mask is not None:
         mask_dir = plan.out_dir / "masks"
         mask_dir.mkdir(exist_ok=True)

@@ -193,3 +193,27 @@ def test_neighbours_looked_up_in_region_boxes_equal_the_frame_scan(at):
         )
         assert np.array_equal(scan[0], boxed[0]) and np.array_equal(scan[1], boxed[1])
         assert scan[0].size > 0
+
+
+def _boxes_by_scan(labels: np.ndarray, count: int) -> np.ndarray:
+    """The plain definition: each region's rows and columns, (y0, y1, x0, x1), zeros for an absent id."""
+    out = np.zeros((count + 1, 4), np.int64)
+    for k in range(1, count + 1):
+        ys, xs = np.nonzero(labels == k)
+        if ys.size:
+            out[k] = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_region_boxes_from_row_runs_equal_the_plain_scan(seed):
+    from colorframes.backends.flat.copies import region_boxes
+
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, 9, (7, 11))  # runs of equal labels along rows, ids missing, label 0 (lines)
+    labels = np.repeat(np.repeat(blocks, 3, axis=0), 5, axis=1)[1:, 2:].astype(np.int32)
+    labels[rng.random(labels.shape) < 0.05] = 10  # scattered single pixels of one region
+    regions = region_stats(labels, labels == 0, 12)  # ids 11 and 12 have no pixel
+    assert np.array_equal(region_boxes(regions), _boxes_by_scan(labels, 12))
+    view = region_stats(labels[::-1, 3:], labels[::-1, 3:] == 0, 12)  # a non-contiguous map
+    assert np.array_equal(region_boxes(view), _boxes_by_scan(labels[::-1, 3:], 12))

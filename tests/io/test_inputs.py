@@ -201,6 +201,39 @@ def test_truncated_png_is_detected():
         decode_image(data[: len(data) // 2], "half.png")
 
 
+@pytest.mark.parametrize("flat", [False, True])
+@pytest.mark.parametrize(("channels", "bits"), [(3, 8), (4, 8), (3, 16)])
+def test_png_round_trip_keeps_channel_order_and_values(tmp_path, flat, channels, bits):
+    """What the writer stores reads back as the same pixels, RGB(A) in order, filtered rows or not (`flat`)."""
+    rng = np.random.default_rng(channels)
+    image = np.zeros((40, 64, channels), np.uint8)
+    image[:, :32] = rng.integers(0, 256, channels, dtype=np.uint8)  # flat areas...
+    image[20:, :, 0] = rng.integers(0, 256, (20, 64), dtype=np.uint8)  # ...and noise
+    if channels == 4:
+        image[..., 3] = 255  # opaque: the reader composites transparency onto paper
+    write_png_atomic(tmp_path / "x.png", image, bits, flat=flat)
+    back = cv2.imread(str(tmp_path / "x.png"), cv2.IMREAD_UNCHANGED)
+    swap = cv2.COLOR_BGR2RGB if channels == 3 else cv2.COLOR_BGRA2RGBA
+    stored = image if bits == 8 else image.astype(np.uint16) * 257
+    assert np.array_equal(cv2.cvtColor(back, swap), stored) and back.dtype == stored.dtype
+    loaded = read_image(tmp_path / "x.png")
+    assert loaded.bit_depth == bits and loaded.alpha is None
+    assert np.array_equal(loaded.rgb, image[..., :3]) and loaded.rgb.flags.c_contiguous
+
+
+def test_flat_png_is_smaller_on_flat_colour(tmp_path):
+    """A paint-bucket frame (flat colour areas, dark lines) stored unfiltered is smaller than filtered."""
+    frame = np.full((270, 480, 3), (230, 200, 170), np.uint8)
+    for k in range(12):
+        colour = tuple(int(v) for v in np.random.default_rng(k).integers(0, 256, 3))
+        cv2.circle(frame, (40 * k + 20, 135), 30 + 5 * k, colour, -1)
+        cv2.circle(frame, (40 * k + 20, 135), 30 + 5 * k, (0, 0, 0), 3, cv2.LINE_AA)
+    write_png_atomic(tmp_path / "flat.png", frame, flat=True)
+    write_png_atomic(tmp_path / "filtered.png", frame)
+    assert (tmp_path / "flat.png").stat().st_size < (tmp_path / "filtered.png").stat().st_size
+    assert np.array_equal(read_image(tmp_path / "flat.png").rgb, frame)
+
+
 def test_atomic_write_leaves_no_temp_on_failure(tmp_path, monkeypatch):
     target = tmp_path / "x.png"
     write_png_atomic(target, np.zeros((4, 4, 3), np.float32))

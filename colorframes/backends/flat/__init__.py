@@ -38,7 +38,7 @@ class FlatColorizer:
 
     name = "flat"
     # regions come from the line art itself (no masks); paint-bucket colours are 8-bit values
-    traits = BackendTraits(needs_masks=False, exact_uint8=True)
+    traits = BackendTraits(needs_masks=False, exact_uint8=True, flat_fills=True)
 
     def __init__(
         self,
@@ -164,7 +164,7 @@ def create_colorizer(opts: RunOptions) -> FlatColorizer:
 def _import_tracker_modules() -> None:
     import importlib
 
-    for name in ("scipy.optimize", "scipy.sparse.csgraph", "scipy.ndimage"):
+    for name in ("scipy.optimize", "scipy.sparse.csgraph"):
         try:
             importlib.import_module(name)
         except ImportError:  # the tracker's own import raises it where it is used

@@ -45,12 +45,22 @@ def paint(
     packed = rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16)  # (N+1,) little-endian RGBA, A = 0
     inner_sketch = sketch[y0:y1, x0:x1]
     rgba = np.full((h, w), packed[outside], np.uint32) if box is not None else np.empty((h, w), np.uint32)
-    rgba[y0:y1, x0:x1] = np.take(packed, layers.labels)
+    inner_rgba = rgba[y0:y1, x0:x1]
+    # The labels are 0..N by construction (N+1 colours): mode "clip" only drops the bounds check, for which
+    # numpy buffers `out`; so a box of whole rows (one contiguous block) is written in place (~2x faster).
+    if inner_rgba.flags.c_contiguous:
+        np.take(packed, layers.labels, out=inner_rgba, mode="clip")
+    else:
+        inner_rgba[...] = np.take(packed, layers.labels, mode="clip")
     flat = cv2.cvtColor(rgba.view(np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)  # (H, W, 3) uint8
     inner = flat[y0:y1, x0:x1]
-    inked = cv2.multiply(inner, inner_sketch, scale=1.0 / 255.0)  # (h, w, 3) uint8, rounded
-    # Put back with cv2.copyTo (one-channel mask): ~20x faster than np.copyto(where=).
-    inner[...] = cv2.copyTo(inked, layers.fringe.view(np.uint8), inner)
+    # The fringe (a few pixels of the box: the light edge of the ink) multiplied on those pixels only:
+    # cv2.multiply is elementwise, so the values are those of a multiply over the whole box.
+    ys, xs = np.divmod(np.flatnonzero(layers.fringe), x1 - x0)  # (K,) fringe pixels in the box
+    if ys.size:
+        inked = cv2.multiply(inner[ys, xs][:, None], inner_sketch[ys, xs][:, None], scale=1.0 / 255.0)
+        inner[ys, xs] = inked[:, 0]  # (K, 1, 3) uint8, rounded
+    # The ink put back with cv2.copyTo (one-channel mask): ~20x faster than np.copyto(where=).
     inner[...] = cv2.copyTo(inner_sketch, layers.exact.view(np.uint8), inner)
     if as_uint8:
         return flat
@@ -108,17 +118,17 @@ def confidence_report(state: FrameState, region_colors: np.ndarray, warnings: li
     Each entry has the region's centroid (x, y), its bounding box [x0, y0, x1, y1] (px, end exclusive) for
     drawing it, and `new` when it is a part coming into view that no reference explains.
     """
-    from scipy.ndimage import find_objects
+    from .copies import region_boxes
 
     regs = state.regions
     low = [int(i) for i in np.flatnonzero(state.confidence[1:] < threshold) + 1]
     low.sort(key=lambda i: (float(state.confidence[i]), -float(regs.area[i])))
-    boxes = find_objects(regs.labels, max_label=regs.count) if low else []
+    boxes = region_boxes(regs) if low else np.zeros((0, 4), np.int64)  # (N+1, 4) y0, y1, x0, x1
     new = state.new if state.new is not None else np.zeros(regs.count + 1, bool)
     entries = []
     for i in low:
-        box = boxes[i - 1]
-        bbox = [box[1].start, box[0].start, box[1].stop, box[0].stop] if box is not None else None
+        y0, y1, x0, x1 = (int(v) for v in boxes[i])
+        bbox = [x0, y0, x1, y1] if y1 > 0 else None
         r, g, b = (int(v) for v in region_colors[i])
         entries.append(
             {
