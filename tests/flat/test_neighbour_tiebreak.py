@@ -8,7 +8,8 @@ keyframe the basket touches only the cloth and the wall; later it slides left, u
 keyframe shows cream next to the basket (the basket refutes a cream stripe); the wall and the basket both fit
 a cloth stripe. But the keyframe shows the basket next to two colours, the wall next to seven: that the
 basket was never seen next to cream says little. It does not outweigh a chain that holds the stripe with
-some confidence (a nearer layer sliding past under parallax); it does outweigh a chain with none.
+some confidence (a nearer layer sliding past under parallax); it does outweigh a chain with none, but not
+under a camera zoom since the keyframe (the form is no reading then).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _true_colours(tracker, state) -> np.ndarray:
     return color
 
 
-def _decide(slid, monkeypatch, chain_conf: float) -> tuple:
+def _decide(slid, monkeypatch, chain_conf: float, camera: tuple[float, float, float] | None = None) -> tuple:
     """Re-decide the stripe with the chain saying cream (`chain_conf`) and the keyframe's form saying cloth
     (less confident); every other region holds its true colour, sure."""
     tracker, state, stripe = slid
@@ -78,7 +79,7 @@ def _decide(slid, monkeypatch, chain_conf: float) -> tuple:
     conf = np.ones(color.size)
     color[stripe], conf[stripe] = pal.index(CREAM), chain_conf
     source = np.full(color.size, 3, np.int64)  # tracked
-    trial = type(state)(state.number, state.regions, color, conf, source)
+    trial = type(state)(state.number, state.regions, color, conf, source, camera=camera)
 
     def no_answer(st, key, ids, *args, **kwargs):  # neither the flow nor the camera's shift answers
         return np.full(ids.size, -1, np.int64), np.zeros(ids.size)
@@ -119,3 +120,9 @@ def test_a_part_shown_next_to_few_colours_does_not_outweigh_a_chain_that_holds_t
 
 def test_it_outweighs_a_chain_with_no_confidence(slid, monkeypatch):
     assert _decide(slid, monkeypatch, chain_conf=0.02) == CLOTH
+
+
+def test_under_a_camera_zoom_the_neighbours_do_not_hand_the_stripe_to_the_form(slid, monkeypatch):
+    # Since the keyframe the camera zoomed by 1 / 0.6 (a dolly): the form reads area, no reading, and parts of
+    # different depths slide along each other, so what touches what is no longer the keyframe's.
+    assert _decide(slid, monkeypatch, chain_conf=0.02, camera=(0.6, 10.0, 5.0)) == CREAM

@@ -219,7 +219,10 @@ class WeakRegions(SheetEntries):
         # earn: the share of its sure neighbours' say (`votes.judge`: a colour the keyframes show next to
         # many others says more) against the chain's colour alone must be more than the chain's lead in
         # confidence over the form (a basket of a nearer layer sliding past a stripe, a colour the keyframe
-        # shows next to few, handed the stripe the chain held to a form of next to no confidence).
+        # shows next to few, handed the stripe the chain held to a form of next to no confidence). Under a
+        # camera zoom since the keyframe the form is no reading (it reads area), and the parts of different
+        # depths slide along each other (parallax: a stripe comes to touch the pavement the keyframe never
+        # shows next to it): the neighbours do not hand a region to it.
         undecided = ~direct & (best_color >= 0) & (current >= 0) & (best_color != current)
         undecided &= chain_source != SOURCE_NAMES.index("sheet")
         if undecided.any():
@@ -229,7 +232,7 @@ class WeakRegions(SheetEntries):
             (misfit_form, misfit_chain), (_, refuted_chain) = judge(state, ids, answers, sure, known)
             took = take[undecided]
             lead = chain_conf[undecided] - best_conf[undecided]
-            to_form = ~took & (misfit_form < misfit_chain) & (refuted_chain > lead)
+            to_form = ~took & (misfit_form < misfit_chain) & (refuted_chain > lead) & (not zooming(state.camera, p))
             to_chain = took & (misfit_chain < misfit_form)
             sel = np.flatnonzero(undecided)
             f, c = sel[to_form], sel[to_chain]
@@ -441,11 +444,15 @@ class WeakRegions(SheetEntries):
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
         guessed = np.zeros(ids.size, bool)
         rgb = self.palette.array()
-        for key in key_states:
+        anchor = self.anchor_for(state.number)
+        for k, key in zip(keys, key_states, strict=True):
             boxes = (region_boxes(regions), region_boxes(key.regions))
             grid, now = p.instance_grid, state.color[ids]
+            # The zoom the chain measured from the anchor keyframe (a dolly) is undone before the sizes are
+            # compared: `instance_max_zoom` is the zoom left after it.
+            zoom = state.camera[0] if k == anchor and state.camera is not None and zooming(state.camera, p) else 1.0
             c, o, g = twins(
-                regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now, rgb
+                regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now, rgb, zoom
             )
             rank, held = (c >= 0) * (2 - g), (color >= 0) * (2 - guessed)  # an answer beats a guess
             better = (rank > held) | ((rank == held) & (o > overlap))
