@@ -22,6 +22,7 @@ ZOOMS = {1: 1.8, 2: 1.6, 3: 1.45, 4: 1.3, 5: 1.18, 6: 1.08, 7: 1.0}  # frame -> 
 WALL = (226, 212, 180)
 COLOURS = [(200, 60, 60), (60, 140, 90), (70, 110, 190), (236, 150, 56), (120, 70, 110), (80, 158, 176)]
 COLOURS += [(150, 84, 70), (224, 190, 90)]
+DOOR = (110, 60, 30)
 
 
 def _boxes() -> list[tuple[tuple[float, float, float, float], tuple[int, int, int]]]:
@@ -33,13 +34,17 @@ def _boxes() -> list[tuple[tuple[float, float, float, float], tuple[int, int, in
     return out
 
 
-def scene(zoom: float) -> tuple[np.ndarray, np.ndarray]:
-    """(sketch, colour) at camera `zoom` about CENTRE."""
+def scene(zoom: float, door: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(sketch, colour) at camera `zoom` about CENTRE; with `door`, the middle row's third box is a door (a
+    tall rectangle, the only one)."""
     h, w = SIZE
     sketch = np.full((h, w, 3), 255, np.uint8)
     color = np.full((h, w, 3), WALL, np.uint8)
     cx, cy = CENTRE
-    for (x0, y0, x1, y1), rgb in _boxes():
+    parts = _boxes()
+    if door:
+        parts[8] = ((132, 70, 146, 108), DOOR)
+    for (x0, y0, x1, y1), rgb in parts:
         pts = np.array(
             [[cx + (x - cx) * zoom, cy + (y - cy) * zoom] for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
         )
@@ -91,3 +96,34 @@ def test_every_box_keeps_its_colour_through_the_dolly(dolly):
             values, counts = np.unique(truth[mask], axis=0, return_counts=True)
             expected = tuple(int(v) for v in values[counts.argmax()])
             assert tuple(int(v) for v in colors[rid]) == expected, (n, rid)
+
+
+@pytest.fixture(scope="module")
+def dolly_door():
+    """`dolly`'s shot with a door among the boxes: the tracker after colouring it backwards."""
+    frames = {n: scene(z, door=True) for n, z in ZOOMS.items()}
+    c = FlatColorizer(gap_radius=2)
+    c.setup_shot(shot(SIZE, keyframes={7: frames[7][1]}, first_frame=1, loader=lambda n: frames[n][0]))
+    for n in sorted(ZOOMS, reverse=True):
+        c.colorize([frame(n, frames[n][0])])
+    return c.tracker
+
+
+def test_a_door_the_chain_lost_is_recognised_through_the_dolly(dolly_door):
+    # In the first frame the door is 1.8x the keyframe's, beyond `instance_max_zoom` (1.5): it is recognised
+    # as the keyframe's door (its only tall part) once the zoom the chain measured is undone, not without it.
+    tracker = dolly_door
+    state = tracker._states[1]
+    door = int(state.regions.labels[int(CENTRE[1] + (89 - CENTRE[1]) * 1.8), int(CENTRE[0] + (139 - CENTRE[0]) * 1.8)])
+    assert door > 0 and tracker.palette.rgb[state.color[door]] == DOOR
+
+    def recognised(camera) -> tuple:
+        color, conf = state.color.copy(), state.confidence.copy()
+        color[door], conf[door] = tracker.palette.index(COLOURS[0]), 0.1  # the chain lost it to a box's colour
+        trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), camera=camera)
+        unsure = conf < tracker.params.carry_min
+        tracker._recognise_twins(trial, unsure)
+        return tracker.palette.rgb[trial.color[door]]
+
+    assert recognised(state.camera) == DOOR
+    assert recognised(None) == COLOURS[0]

@@ -88,6 +88,23 @@ def test_a_region_keeps_its_colour_when_its_own_colour_has_a_twin():
     assert _twin_of_door(parts, current=WINDOW) == (-1, 0.0)  # look-alikes of two colours: no answer
 
 
+def test_the_cameras_zoom_is_undone_before_sizes_are_compared():
+    # A door 1.9x the keyframe's (a dolly): beyond `max_zoom` (1.5) it is compared only once the camera's zoom
+    # to the keyframe (1 / 1.9: keyframe size = scale * size here) is undone; a camera zooming the other way
+    # makes it 3.6x too large.
+    key, key_color = _key([((40, 60, 70, 150), DOOR), ((120, 60, 160, 100), WINDOW)])
+    frame = _drawing([(200, 12, 257, 183)])  # 57 x 171: 1.9 x 30 x 90
+    ids = np.array([frame.labels[100, 228]])
+    boxes = (region_boxes(frame), region_boxes(key))
+
+    def twin(scale: float) -> int:
+        return int(twins(frame, ids, key, key_color, 0.8, 1.5, *boxes, 24, scale=scale)[0][0])
+
+    assert twin(1.0) == -1
+    assert twin(1 / 1.9) == DOOR
+    assert twin(1.9) == -1
+
+
 def test_enclosing_names_the_one_colour_shown_next_to_a_colour():
     pairs = np.array([1 * 2**31 + 2, 2 * 2**31 + 3, 2 * 2**31 + 4, 4 * 2**31 + 4])  # 1-2, 2-3, 2-4, 4-4
     assert enclosing(pairs, 6).tolist() == [-1, 2, -1, 2, 2, -1]

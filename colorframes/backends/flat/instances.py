@@ -35,6 +35,7 @@ def twins(
     grid: int,
     current: np.ndarray | None = None,
     rgb: np.ndarray | None = None,
+    scale: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(palette colour, overlap, guessed) per region in `ids`: the colour of the keyframe regions whose
     outline the region repeats at another scale and place, or (-1, 0.0, False). With `current` (palette
@@ -50,7 +51,9 @@ def twins(
 
     `key_color` (K+1,) palette colour per keyframe region (-1: none); `boxes`, `key_boxes` (N+1, 4) int
     (y0, y1, x0, x1) per region. A pair is compared when their boxes' areas differ by at most `max_zoom`²
-    (the camera's zoom between the two frames) and their aspect ratios by at most 1 / `min_iou`. The
+    once the region's is scaled by `scale`² (the camera's zoom from this frame to the keyframe, where it is
+    known: `max_zoom` is then the zoom it leaves, a part nearer or further than the camera's fit) and their
+    aspect ratios by at most 1 / `min_iou`. The
     overlap is the intersection over union of the two masks, each resampled from its box to `grid` x `grid`
     cells, times that of the two boxes scaled to one area with their centres on each other (what the
     resampling leaves out: the aspect). Boxes, not areas or centroids: a part partly hidden (a hand over a
@@ -74,8 +77,9 @@ def twins(
     cells, count = _cells(regions, ids, boxes, grid)
     hs = (boxes[ids, 1] - boxes[ids, 0]).astype(np.float64)  # (n,)
     ws = (boxes[ids, 3] - boxes[ids, 2]).astype(np.float64)
-    los = np.searchsorted(cand_area, hs * ws / max_zoom**2, "left").tolist()
-    his = np.searchsorted(cand_area, hs * ws * max_zoom**2, "right").tolist()
+    seen = hs * ws * scale**2  # (n,) box areas as the keyframe would show them
+    los = np.searchsorted(cand_area, seen / max_zoom**2, "left").tolist()
+    his = np.searchsorted(cand_area, seen * max_zoom**2, "right").tolist()
     aspects = np.log(np.maximum(hs, 1.0) / np.maximum(ws, 1.0)).tolist()
     tolerance = -np.log(min_iou)
     for n, (h, w, lo, hi, aspect) in enumerate(zip(hs.tolist(), ws.tolist(), los, his, aspects, strict=True)):

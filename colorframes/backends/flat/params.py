@@ -156,7 +156,9 @@ class FlatParams:
     instance_max_zoom: float = 1.5
     """A region and a keyframe region of the same outline at another place (another window, another door:
     `instances.twins`) are compared when their boxes' sizes (square root of the box areas) differ by at most
-    this factor: the camera's zoom between a frame and its keyframe."""
+    this factor, once the camera's zoom from the frame to its anchor keyframe that the chain measured
+    (`zoom.py`: a dolly) is undone: the zoom left (the keyframe on the other side, a camera zooming by less
+    than `camera_min_zoom`, a part nearer or further than the camera's fit)."""
     instance_grid: int = 24
     """... each mask resampled from its box to this many cells a side (the comparison's resolution: a
     window's frame is a few cells wide)."""

@@ -42,13 +42,32 @@ def misfits(state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.nda
     """(C, len(ids)) how many `sure` neighbours of each region in `ids` have a colour that no keyframe shows
     next to the region's candidate colour in `colors` (C, len(ids)) (palette indices; `known`: the sorted
     pair codes of `ShotTracker._colour_pairs`)."""
+    return judge(state, ids, colors, sure, known)[0]
+
+
+def judge(
+    state: FrameState, ids: np.ndarray, colors: np.ndarray, sure: np.ndarray, known: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`misfits`, and (C, len(ids)) how much of the say of each region's `sure` neighbours is against its
+    candidate c alone (they misfit c and fit every other candidate; 0 for a region without sure neighbours).
+    A neighbour's say is how many other colours the keyframes show next to its colour: that a colour shown
+    next to many is never shown next to c refutes c; that one shown next to few (a basket, a button) is not,
+    says little (it touches little in the keyframe)."""
     rows, near = neighbours(state.regions, ids)
     keep = sure[near]
     rows, near = rows[keep], near[keep]
     a, b = colors[:, rows], state.color[near][None, :]  # (C, E)
     code = np.minimum(a, b) * 2**31 + np.maximum(a, b)
-    misfit = ~np.isin(code, known)
-    return np.stack([np.bincount(rows[m], minlength=ids.size) for m in misfit])
+    misfit = ~np.isin(code, known)  # (C, E)
+    count = np.stack([np.bincount(rows[m], minlength=ids.size) for m in misfit])
+    lo, hi = known // 2**31, known % 2**31
+    ends = np.concatenate([lo[lo != hi], hi[lo != hi]])
+    degree = np.bincount(ends, minlength=int(state.color.max()) + 1).astype(np.float64)
+    say = degree[state.color[near]] if near.size else np.zeros(0)  # (E,)
+    alone = misfit & (misfit.sum(axis=0) == 1)
+    total = np.maximum(np.bincount(rows, weights=say, minlength=ids.size), 1.0)  # (len(ids),)
+    refuted = np.stack([np.bincount(rows[m], weights=say[m], minlength=ids.size) for m in alone]) / total
+    return count, refuted
 
 
 def neighbours(regions: Regions, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

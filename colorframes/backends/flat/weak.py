@@ -24,7 +24,7 @@ from .instances import enclosing, twins
 from .matching import adjacency_graph, match_global
 from .params import FlatParams
 from .state import SOURCE_NAMES, FrameState, Palette, Reference, background_region, parts
-from .votes import misfits, neighbours, vote
+from .votes import judge, misfits, neighbours, vote
 from .zoom import zooming
 
 _KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
@@ -215,15 +215,24 @@ class WeakRegions(SheetEntries):
         # Chain and form answer differently: the one whose colour a keyframe shows next to the colours of the
         # region's sure neighbours wins (a piece of wall the hair uncovered is not the chair it touches: the
         # keyframe has no chair region next to the chair). A direct flow vote is stronger evidence and stays.
+        # Moving a region off the chain's colour to a less confident form is a change the neighbours must
+        # earn: the share of its sure neighbours' say (`votes.judge`: a colour the keyframes show next to
+        # many others says more) against the chain's colour alone must be more than the chain's lead in
+        # confidence over the form (a basket of a nearer layer sliding past a stripe, a colour the keyframe
+        # shows next to few, handed the stripe the chain held to a form of next to no confidence). Under a
+        # camera zoom since the keyframe the form is no reading (it reads area), and the parts of different
+        # depths slide along each other (parallax: a stripe comes to touch the pavement the keyframe never
+        # shows next to it): the neighbours do not hand a region to it.
         undecided = ~direct & (best_color >= 0) & (current >= 0) & (best_color != current)
         undecided &= chain_source != SOURCE_NAMES.index("sheet")
         if undecided.any():
             ids = weak[undecided]
             known = np.unique(np.concatenate(pairs))
             answers = np.stack([best_color[undecided], current[undecided]])  # (2, K) form, chain
-            misfit_form, misfit_chain = misfits(state, ids, answers, sure, known)
+            (misfit_form, misfit_chain), (_, refuted_chain) = judge(state, ids, answers, sure, known)
             took = take[undecided]
-            to_form = ~took & (misfit_form < misfit_chain)
+            lead = chain_conf[undecided] - best_conf[undecided]
+            to_form = ~took & (misfit_form < misfit_chain) & (refuted_chain > lead) & (not zooming(state.camera, p))
             to_chain = took & (misfit_chain < misfit_form)
             sel = np.flatnonzero(undecided)
             f, c = sel[to_form], sel[to_chain]
@@ -435,11 +444,15 @@ class WeakRegions(SheetEntries):
         color, overlap = np.full(ids.size, -1, np.int64), np.zeros(ids.size)
         guessed = np.zeros(ids.size, bool)
         rgb = self.palette.array()
-        for key in key_states:
+        anchor = self.anchor_for(state.number)
+        for k, key in zip(keys, key_states, strict=True):
             boxes = (region_boxes(regions), region_boxes(key.regions))
             grid, now = p.instance_grid, state.color[ids]
+            # The zoom the chain measured from the anchor keyframe (a dolly) is undone before the sizes are
+            # compared: `instance_max_zoom` is the zoom left after it.
+            zoom = state.camera[0] if k == anchor and state.camera is not None and zooming(state.camera, p) else 1.0
             c, o, g = twins(
-                regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now, rgb
+                regions, ids, key.regions, key.color, p.copy_iou, p.instance_max_zoom, *boxes, grid, now, rgb, zoom
             )
             rank, held = (c >= 0) * (2 - g), (color >= 0) * (2 - guessed)  # an answer beats a guess
             better = (rank > held) | ((rank == held) & (o > overlap))
