@@ -3,8 +3,9 @@ lines are derived from the label boundaries with a varying pen width (thick outl
 1-2 px lines on details and the far background, a pen-pressure field along every line).
 
 The set: sky with clouds, the sea with a far lighthouse and a sailboat, a moored fishing boat (hull, stripe,
-cabin, window, mast), the quay's planks and stone edge, stacked crates, a fish barrel, a coil of rope, a
-bollard and a mooring post with a life ring. Its own characters: a big fisherman in an oilskin coat and a
+cabin, window, mast), the quay's planks and stone edge with a string of fishing floats along it (look-alike
+parts: one shape, three colours in turn), stacked crates, a fish barrel, a coil of rope, a bollard and a
+mooring post with a life ring. Its own characters: a big fisherman in an oilskin coat and a
 sou'wester who walks along the quay (arms swinging over his coat, his near leg crossing the far one), and a
 girl in a jacket with a braid who stands by the crates and talks with her hands (her near arm crosses her
 body); both have cel shadow regions bounded by blue-violet lines and highlight regions bounded by orange
@@ -28,7 +29,8 @@ from .shot import Shot
 FEATURES = ["label map painted first, lines derived from the label boundaries", "varying pen width (1-2 px to thick)",
             "cel shadow / highlight regions bounded by blue-violet / orange lines", "overlapping limbs",
             "a gull leaves the frame before the keyframe", "per seed: keyframe last or first; pan, zoom in or out",
-            "fishing quay with boats, crates, rope, a lighthouse"]  # fmt: skip
+            "fishing quay with boats, crates, rope, a lighthouse",
+            "a string of look-alike floats in three colours"]  # fmt: skip
 
 SHADOW = (92, 64, 200)  # blue-violet: the line around a cel shadow
 LIGHT = (240, 140, 30)  # orange: the line around a highlight
@@ -104,6 +106,8 @@ class Quay:
         self.post = add("post", (96, 70, 50), NEAR)
         self.ring = add("life_ring", (236, 110, 40), NEAR)
         self.ring_band = add("life_ring.band", (246, 246, 240), NEAR)
+        floats = [(230, 70, 60), (250, 200, 60), (70, 130, 210)]  # one shape, three colours
+        self.floats = [add(f"float{i}", c, NEAR) for i, c in enumerate(floats)]
 
     def draw(self, cv: LabelCanvas) -> None:
         f = cv.fill
@@ -135,6 +139,8 @@ class Quay:
         for i, dy in enumerate((26, 32, 40, 50, 64, 80)):
             f(rect(-400, y, 1400, y + dy), self.planks[i % 2])
             y += dy
+        for n in range(-12, 36):  # fishing floats strung along the quay edge, three colours in turn
+            f(ellipse(20.0 + 38.0 * n, 338, 15, 11, 0, 20), self.floats[n % 3])
         f(rect(820, 318, 860, 472), self.post)
         f(ellipse(840, 410, 36, 36, 0, 36), self.ring)
         f(ellipse(840, 410, 20, 20, 0, 28), self.post)
