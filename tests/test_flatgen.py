@@ -74,7 +74,7 @@ def test_shapes_and_labels_agree_with_the_ground_truth_colours(name, shots):
 
 
 def test_sheet_is_figures_on_plain_paper(shots):
-    for name in ("room", "shaded", "xdog", "dense", "dolly", "holdout"):
+    for name in ("room", "shaded", "xdog", "dense", "dolly", "harbour", "holdout"):
         sheet = shots[name].sheet
         white = (sheet.min(axis=-1) >= 250).mean()
         assert 0.4 < white < 0.98, (name, white)
@@ -228,3 +228,48 @@ def test_region_oracle_fills_each_region_with_its_ground_truth_dominant_colour()
     oracle = bench.region_oracle(pred, labels, gt)
     assert (oracle[:, :3] == (200, 10, 10)).all() and (oracle[:, 4:] == (10, 200, 10)).all()
     assert (oracle[:, 3] == 0).all()
+
+
+def test_harbour_derives_its_lines_from_the_label_map_with_coloured_tone_lines_and_varying_width():
+    from flatgen import harbour
+
+    shot = flatgen.generate("harbour", seed=0, size=(640, 360), n_frames=3)
+    frame = shot.frames[1]
+    sketch, labels = frame["sketch"].astype(int), frame["labels"]
+    ink = sketch.min(axis=-1) < 128
+    # every line pixel lies on (or next to) a boundary of the painted label map, and bare paper is no line
+    assert (labels[ink] == 0).mean() > 0.9 and (labels[sketch.min(axis=-1) == 255] > 0).all()
+    # blue-violet lines around the shadows, orange around the highlights, dark outlines everywhere else
+    for rgb in (harbour.SHADOW, harbour.LIGHT):
+        near = np.abs(sketch - np.asarray(rgb)).sum(axis=-1) < 40
+        assert near.sum() > 50, rgb
+    dark = np.abs(sketch - np.asarray((36, 28, 34))).sum(axis=-1) < 40
+    assert dark.sum() > 5 * ink.sum() / 10
+    # the pen width varies: some lines are 1-2 px, some 3 px or more (runs of line pixels along the rows)
+    runs = np.diff(np.concatenate([np.zeros((ink.shape[0], 1), bool), ink, np.zeros((ink.shape[0], 1), bool)], 1)
+                   .astype(np.int8), axis=1)  # fmt: skip
+    widths = np.flatnonzero(runs.ravel() == -1) - np.flatnonzero(runs.ravel() == 1)
+    assert (widths <= 2).mean() > 0.2 and (widths >= 3).mean() > 0.1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_harbour_keyframe_end_and_camera_are_per_seed_and_the_gull_is_never_on_the_keyframe(seed):
+    from flatgen import harbour
+
+    key_end, how = harbour.kind(seed)
+    shot = flatgen.generate("harbour", seed=seed, size=SMALL, n_frames=8)
+    assert shot.key_index == (7 if key_end == "last" else 0)
+    assert np.array_equal(shot.keyframe, shot.frames[shot.key_index]["color"])  # flat
+    far = 7 - shot.key_index
+    gull = {rid for rid, name in enumerate(harbour.cast()[0].names) if name.startswith("gull.")}
+    key_ids = set(np.unique(shot.frames[shot.key_index]["labels"]).tolist())
+    far_ids = set(np.unique(shot.frames[far]["labels"]).tolist())
+    assert not gull & key_ids and gull & far_ids  # perched far from the keyframe, flown off before it
+    cam = harbour.move(seed)
+    at_key, at_far = cam.at(shot.key_index / 7), cam.at(far / 7)
+    assert at_key.zoom == 1.0
+    if how == "pan":
+        assert at_far.zoom == 1.0 and abs(at_far.cx - at_key.cx) >= 100
+    else:  # "out": the view widens as time runs forward; "in": it closes in
+        later, earlier = (at_key, at_far) if key_end == "last" else (at_far, at_key)
+        assert (later.zoom < earlier.zoom) == (how == "out") and max(at_far.zoom, 1 / at_far.zoom) >= 1.25

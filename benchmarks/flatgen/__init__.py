@@ -25,6 +25,7 @@ GENERATORS: dict[str, str] = {
     "dense": "dense",
     "dialog": "dialog",
     "dolly": "dolly",
+    "harbour": "harbour",
     "holdout": "holdout",
 }
 HOLDOUT = "holdout"

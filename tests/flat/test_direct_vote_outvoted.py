@@ -41,14 +41,16 @@ def turned():
     return c.tracker, state, box
 
 
-def _redecide(turned, monkeypatch, chain_rgb: tuple, guess: bool = False, camera=None) -> tuple[tuple, float]:
-    """Re-decide the left box (weak, the chain saying `chain_rgb`; with `guess`, that colour is a guess made
-    on this area; `camera`: the frame's camera to its keyframe) with the flow from the keyframe tracing it to
-    blue: (colour, confidence) after."""
+def _redecide(
+    turned, monkeypatch, chain_rgb: tuple, guess: bool = False, camera=None, chain_conf: float = 0.3
+) -> tuple[tuple, float]:
+    """Re-decide the left box (weak, the chain saying `chain_rgb` with `chain_conf`; with `guess`, that colour
+    is a guess made on this area; `camera`: the frame's camera to its keyframe) with the flow from the keyframe
+    tracing it to blue: (colour, confidence) after."""
     tracker, state, box = turned
     pal = tracker.palette
     color, conf = state.color.copy(), state.confidence.copy()
-    color[box], conf[box] = pal.index(chain_rgb), 0.3
+    color[box], conf[box] = pal.index(chain_rgb), chain_conf
     guessed = np.zeros(color.size)
     guessed[box] = state.regions.area[box] if guess else 0.0
     trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), guessed=guessed)
@@ -75,6 +77,13 @@ def test_the_keyframes_flow_decides_when_the_form_does_not_back_the_chain(turned
 
 def test_a_guess_is_no_reading_against_the_keyframes_flow(turned, monkeypatch):
     assert _redecide(turned, monkeypatch, RED, guess=True)[0] == BLUE
+
+
+def test_a_colour_the_chain_holds_with_no_confidence_is_no_reading_against_the_keyframes_flow(turned, monkeypatch):
+    """A chain colour with no confidence at all (filled in, not read: no step found evidence for it) does not
+    join the form against the flow from the keyframe, however well the form agrees with it."""
+    assert _redecide(turned, monkeypatch, RED, chain_conf=0.0)[0] == BLUE
+    assert _redecide(turned, monkeypatch, RED, chain_conf=0.05)[0] == RED  # a reading, however weak
 
 
 def _outvote(turned, monkeypatch, chain_rgb: tuple, flow_rgb: tuple, share: float = 0.9, camera=None) -> tuple:

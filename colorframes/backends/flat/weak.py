@@ -197,10 +197,13 @@ class WeakRegions(SheetEntries):
         # The flow from a keyframe against the chain and the form together is no answer: two independent
         # readings (the chain's short steps, the region's outline) outweigh one long flow, which on open,
         # noisy lines slides onto a neighbouring part. The region stays weak, asked again next frame. A chain
-        # colour that is a guess (`guessed`: a part coming into view took what the flow sent) is no reading.
-        # Form reads area: under a camera zoom since the keyframe it is no independent reading.
+        # colour that is a guess (`guessed`: a part coming into view took what the flow sent) is no reading,
+        # nor is one the chain holds with no confidence at all (filled in, not read: no step found evidence
+        # for it: a boat's stripe carried as its hull for ten frames under a string of look-alike floats, the
+        # flow saying stripe). Form reads area: under a camera zoom since the keyframe it is no independent
+        # reading.
         if not zooming(state.camera, p):
-            take &= ~(direct & (form_color == current) & (guessed == 0))
+            take &= ~(direct & (form_color == current) & (guessed == 0) & (chain_conf > 0.0))
         # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
         take &= state.source[weak] != SOURCE_NAMES.index("sheet")
         if state.guessed is not None:
