@@ -8,7 +8,7 @@ vs a long shot (it must stay flat: the runner streams frames, it never holds a s
     python benchmarks/bench_cpu.py --smoke         # tiny sizes, seconds (run by the tests)
 
 Frames come from examples/make_example.py. The long RSS shot reuses a few rendered frames through symlinks
-(so setup takes seconds); each RSS run is a fresh interpreter reading its own ru_maxrss.
+(so setup takes seconds); each RSS run is a fresh interpreter reading its own peak RSS (`_common.peak_rss_mb`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import pstats
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import load_make_example  # noqa: E402
+from _common import load_make_example, peak_rss_mb  # noqa: E402
 
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "cpu.json"
 RSS_GROWTH_GOAL = 1.10  # peak RSS of the long shot / the short shot
@@ -96,7 +95,7 @@ def end_to_end(shot: Path, sheet: Path, out: Path, backend: str = "flat", **opti
 def rss_child(shot: Path, sheet: Path, out: Path) -> int:
     """In a fresh interpreter: run the flat backend over the shot, print peak RSS as one JSON line."""
     row = end_to_end(shot, sheet, out)
-    row["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+    row["maxrss_mb"] = peak_rss_mb()
     print(json.dumps(row))
     return 0 if row["exit_code"] == 0 else 1
 

@@ -45,6 +45,7 @@ if not os.environ.get("PYTHONPATH"):  # run from a checkout: measure this checko
     sys.path.insert(0, str(ROOT))
 
 import flatgen  # noqa: E402
+from _common import peak_mb, peak_rss_mb  # noqa: E402
 
 MODES = ("keyframe", "keyframe+sheet", "sheet")
 PSNR_CAP = 60.0  # dB; identical frames (infinite PSNR) count as this, as LVCD caps
@@ -399,28 +400,14 @@ def worker_run(src: str, keyframe: str, out: str) -> int:
         "frames_done": n,
         "fps": round(n / wall, 3) if n else 0.0,
         "steady_fps": round(steady, 3) if not math.isnan(steady) else None,
-        "maxrss_mb": _status_mb("VmHWM") or round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-        "vm_peak_mb": _status_mb("VmPeak"),
+        "maxrss_mb": peak_rss_mb(),
+        "vm_peak_mb": peak_mb("VmPeak"),
     }
     if summary is not None:
         failures = [f"frame {k}: {v}" for s in summary.to_dict()["shots"] for k, v in s.get("failed", {}).items()]
         record["failed"] = failures[:3]
     print(json.dumps(record, default=str))
     return 0
-
-
-def _status_mb(field: str) -> float | None:
-    """A peak of this process from /proc/self/status (Linux), in MB: `VmHWM` its resident set, `VmPeak` its
-    address space (to compare with the noise child's RLIMIT_AS). Why not `ru_maxrss`: Linux carries the
-    forking parent's high-water mark across exec into it, so a child of this (large) bench process would
-    report the bench's own RSS; `VmHWM` belongs to the child's own address space."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return round(int(line.split()[1]) / 1024.0, 1)
-    except OSError:
-        pass
-    return None
 
 
 # --- main ---------------------------------------------------------------------------------------------------
