@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -106,8 +107,8 @@ def inspect(inputs: list[str], reference: str | None = None, options: RunOptions
 
 
 def review_shot(
-    shot_dir: str,
-    sketches: str | None = None,
+    shot_dir: str | os.PathLike,
+    sketches: str | os.PathLike | None = None,
     callback: Callable[[dict[str, Any]], None] | None = None,
     open: bool = False,
 ):
@@ -119,7 +120,7 @@ def review_shot(
     return build_review(Path(shot_dir), sketches, open=open, progress=callback)
 
 
-def find_shots(out: str) -> list:
+def find_shots(out: str | os.PathLike) -> list:
     """Every shot folder under `out` holding a `colorframes.json` (InputError when there is none)."""
     from pathlib import Path
 
@@ -128,7 +129,11 @@ def find_shots(out: str) -> list:
     return _find_shots(Path(out))
 
 
-def review(out: str, sketches: str | None = None, callback: Callable[[dict[str, Any]], None] | None = None) -> list:
+def review(
+    out: str | os.PathLike,
+    sketches: str | os.PathLike | None = None,
+    callback: Callable[[dict[str, Any]], None] | None = None,
+) -> list:
     """Review every shot folder under `out` that holds a `colorframes.json`."""
     return [review_shot(str(shot), sketches, callback) for shot in find_shots(out)]
 
@@ -149,7 +154,13 @@ def segment(
     return _segment(inputs, output, options, reference, threshold, callback)
 
 
-def evaluate(pred: str, gt: str | None = None, sketch: str | None = None, reference: str | None = None, **kwargs):
+def evaluate(
+    pred: str | os.PathLike,
+    gt: str | os.PathLike | None = None,
+    sketch: str | os.PathLike | None = None,
+    reference: str | os.PathLike | None = None,
+    **kwargs,
+):
     """PSNR, SSIM/MS-SSIM, temporal consistency, warping error, palette ΔE, line fidelity, segment accuracy
     (see `colorframes.metrics.evaluate`); frames are paired by number."""
     from .metrics import evaluate as _evaluate

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .console import err
+
+if TYPE_CHECKING:  # rich is imported only when a bar is shown (--help stays instant)
+    from rich.progress import Progress, TaskID
 
 
 class Reporter:
@@ -19,8 +22,8 @@ class Reporter:
         self.quiet = quiet
         self.openjd = bool(os.environ.get("OPENJD_SESSION_WORKING_DIR"))
         self.interactive = sys.stderr.isatty() and not quiet
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
         self.last_percent = -1
 
     def __enter__(self) -> Reporter:
@@ -51,7 +54,7 @@ class Reporter:
                     TimeRemainingColumn,
                 )
 
-                self.progress = Progress(
+                progress = Progress(
                     TextColumn("{task.description}"),
                     BarColumn(),
                     MofNCompleteColumn(),
@@ -60,8 +63,9 @@ class Reporter:
                     redirect_stdout=False,
                     redirect_stderr=False,
                 )
-                self.progress.start()
-                self.task = self.progress.add_task("colorizing", total=event["frames"])
+                progress.start()
+                self.task = progress.add_task("colorizing", total=event["frames"])
+                self.progress = progress
         elif kind == "shot":
             self._line(f"shot: {event['shot']} ({event['frames']} frames)")
         elif kind == "frame":
@@ -81,7 +85,7 @@ class Reporter:
         status = event["status"]
         if status == "failed":
             self._line(f"error: {event['shot']} frame {event['frame']}: {event.get('error')}", always=True)
-        if self.progress is not None:
+        if self.progress is not None and self.task is not None:  # set together
             self.progress.update(self.task, advance=1, description=f"{event['shot']} {event['frame']}")
             return
         if self.quiet:

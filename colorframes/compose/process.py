@@ -182,7 +182,7 @@ def _usable(intermediates: Sequence[np.ndarray] | None, shape: tuple[int, ...]) 
 
     out = []
     for item in intermediates:
-        image = np.asarray(item, dtype=np.float32).squeeze()
+        image: np.ndarray = np.asarray(item, dtype=np.float32).squeeze()
         if image.ndim == 3 and image.shape[0] == 3 and image.shape[2] != 3:
             image = image.transpose(1, 2, 0)  # (3, H, W) -> (H, W, 3)
         if image.ndim != 3 or image.shape[2] != 3:

@@ -43,7 +43,7 @@ Source = str | os.PathLike | Mapping[int, np.ndarray]
 
 def _select(metrics: list[str] | None, given: dict[str, bool]) -> list[str]:
     if metrics is None:
-        return [m for m in METRICS if REQUIRES[m] is None or given[REQUIRES[m]]]
+        return [m for m in METRICS if (need := REQUIRES[m]) is None or given[need]]
     wanted: list[str] = []
     for name in metrics:
         names = SEGMENT_METRICS if name == "segments" else (name,)
@@ -108,6 +108,8 @@ def evaluate(
 
     ref_palette = None
     if "palette_de" in names:
+        if reference is None:  # _select keeps palette_de only when a reference is given
+            raise InputError("metric palette_de needs --ref")
         ref_palette = _reference_palette(reference)
     flow_source = "gt" if gt is not None else "sketch" if sketch is not None else "pred"
     temporal = [m for m in ("tc", "warping_error") if m in names]

@@ -87,9 +87,12 @@ def _discovered(path: Path, role: str) -> FrameSource:
     shot = shots[0]
     if shot.kind == "video":  # eval numbers video frames from 1
         return FrameSource(label=display(path), numbers=[f.index + 1 for f in shot.frames], _video=shot.source)
-    return FrameSource(
-        label=display(path), numbers=[f.number for f in shot.frames], _paths={f.number: f.path for f in shot.frames}
-    )
+    paths: dict[int, Path] = {}
+    for f in shot.frames:
+        if f.path is None:  # only video frames have no file, and videos are handled above
+            raise RuntimeError(f"{display(path)}: frame {f.number} of a {shot.kind} has no file (a bug)")
+        paths[f.number] = f.path
+    return FrameSource(label=display(path), numbers=[f.number for f in shot.frames], _paths=paths)
 
 
 def _folder(folder: Path, role: str) -> FrameSource:

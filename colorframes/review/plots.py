@@ -45,7 +45,8 @@ def svg_plot(
     n = len(values)
     x0, x1 = LEFT, WIDTH - RIGHT
     y0, y1 = HEIGHT - BOTTOM, TOP  # y0 = baseline
-    present = [v for v in values if v is not None]
+    known = {i: v for i, v in enumerate(values) if v is not None}  # index -> value, gaps left out
+    present = list(known.values())
     vmax = max(present) if present else 0.0
     scale = (y0 - y1) / vmax if vmax > 0 else 0.0
     step = (x1 - x0) / max(n, 1)
@@ -80,9 +81,9 @@ def svg_plot(
         for run in _runs(values):
             if len(run) == 1:
                 i = run[0]
-                parts.append(f'<circle cx="{px(i):.1f}" cy="{py(values[i]):.1f}" r="2.5" fill="{color}"/>')
+                parts.append(f'<circle cx="{px(i):.1f}" cy="{py(known[i]):.1f}" r="2.5" fill="{color}"/>')
                 continue
-            points = " ".join(f"{px(i):.1f},{py(values[i]):.1f}" for i in run)
+            points = " ".join(f"{px(i):.1f},{py(known[i]):.1f}" for i in run)
             parts.append(f'<polyline points="{points}" stroke="{color}" stroke-width="1.5" fill="none"/>')
     parts.append(f'<line class="cursor" x1="{px(0):.1f}" y1="{y1}" x2="{px(0):.1f}" y2="{y0}"/>')
     parts.append('<rect class="hit" x="0" y="0" width="100%" height="100%" fill="transparent"/>')

@@ -8,6 +8,7 @@ Resolution tries the plausible bases in order so a review works from any working
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from ..errors import InputError
 from ..io.sidecar import SIDECAR_NAME
 
-SketchSource = Path | str | Mapping[int, Path | str] | None
+SketchSource = str | os.PathLike | Mapping[int, str | os.PathLike] | None
 
 
 @dataclass

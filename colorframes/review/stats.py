@@ -208,8 +208,8 @@ def check_first(
     cap = check_first_cap(len(numbers)) if limit is None else limit
     use_warping = any(s.warping is not None for s in stats)
     reason = "warping error" if use_warping else "flicker"
-    series = [(s.warping if use_warping else s.flicker, n) for n, s in zip(numbers, stats, strict=True)]
-    series = [(v, n) for v, n in series if v is not None]
+    measured = [(s.warping if use_warping else s.flicker, n) for n, s in zip(numbers, stats, strict=True)]
+    series = [(v, n) for v, n in measured if v is not None]
     temporal: list[dict[str, object]] = []
     if series:
         median = _median([v for v, _ in series])
