@@ -111,13 +111,13 @@ def classical_sketch_mask(
     radius = max(1, round(gap * scale))
     # Trapped ball: grow the ink so gaps < 2*radius close, flood the paper from the border ...
     grown = cv2.dilate(small, _disk(radius)) if radius > 0 else small
-    background = _border_background(cv2.bitwise_not(grown)).astype(np.uint8) * 255
+    background: np.ndarray = _border_background(cv2.bitwise_not(grown)).astype(np.uint8) * 255
     # ... then grow the flooded background back by the same radius (it stops at the real ink).
     background = cv2.dilate(background, _disk(radius))
     background[small > 0] = 0
     figure = cv2.bitwise_not(background)  # (h', w') uint8, 255 = figure
     figure = _drop_specks(figure, round(p.min_speck * figure.size))
-    soft = figure.astype(np.float32) / 255.0
+    soft: np.ndarray = figure.astype(np.float32) / 255.0
     if p.feather > 0 and min(soft.shape) > 4:
         soft = cv2.GaussianBlur(soft, (0, 0), p.feather)
     if soft.shape != (h, w):

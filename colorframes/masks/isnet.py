@@ -111,16 +111,19 @@ class ISNetDIS(nn.Module):
         self.stage4 = RSU(4, c(256), c(128), c(512))
         self.stage5 = RSU4F(c(512), c(256), c(512))
         self.stage6 = RSU4F(c(512), c(256), c(512))
-        for name in ("pool12", "pool23", "pool34", "pool45", "pool56"):
-            setattr(self, name, nn.MaxPool2d(2, stride=2, ceil_mode=True))
+        self.pool12, self.pool23, self.pool34, self.pool45, self.pool56 = (
+            nn.MaxPool2d(2, stride=2, ceil_mode=True) for _ in range(5)
+        )
         self.stage5d = RSU4F(c(1024), c(256), c(512))
         self.stage4d = RSU(4, c(1024), c(128), c(256))
         self.stage3d = RSU(5, c(512), c(64), c(128))
         self.stage2d = RSU(6, c(256), c(32), c(64))
         self.stage1d = RSU(7, c(128), c(16), c(64))
         side_in = (c(64), c(64), c(128), c(256), c(512), c(512))
-        for i, ch in enumerate(side_in, start=1):
-            setattr(self, f"side{i}", nn.Conv2d(ch, out_ch, 3, padding=1))
+        # side1..side6 as in the checkpoints; only side1 feeds the output
+        self.side1, self.side2, self.side3, self.side4, self.side5, self.side6 = (
+            nn.Conv2d(ch, out_ch, 3, padding=1) for ch in side_in
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hxin = self.conv_in(x)  # (B, 64, S/2, S/2)

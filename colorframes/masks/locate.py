@@ -51,7 +51,7 @@ def _search_local(weights: ModelEntry) -> Path | None:
         hit = next(iter(sorted(Path(home).expanduser().rglob(weights.files[0]))), None)
         if hit is not None and hit.is_file():
             return hit
-    folder = "models--" + weights.repo.replace("/", "--")
+    folder = "models--" + weights.hub_repo.replace("/", "--")
     for hub in _hf_hub_dirs():
         snapshots = hub / folder / "snapshots"
         if snapshots.is_dir():

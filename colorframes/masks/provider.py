@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -44,12 +44,18 @@ def as_rgb(image: np.ndarray, what: str = "image") -> np.ndarray:
     return arr
 
 
+class MaskRunner(Protocol):
+    """A segmentation network on one input (TorchRunner, OnnxRunner): (1, 3, S, S) -> (S, S) probabilities."""
+
+    size: int  # S, the square input side the network takes
+
+    def __call__(self, x: np.ndarray) -> np.ndarray: ...
+
+
 class NetMasker:
     """A segmentation network with its input convention; `dilation` > 1 applies the max-pool."""
 
-    def __init__(
-        self, runner: Callable[[np.ndarray], np.ndarray], convention: str, dilation: int = 1, label: str = ""
-    ) -> None:
+    def __init__(self, runner: MaskRunner, convention: str, dilation: int = 1, label: str = "") -> None:
         self.runner = runner
         self.convention = convention
         self.dilation = dilation
@@ -185,6 +191,10 @@ def create_mask_provider(opts: RunOptions) -> tuple[MaskProvider, list[str]]:
         """Weights of `kind` when they are on disk and their runtime (torch / onnxruntime) is installed."""
         return find_weights(kind) if mask_runtime_installed(kind) else None
 
+    def first(kinds: tuple[str, ...], found: Callable[[str], Path | None]) -> tuple[str, Path] | None:
+        """The first of `kinds` with usable weights, and their path."""
+        return next(((k, path) for k in kinds if (path := found(k)) is not None), None)
+
     choice = opts.mask_model
     classical = ClassicalSketchParams()
     warnings: list[str] = []
@@ -195,12 +205,10 @@ def create_mask_provider(opts: RunOptions) -> tuple[MaskProvider, list[str]]:
             kind, path = choice, require_weights(choice)
         else:
             kind, path = _kind_of_file(Path(choice)), Path(choice).expanduser()
-        sketch_net = _build(kind, path, opts, warnings, sketch=True)
+        sketch_net: NetMasker | None = _build(kind, path, opts, warnings, sketch=True)
         if kind == "sketch-segment":  # the sketch model is not a reference segmenter; find one
-            ref_kind = next((k for k in ("isnet", "isnet-onnx") if usable(k)), None)
-            reference_net = (
-                _build(ref_kind, find_weights(ref_kind), opts, warnings, sketch=False) if ref_kind else None
-            )
+            ref_pick = first(("isnet", "isnet-onnx"), usable)
+            reference_net = _build(*ref_pick, opts, warnings, sketch=False) if ref_pick else None
             if reference_net is None:
                 warnings.append("no reference mask model found; using the classical reference mask")
         else:
@@ -212,10 +220,10 @@ def create_mask_provider(opts: RunOptions) -> tuple[MaskProvider, list[str]]:
             f"got {choice!r}"
         )
     found = {k: usable(k) for k in ("sketch-segment", "isnet", "isnet-onnx")}
-    sketch_kind = next((k for k in ("sketch-segment", "isnet", "isnet-onnx") if found[k]), None)
-    ref_kind = next((k for k in ("isnet", "isnet-onnx") if found[k]), None)
-    sketch_net = _build(sketch_kind, found[sketch_kind], opts, warnings, sketch=True) if sketch_kind else None
-    reference_net = _build(ref_kind, found[ref_kind], opts, warnings, sketch=False) if ref_kind else None
+    sketch_pick = first(("sketch-segment", "isnet", "isnet-onnx"), found.get)
+    ref_pick = first(("isnet", "isnet-onnx"), found.get)
+    sketch_net = _build(*sketch_pick, opts, warnings, sketch=True) if sketch_pick else None
+    reference_net = _build(*ref_pick, opts, warnings, sketch=False) if ref_pick else None
     provider = MaskProvider(sketch_net, reference_net, classical)
     if sketch_net is None and reference_net is None:  # the normal path without weights: a note, not a warning
         provider.notes.append(
