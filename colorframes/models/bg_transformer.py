@@ -7,6 +7,8 @@ normalised and there is no final norm. It "recovers" background tokens for the r
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -54,7 +56,8 @@ class BackgroundTransformer(nn.Module):
     def forward(self, context: torch.Tensor) -> torch.Tensor:
         """(B, N, dim) masked-reference tokens (+ E(ts_r)) -> (B, tokens, dim) background tokens."""
         x = self.embedding.to(context.dtype).unsqueeze(0).expand(context.shape[0], -1, -1)
-        for norm1, norm2, attn, mlp in self.layers:
+        for layer in self.layers:
+            norm1, norm2, attn, mlp = cast(nn.ModuleList, layer)  # each layer: LN1, LN2, attention, MLP
             x = x + attn(norm1(x), context)
             x = x + mlp(norm2(x))
         return x

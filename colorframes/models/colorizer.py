@@ -10,6 +10,8 @@ with diffusers' `set_attn_processor` / `enable_xformers_memory_efficient_attenti
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -45,7 +47,8 @@ class SplitColorizer(nn.Module):
         self.bg_transformer = BackgroundTransformer(
             config.bg_dim, config.bg_layers, config.bg_tokens, config.bg_head_dim, config.bg_mlp_ratio
         )
-        self.vae = AutoencoderKL(**config.vae_kwargs())
+        # Any: under a type checker diffusers' top-level import resolves to its torch-less dummy class
+        self.vae: Any = AutoencoderKL(**config.vae_kwargs())
 
     # --- runtime settings -------------------------------------------------------------------------
     @property
@@ -86,7 +89,7 @@ class SplitColorizer(nn.Module):
 
     def encode_sketch(self, sketch: torch.Tensor) -> list[torch.Tensor]:
         """(B, 3, H, W) white-on-black in [-1, 1] -> 5 hints (caller multiplies by sketch strength)."""
-        weight = self.sketch_encoder.model[0].weight
+        weight = cast(nn.Conv2d, self.sketch_encoder.model[0]).weight  # its first conv
         return self.sketch_encoder(sketch.to(device=weight.device, dtype=weight.dtype))
 
     def threshold_embeddings(self, ts_r: float, ts_s: float) -> tuple[torch.Tensor, torch.Tensor]:

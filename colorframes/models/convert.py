@@ -68,7 +68,9 @@ def convert_official_state_dict(
 ) -> tuple[dict[str, torch.Tensor], ConversionReport]:
     """Official key layout -> SplitColorizer keys. Shapes are fixed up later against the model."""
     config = config or ColorizerConfig.full()
-    sd = sd.get("state_dict", sd) if isinstance(sd.get("state_dict"), dict) else sd
+    nested = sd.get("state_dict")
+    if isinstance(nested, dict):  # a training checkpoint nests the weights
+        sd = nested
     report = ConversionReport(schedule=check_schedule(sd, config))
     ours: dict[str, torch.Tensor] = {}
     for key, value in sd.items():

@@ -84,12 +84,12 @@ def unet_key(key: str, config: ColorizerConfig) -> str:
             return "mid_block.attentions.0." + _transformer(rest)
         return f"mid_block.resnets.{0 if sub == '0' else 1}." + _resnet(rest)
     if head == "output_blocks":
-        n, sub, rest = int(parts[1]), int(parts[2]), ".".join(parts[3:])
+        n, slot, rest = int(parts[1]), int(parts[2]), ".".join(parts[3:])
         up, j = divmod(n, per)
         has_attn = up > 0  # the deepest up level has no attention (attention_resolutions 4,2,1)
-        if sub == 0:
+        if slot == 0:
             return f"up_blocks.{up}.resnets.{j}." + _resnet(rest)
-        if sub == 1 and has_attn:
+        if slot == 1 and has_attn:
             return f"up_blocks.{up}.attentions.{j}." + _transformer(rest)
         return f"up_blocks.{up}.upsamplers.0." + rest
     raise KeyError(key)

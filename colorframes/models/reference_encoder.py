@@ -15,6 +15,9 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 
 class ReferenceEncoder(nn.Module):
+    mean: torch.Tensor  # (1, 3, 1, 1) CLIP mean, a non-persistent buffer (reset_buffers)
+    std: torch.Tensor  # (1, 3, 1, 1) CLIP std, likewise
+
     def __init__(
         self,
         image_size: int = 224,

@@ -39,6 +39,13 @@ class ModelEntry:
     def builtin(self) -> bool:
         return self.repo is None
 
+    @property
+    def hub_repo(self) -> str:
+        """The Hugging Face repository of a model with files (built-in models have none)."""
+        if self.repo is None:
+            raise ModelUnavailableError(f"{self.name} is built in-process and has no files")
+        return self.repo
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["files"] = list(self.files)
@@ -148,7 +155,7 @@ def _cached_file(e: ModelEntry, filename: str) -> Path | None:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # pragma: no cover - huggingface_hub is a dependency
         return None
-    found = try_to_load_from_cache(repo_id=e.repo, filename=filename)
+    found = try_to_load_from_cache(repo_id=e.hub_repo, filename=filename)
     return Path(found) if isinstance(found, str) and Path(found).is_file() else None
 
 
@@ -199,9 +206,18 @@ def model_path(name: str) -> Path:
             f"weights for {name} not found in {_where(e)}: missing {', '.join(missing)} "
             f"(from huggingface.co/{e.repo}); fetch them with `colorframes models pull {name}`"
         )
-    path = _cached_file(e, e.files[0])
-    assert path is not None
-    return path
+    return _require_file(e, e.files[0])
+
+
+def _require_file(e: ModelEntry, filename: str) -> Path:
+    """The local path of one of `e`'s files; ModelUnavailableError (exit 3) when it is not on disk."""
+    found = _cached_file(e, filename)
+    if found is None:  # e.g. deleted since it was looked for
+        raise ModelUnavailableError(
+            f"weights for {e.name} not found in {_where(e)}: missing {filename} "
+            f"(from huggingface.co/{e.repo}); fetch them with `colorframes models pull {e.name}`"
+        )
+    return found
 
 
 def licence_notice(name: str) -> str | None:
@@ -275,9 +291,9 @@ def pull(name: str) -> Path:
     try:
         for filename in e.files:
             if root is not None:
-                hf_hub_download(repo_id=e.repo, filename=filename, local_dir=root / e.name)
+                hf_hub_download(repo_id=e.hub_repo, filename=filename, local_dir=root / e.name)
             else:
-                hf_hub_download(repo_id=e.repo, filename=filename)
+                hf_hub_download(repo_id=e.hub_repo, filename=filename)
     except Exception as exc:  # noqa: BLE001 - network, auth, disk: all mean "not available"
         raise ModelUnavailableError(
             f"could not download {e.name} from huggingface.co/{e.repo}: {type(exc).__name__}: "
@@ -331,11 +347,10 @@ def verify(name: str) -> list[dict]:
         if e.builtin:
             return []
         model_path(name)  # raises with the fetch instructions if anything is missing
-        files = [_cached_file(e, f) for f in e.files]
+        files = [_require_file(e, f) for f in e.files]
         expected_size, expected_sha = e.size, e.sha256
     results = []
     for path in files:
-        assert path is not None
         problems = []
         size = path.stat().st_size
         digest = sha256_file(path)
@@ -383,6 +398,7 @@ def load_official_file(path: Path, dtype=None):
 
     from . import convert as converter
 
+    source: Path | dict[str, torch.Tensor]
     if path.suffix == ".safetensors":
         source, shapes = path, converter.tensor_shapes(path)  # header only; tensors are read once below
     else:

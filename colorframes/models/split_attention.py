@@ -77,15 +77,13 @@ class SplitLoRA(nn.Module):
 
     def __init__(self, in_features: int, out_features: int, fg_rank: int, bg_rank: int) -> None:
         super().__init__()
-        self.lora_A = nn.ModuleDict(
-            {"fg": nn.Linear(in_features, fg_rank, bias=False), "bg": nn.Linear(in_features, bg_rank, bias=False)}
-        )
-        self.lora_B = nn.ModuleDict(
-            {"fg": nn.Linear(fg_rank, out_features, bias=False), "bg": nn.Linear(bg_rank, out_features, bias=False)}
-        )
+        down = {"fg": nn.Linear(in_features, fg_rank, bias=False), "bg": nn.Linear(in_features, bg_rank, bias=False)}
+        up = {"fg": nn.Linear(fg_rank, out_features, bias=False), "bg": nn.Linear(bg_rank, out_features, bias=False)}
         for name, rank in (("fg", fg_rank), ("bg", bg_rank)):
-            nn.init.normal_(self.lora_A[name].weight, std=1.0 / max(rank, 1))
-            nn.init.zeros_(self.lora_B[name].weight)
+            nn.init.normal_(down[name].weight, std=1.0 / max(rank, 1))
+            nn.init.zeros_(up[name].weight)
+        self.lora_A = nn.ModuleDict(down)
+        self.lora_B = nn.ModuleDict(up)
 
     def delta(self, adapter: str, x: torch.Tensor) -> torch.Tensor:
         return self.lora_B[adapter](self.lora_A[adapter](x))
@@ -180,9 +178,13 @@ class SplitCrossAttnProcessor(nn.Module):
         """attn2 from the shot's cached K/V; reference-null blocks cost nothing when their K/V are zero."""
         n = len(cache.branches)
         b = x.shape[0] // n
-        select = split.select[self.scale_factor] if cache.split else None  # (n*b | 1, HW, 1)
+        select = None
+        if cache.split:
+            if split is None:
+                raise ValueError("split attention from cached K/V needs the step's split inputs; pass split=")
+            select = split.select[self.scale_factor]  # (n*b | 1, HW, 1)
         kinds = ((False, cache.kv[self.name]), (True, cache.null_kv[self.name]))
-        out_blocks: list[torch.Tensor | None] = [None] * n
+        out_blocks: dict[int, torch.Tensor] = {}  # branch block -> (b, HW, C); every block is null or not
         for is_null, kv in kinds:
             idx = [i for i, null in enumerate(cache.branches) if bool(null) == is_null]
             if not idx:
@@ -201,7 +203,7 @@ class SplitCrossAttnProcessor(nn.Module):
             out = attn.to_out[1](attn.to_out[0](self._attend_cached(attn, rows, kv, sel, split)))
             for j, i in enumerate(idx):
                 out_blocks[i] = out[j * b : (j + 1) * b]
-        return out_blocks[0] if n == 1 else torch.cat(out_blocks)  # (n*b, HW, C)
+        return out_blocks[0] if n == 1 else torch.cat([out_blocks[i] for i in range(n)])  # (n*b, HW, C)
 
     def __call__(  # the diffusers processor protocol
         self,
@@ -249,7 +251,7 @@ def install_processors(unet, fg_rank: float | int, bg_rank: float | int, backend
     """
     levels = len(unet.config.block_out_channels)
     scales = level_scale_factors(levels)
-    processors = {}
+    processors: dict[str, SplitCrossAttnProcessor | SelfAttnProcessor] = {}
     for name in unet.attn_processors:
         path = name.split(".")
         if path[0] == "down_blocks":
@@ -260,7 +262,7 @@ def install_processors(unet, fg_rank: float | int, bg_rank: float | int, backend
             level = levels - 1
         if name.endswith("attn2.processor"):
             attn = unet.get_submodule(name.rsplit(".", 1)[0])
-            processors[name] = SplitCrossAttnProcessor(
+            cross = SplitCrossAttnProcessor(
                 query_dim=attn.to_q.in_features,
                 context_dim=attn.to_k.in_features,
                 inner_dim=attn.to_q.out_features,
@@ -269,7 +271,8 @@ def install_processors(unet, fg_rank: float | int, bg_rank: float | int, backend
                 scale_factor=scales[level],
                 backend=backend,
             )
-            processors[name].name = name
+            cross.name = name
+            processors[name] = cross
         else:
             processors[name] = SelfAttnProcessor(backend)
     unet.set_attn_processor(processors)

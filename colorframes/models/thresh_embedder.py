@@ -7,6 +7,7 @@ max_period 1e4), then Linear -> SiLU -> Linear. Output (N, 1, out_dim), one vect
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -31,5 +32,6 @@ class ThresholdEmbedder(nn.Module):
 
     def forward(self, values: torch.Tensor) -> torch.Tensor:
         emb = sinusoidal_embedding(values.reshape(-1), self.embed_dim)  # (N, embed_dim)
-        emb = emb.to(self.embed_layer[0].weight.dtype)[:, None]  # (N, 1, embed_dim)
+        first = cast(nn.Linear, self.embed_layer[0])  # Sequential indexing is typed as any Module
+        emb = emb.to(first.weight.dtype)[:, None]  # (N, 1, embed_dim)
         return self.embed_layer(emb)  # (N, 1, out_dim)

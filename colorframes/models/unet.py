@@ -8,6 +8,7 @@ before the downsamplers (T2I-Adapter), so this module runs diffusers' own blocks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -42,18 +43,18 @@ def hinted_unet_forward(
     timestep = timestep.reshape(-1).to(sample.device).expand(b) if timestep.numel() == 1 else timestep
     dtype = sample.dtype
     emb = unet.time_embedding(unet.time_proj(timestep).to(dtype))  # (B, 4*C0)
-    hints = hints if hints is not None else [None] * 5
+    slots: Sequence[torch.Tensor | None] = hints if hints is not None else (None,) * 5
 
     h = unet.conv_in(sample)  # (B, C0, h, w)
-    if hints[0] is not None:
-        h = h + hints[0]
+    if slots[0] is not None:
+        h = h + slots[0]
     skips: tuple[torch.Tensor, ...] = (h,)
     for i, block in enumerate(unet.down_blocks):
         if getattr(block, "has_cross_attention", False):
             h, res = block(h, temb=emb, encoder_hidden_states=context, cross_attention_kwargs=cross_attention_kwargs)
         else:
             h, res = block(h, temb=emb)
-        hint = hints[i + 1]
+        hint = slots[i + 1]
         if hint is not None:
             # The block's last output (downsampler, or the last resnet of the lowest level) gets the hint;
             # the sum is both the running state and that level's last skip.

@@ -222,9 +222,12 @@ class ColorizePipeline:
         batch, _, height, width = sketch.shape
         latent_hw = (height // 8, width // 8)
         guidance = DualGuidance(guidance_scale, sketch_guidance_scale)
-        if conditioning.masked and mask is None:
-            raise ValueError("bg2fig / fig2fig (a LoRA on) need the sketch mask; pass mask=")
-        mask = mask.to(self.device) if conditioning.masked else None
+        if conditioning.masked:
+            if mask is None:
+                raise ValueError("bg2fig / fig2fig (a LoRA on) need the sketch mask; pass mask=")
+            mask = mask.to(self.device)
+        else:
+            mask = None
 
         # 2. Encode the sketch hints (cond) and the all -1 sketch hints (sketch-null, cached).
         self.enter("denoise")

@@ -36,6 +36,22 @@ def test_missing_weights_name_files_source_and_command(home):
     assert info.value.exit_code == 3
 
 
+def test_a_file_gone_after_the_presence_check_is_exit_3(home, monkeypatch):
+    """model_path / verify look a file up twice; one deleted in between is exit 3, not an AssertionError."""
+    monkeypatch.setattr(registry, "missing_files", lambda name: [])  # it was there when checked
+    for call in (registry.model_path, registry.verify):
+        with pytest.raises(ModelUnavailableError) as info:
+            call("isnetis-onnx")
+        assert info.value.exit_code == 3
+        assert "isnetis.onnx" in str(info.value) and "colorframes models pull isnetis-onnx" in str(info.value)
+
+
+def test_a_builtin_model_has_no_hub_repository():
+    assert registry.entry("isnetis").hub_repo == "tellurion/line_extractor"
+    with pytest.raises(ModelUnavailableError, match="tiny-random is built in-process"):
+        registry.entry("tiny-random").hub_repo  # noqa: B018 - the property raises
+
+
 def test_models_path_exits_3_when_missing(home):
     result = _invoke("path", "switch-eps")
     assert result.exit_code == 3, result.output

@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 import torch
 
-from colorframes.models.split_attention import SplitCrossAttnProcessor
+from colorframes.models.split_attention import ContextKV, SplitCrossAttnProcessor
 
 from .helpers import rel_l2
 
@@ -227,3 +227,12 @@ def test_cuda_fp16_and_xformers_match_fp32(tiny_model, inputs, prepared):
         gpu.set_attention(backend)
         out = _eps(gpu, inputs, ctx, hints, inputs["mask"], True, True, x=inputs["x"].cuda())
         assert rel_l2(out.cpu(), ref) < 1e-2, backend
+
+
+def test_cached_split_attention_without_the_split_inputs_is_refused():
+    """K/V cached for split attention need the step's fg/bg selects: a clear ValueError, not a None crash."""
+    proc = SplitCrossAttnProcessor(8, 8, 8, fg_rank=2, bg_rank=2, scale_factor=1.0)
+    kv = tuple(torch.zeros(1, 3, 8) for _ in range(4))  # (k_fg, v_fg, k_bg, v_bg), each (1, N', inner)
+    cache = ContextKV(kv={proc.name: kv}, null_kv={proc.name: None}, split=True)
+    with pytest.raises(ValueError, match="pass split="):
+        proc(None, torch.zeros(1, 4, 8), split=None, context_kv=cache)
