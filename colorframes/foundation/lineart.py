@@ -256,7 +256,11 @@ def fill_regions(
     """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N).
 
     Balls of several radii (`scales` × gap_radius, largest first): the large ball closes the wider gaps of
-    open or noisy lines, then smaller balls give their own regions to the parts it could not enter.
+    open or noisy lines, then smaller balls give their own regions to the parts it could not enter. Seeds
+    grow along 4-connected paths where a line is a 1 px diagonal (as the gap_radius 0 fill's components):
+    a 3×3 step would slip between two of its pixels that touch only at a corner and flood a thin cel
+    shadow or highlight strip behind it with the parent's label. Crumbs too small to be regions join a
+    neighbour by plain 3×3 growth (walled off, each would be a region of a few pixels).
     """
     import cv2
 
@@ -266,6 +270,7 @@ def fill_regions(
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
     grown = np.zeros(lines.shape, np.int32)
+    corners = wall_corners(lines)  # 1 px diagonal lines: growth goes round their corners
     top = 0  # the largest label so far (counted, not read off the image: growth never adds labels)
     for scale in scales:
         radius = max(1, round(scale * gap_radius))
@@ -279,7 +284,7 @@ def fill_regions(
                 np.add(seeds, top, out=seeds, where=seeds > 0)
             grown += np.asarray(seeds, np.int32)  # the seeds lie inside the eroded open area (grown is 0 there)
             top += n_new - 1  # the components are 1..n_new-1, each on its pixels
-            grown = grow_labels(grown, paper, radius + 2, top)
+            grown = grow_labels(grown, paper, radius + 2, top, corners)
     n_seeds = top
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
     rest = (grown == 0) & paper
@@ -312,13 +317,21 @@ def fill_regions(
     return grown, top
 
 
-def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | None = None) -> np.ndarray:
+def grow_labels(
+    labels: np.ndarray,
+    allowed: np.ndarray,
+    steps: int,
+    top: int | None = None,
+    corners: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines).
 
     Each step gives every open pixel the largest label around it. Whole-image dilation while many pixels
     are open; once few are left, only their 3×3 neighbourhoods are read (the same maxima, far less work).
     A step that fills nothing ends the growth: every later step would be the same. `top`: the largest
-    label, when the caller knows it (saves a pass over the image).
+    label, when the caller knows it (saves a pass over the image). `corners` (`wall_corners` of the
+    pixels that are not allowed): no step passes diagonally between two of those that touch only at a
+    corner; the few pixels beside such a corner are re-read without that step.
     """
     import cv2
 
@@ -328,14 +341,22 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | 
     out = labels.astype(np.uint16 if top < 65535 else np.float32)
     open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
+    if corners is not None:
+        at, ok = corners
+        offsets = np.array([dy * out.shape[1] + dx for dy, dx in _STEPS])
+        around = np.clip(at + offsets[:, None], 0, out.size - 1)  # (9, K) flat; outside the image: not ok
     remaining = cv2.countNonZero(open_.view(np.uint8))
     for step in range(steps):
         if remaining == 0:
             break
         if remaining * _SPARSE_GROW_RATIO < out.size:
-            _grow_sparse(out, open_, steps - step)
+            _grow_sparse(out, open_, steps - step, corners)
             break
         grown = cv2.dilate(out, kernel)  # type: ignore[arg-type]  # a uint16 or float32 array (stubs: generic)
+        if corners is not None:
+            near = out.ravel()[around]  # (9, K) the 3×3 neighbourhood of each pixel beside a corner
+            near[~ok] = 0
+            grown.ravel()[at] = near.max(axis=0)
         cv2.copyTo(grown, open_.view(np.uint8), out)  # type: ignore[arg-type]
         open_ &= out == 0
         left = cv2.countNonZero(open_.view(np.uint8))
@@ -346,9 +367,39 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | 
 
 
 _SPARSE_GROW_RATIO = 32  # grow_labels reads only the open pixels' neighbourhoods below 1/32 of the image
+_STEPS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]  # a 3×3 neighbourhood, row by row
 
 
-def _grow_sparse(out: np.ndarray, open_: np.ndarray, steps: int) -> None:
+def wall_corners(walls: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where two `walls` pixels ((H, W) bool) touch only at a corner with two other pixels across it (a
+    1 px diagonal line): (the flat index of those other pixels (K,), which of each one's 3×3 steps growth
+    may take (9, K) bool: not across that corner, not out of the image), or None where there is none."""
+    h, w = walls.shape
+    a, b, c, d = walls[:-1, :-1], walls[:-1, 1:], walls[1:, :-1], walls[1:, 1:]  # (h-1, w-1) 2×2 windows
+    pinch = a != b  # one diagonal of the window is walls, the other is not
+    pinch &= a == d
+    pinch &= b == c
+    if not pinch.any():  # thick lines have none
+        return None
+    beside = np.zeros((h, w), bool)  # the pixels of those windows
+    for part in (beside[:-1, :-1], beside[:-1, 1:], beside[1:, :-1], beside[1:, 1:]):
+        part |= pinch
+    beside &= ~walls  # not the walls themselves
+    at = np.flatnonzero(beside)  # (K,)
+    ys, xs = np.divmod(at, w)
+    ringed = np.pad(walls, 1)  # a ring of paper: a step out of the image is barred below anyway
+    ok = np.empty((len(_STEPS), at.size), bool)
+    for k, (dy, dx) in enumerate(_STEPS):
+        ny, nx = ys + dy, xs + dx
+        ok[k] = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+        if dy and dx:  # a diagonal step is barred when both pixels beside it are walls
+            ok[k] &= ~(ringed[ny + 1, xs + 1] & ringed[ys + 1, nx + 1])
+    return at, ok
+
+
+def _grow_sparse(
+    out: np.ndarray, open_: np.ndarray, steps: int, corners: tuple[np.ndarray, np.ndarray] | None = None
+) -> None:
     """`steps` growth steps of `grow_labels` (in place on `out`) over the few open pixels only.
 
     The image is padded with a 0 ring: labels are >= 0 and every window holds its own pixel, so the ring
@@ -359,7 +410,11 @@ def _grow_sparse(out: np.ndarray, open_: np.ndarray, steps: int) -> None:
     padded[1:-1, 1:-1] = out
     at = np.flatnonzero(open_)  # (K,) flat index of each open pixel (far faster than np.nonzero's pairs)
     idx = at + 2 * (at // w) + (w + 3)  # the same pixels in the padded image
-    offsets = [dy * (w + 2) + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    offsets = np.array([dy * (w + 2) + dx for dy, dx in _STEPS])
+    if corners is not None:
+        c_at, c_ok = corners
+        c_idx = c_at + 2 * (c_at // w) + (w + 3)  # (C,) the pixels beside a wall corner, padded
+        c_around = c_idx + offsets[:, None]  # (9, C)
     flat = padded.ravel()
     for _ in range(steps):
         if not idx.size:
@@ -367,6 +422,12 @@ def _grow_sparse(out: np.ndarray, open_: np.ndarray, steps: int) -> None:
         best = flat[idx + offsets[0]]
         for off in offsets[1:]:
             np.maximum(best, flat[idx + off], out=best)
+        if corners is not None:  # idx is sorted: find the corner pixels still open in it
+            pos = np.minimum(np.searchsorted(idx, c_idx), idx.size - 1)
+            there = idx[pos] == c_idx
+            near = flat[c_around[:, there]]  # (9, C') their neighbourhoods
+            near[~c_ok[:, there]] = 0
+            best[pos[there]] = near.max(axis=0)
         filled = best != 0
         if not filled.any():
             break
