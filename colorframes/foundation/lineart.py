@@ -211,7 +211,8 @@ def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: LineArtPara
     else:
         pad = 2 * round(max(params.ball_scales) * gap_radius) + 4  # > the largest ball radius
         box = (max(0, box[0] - pad), min(h, box[1] + pad), max(0, box[2] - pad), min(w, box[3] + pad))
-        crop_labels, n = fill_regions(lines[box[0] : box[1], box[2] : box[3]], gap_radius, params.ball_scales)
+        crop = np.s_[box[0] : box[1], box[2] : box[3]]
+        crop_labels, n = fill_regions(lines[crop], gap_radius, params.ball_scales, color[crop])
         if n > params.max_regions:
             capped = n
             crop_labels, n = cap_regions(crop_labels, n, params.max_regions)
@@ -251,16 +252,23 @@ def cap_regions(labels: np.ndarray, n: int, cap: int) -> tuple[np.ndarray, int]:
 
 
 def fill_regions(
-    lines: np.ndarray, gap_radius: int, scales: tuple[float, ...] = DEFAULT_LINEART.ball_scales
+    lines: np.ndarray,
+    gap_radius: int,
+    scales: tuple[float, ...] = DEFAULT_LINEART.ball_scales,
+    color: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N).
 
     Balls of several radii (`scales` × gap_radius, largest first): the large ball closes the wider gaps of
-    open or noisy lines, then smaller balls give their own regions to the parts it could not enter. Seeds
-    grow along 4-connected paths where a line is a 1 px diagonal (as the gap_radius 0 fill's components):
-    a 3×3 step would slip between two of its pixels that touch only at a corner and flood a thin cel
-    shadow or highlight strip behind it with the parent's label. Crumbs too small to be regions join a
-    neighbour by plain 3×3 growth (walled off, each would be a region of a few pixels).
+    open or noisy lines, then smaller balls give their own regions to the parts it could not enter.
+
+    `color` ((H, W) bool): the coloured line pixels. Seeds grow along 4-connected paths where a coloured line
+    is a 1 px diagonal (as the gap_radius 0 fill's components do everywhere): a 3×3 step would slip between
+    two of its pixels that touch only at a corner and flood the thin cel shadow or highlight strip behind it
+    with the parent's label. Black lines keep 3×3 growth: walling their corners too (measured) mostly moved
+    region edges on extracted and noisy line art by a few pixels, and the tracker's weak-region decisions
+    flipped on those (xdog -0.3 dB). Crumbs too small to be regions join a neighbour by plain 3×3 growth
+    (walled off, each would be a region of a few pixels).
     """
     import cv2
 
@@ -270,7 +278,8 @@ def fill_regions(
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
     grown = np.zeros(lines.shape, np.int32)
-    corners = wall_corners(lines)  # 1 px diagonal lines: growth goes round their corners
+    # 1 px diagonal coloured lines: growth goes round their corners
+    corners = None if color is None else wall_corners(lines, color)
     top = 0  # the largest label so far (counted, not read off the image: growth never adds labels)
     for scale in scales:
         radius = max(1, round(scale * gap_radius))
@@ -370,30 +379,42 @@ _SPARSE_GROW_RATIO = 32  # grow_labels reads only the open pixels' neighbourhood
 _STEPS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]  # a 3×3 neighbourhood, row by row
 
 
-def wall_corners(walls: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def wall_corners(walls: np.ndarray, coloured: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """Where two `walls` pixels ((H, W) bool) touch only at a corner with two other pixels across it (a
-    1 px diagonal line): (the flat index of those other pixels (K,), which of each one's 3×3 steps growth
-    may take (9, K) bool: not across that corner, not out of the image), or None where there is none."""
+    1 px diagonal line), one of the two in `coloured` ((H, W) bool) when given: (the flat index of those
+    other pixels (K,), which of each one's 3×3 steps growth may take (9, K) bool: not across that corner,
+    not out of the image), or None where there is none. With `coloured`, only the 2×2 windows around its
+    pixels are read (few), not the whole image."""
     h, w = walls.shape
-    a, b, c, d = walls[:-1, :-1], walls[:-1, 1:], walls[1:, :-1], walls[1:, 1:]  # (h-1, w-1) 2×2 windows
-    pinch = a != b  # one diagonal of the window is walls, the other is not
-    pinch &= a == d
-    pinch &= b == c
-    if not pinch.any():  # thick lines have none
+    if coloured is None:
+        a, b, c, d = walls[:-1, :-1], walls[:-1, 1:], walls[1:, :-1], walls[1:, 1:]  # (h-1, w-1) 2×2 windows
+        pinch = a != b  # one diagonal of the window is walls, the other is not
+        pinch &= a == d
+        pinch &= b == c
+        wy, wx = np.divmod(np.flatnonzero(pinch), w - 1)  # (M,) the windows' top-left pixels
+    else:
+        cy, cx = np.divmod(np.flatnonzero(coloured), w)  # the windows holding a coloured pixel
+        wy, wx = np.concatenate([cy - 1, cy - 1, cy, cy]), np.concatenate([cx - 1, cx, cx - 1, cx])
+        inside = (wy >= 0) & (wy < h - 1) & (wx >= 0) & (wx < w - 1)
+        wy, wx = wy[inside], wx[inside]
+        a, b, c, d = walls[wy, wx], walls[wy, wx + 1], walls[wy + 1, wx], walls[wy + 1, wx + 1]
+        ca, cb, cc, cd = coloured[wy, wx], coloured[wy, wx + 1], coloured[wy + 1, wx], coloured[wy + 1, wx + 1]
+        pinch = (a != b) & (a == d) & (b == c) & np.where(a, ca | cd, cb | cc)
+        wy, wx = wy[pinch], wx[pinch]
+    if not wy.size:  # thick lines have none
         return None
-    beside = np.zeros((h, w), bool)  # the pixels of those windows
-    for part in (beside[:-1, :-1], beside[:-1, 1:], beside[1:, :-1], beside[1:, 1:]):
-        part |= pinch
-    beside &= ~walls  # not the walls themselves
+    ys, xs = np.concatenate([wy, wy, wy + 1, wy + 1]), np.concatenate([wx, wx + 1, wx, wx + 1])
+    pixels = ys * w + xs
+    beside = np.zeros(h * w, bool)  # the pixels of those windows that are not walls, each once
+    beside[pixels[~walls[ys, xs]]] = True
     at = np.flatnonzero(beside)  # (K,)
     ys, xs = np.divmod(at, w)
-    ringed = np.pad(walls, 1)  # a ring of paper: a step out of the image is barred below anyway
     ok = np.empty((len(_STEPS), at.size), bool)
     for k, (dy, dx) in enumerate(_STEPS):
         ny, nx = ys + dy, xs + dx
         ok[k] = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
-        if dy and dx:  # a diagonal step is barred when both pixels beside it are walls
-            ok[k] &= ~(ringed[ny + 1, xs + 1] & ringed[ys + 1, nx + 1])
+        if dy and dx:  # a diagonal step is barred when both pixels beside it are walls (clipped: out is not ok)
+            ok[k] &= ~(walls[np.clip(ny, 0, h - 1), xs] & walls[ys, np.clip(nx, 0, w - 1)])
     return at, ok
 
 
