@@ -383,8 +383,8 @@ def wall_corners(walls: np.ndarray, coloured: np.ndarray | None = None) -> tuple
     """Where two `walls` pixels ((H, W) bool) touch only at a corner with two other pixels across it (a
     1 px diagonal line), one of the two in `coloured` ((H, W) bool) when given: (the flat index of those
     other pixels (K,), which of each one's 3×3 steps growth may take (9, K) bool: not across that corner,
-    not out of the image), or None where there is none. With `coloured`, only the 2×2 windows around its
-    pixels are read (few), not the whole image."""
+    not out of the image; such a pixel takes no diagonal step between two walls at all), or None where there
+    is none. With `coloured`, only the 2×2 windows around its pixels are read (few), not the whole image."""
     h, w = walls.shape
     if coloured is None:
         a, b, c, d = walls[:-1, :-1], walls[:-1, 1:], walls[1:, :-1], walls[1:, 1:]  # (h-1, w-1) 2×2 windows
