@@ -211,7 +211,8 @@ def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: LineArtPara
     else:
         pad = 2 * round(max(params.ball_scales) * gap_radius) + 4  # > the largest ball radius
         box = (max(0, box[0] - pad), min(h, box[1] + pad), max(0, box[2] - pad), min(w, box[3] + pad))
-        crop_labels, n = fill_regions(lines[box[0] : box[1], box[2] : box[3]], gap_radius, params.ball_scales)
+        crop = np.s_[box[0] : box[1], box[2] : box[3]]
+        crop_labels, n = fill_regions(lines[crop], gap_radius, params.ball_scales, color[crop])
         if n > params.max_regions:
             capped = n
             crop_labels, n = cap_regions(crop_labels, n, params.max_regions)
@@ -251,12 +252,23 @@ def cap_regions(labels: np.ndarray, n: int, cap: int) -> tuple[np.ndarray, int]:
 
 
 def fill_regions(
-    lines: np.ndarray, gap_radius: int, scales: tuple[float, ...] = DEFAULT_LINEART.ball_scales
+    lines: np.ndarray,
+    gap_radius: int,
+    scales: tuple[float, ...] = DEFAULT_LINEART.ball_scales,
+    color: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N).
 
     Balls of several radii (`scales` × gap_radius, largest first): the large ball closes the wider gaps of
     open or noisy lines, then smaller balls give their own regions to the parts it could not enter.
+
+    `color` ((H, W) bool): the coloured line pixels. Seeds grow along 4-connected paths where a coloured line
+    is a 1 px diagonal (as the gap_radius 0 fill's components do everywhere): a 3×3 step would slip between
+    two of its pixels that touch only at a corner and flood the thin cel shadow or highlight strip behind it
+    with the parent's label. Black lines keep 3×3 growth: walling their corners too (measured) mostly moved
+    region edges on extracted and noisy line art by a few pixels, and the tracker's weak-region decisions
+    flipped on those (xdog -0.3 dB). Crumbs too small to be regions join a neighbour by plain 3×3 growth
+    (walled off, each would be a region of a few pixels).
     """
     import cv2
 
@@ -266,6 +278,8 @@ def fill_regions(
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
     grown = np.zeros(lines.shape, np.int32)
+    # 1 px diagonal coloured lines: growth goes round their corners
+    corners = None if color is None else wall_corners(lines, color)
     top = 0  # the largest label so far (counted, not read off the image: growth never adds labels)
     for scale in scales:
         radius = max(1, round(scale * gap_radius))
@@ -279,7 +293,7 @@ def fill_regions(
                 np.add(seeds, top, out=seeds, where=seeds > 0)
             grown += np.asarray(seeds, np.int32)  # the seeds lie inside the eroded open area (grown is 0 there)
             top += n_new - 1  # the components are 1..n_new-1, each on its pixels
-            grown = grow_labels(grown, paper, radius + 2, top)
+            grown = grow_labels(grown, paper, radius + 2, top, corners)
     n_seeds = top
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
     rest = (grown == 0) & paper
@@ -312,13 +326,21 @@ def fill_regions(
     return grown, top
 
 
-def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | None = None) -> np.ndarray:
+def grow_labels(
+    labels: np.ndarray,
+    allowed: np.ndarray,
+    steps: int,
+    top: int | None = None,
+    corners: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Grow labels into unlabeled `allowed` pixels, one 3×3 step at a time (geodesic, never over lines).
 
     Each step gives every open pixel the largest label around it. Whole-image dilation while many pixels
     are open; once few are left, only their 3×3 neighbourhoods are read (the same maxima, far less work).
     A step that fills nothing ends the growth: every later step would be the same. `top`: the largest
-    label, when the caller knows it (saves a pass over the image).
+    label, when the caller knows it (saves a pass over the image). `corners` (`wall_corners` of the
+    pixels that are not allowed): no step passes diagonally between two of those that touch only at a
+    corner; the few pixels beside such a corner are re-read without that step.
     """
     import cv2
 
@@ -328,14 +350,22 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | 
     out = labels.astype(np.uint16 if top < 65535 else np.float32)
     open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
+    if corners is not None:
+        at, ok = corners
+        offsets = np.array([dy * out.shape[1] + dx for dy, dx in _STEPS])
+        around = np.clip(at + offsets[:, None], 0, out.size - 1)  # (9, K) flat; outside the image: not ok
     remaining = cv2.countNonZero(open_.view(np.uint8))
     for step in range(steps):
         if remaining == 0:
             break
         if remaining * _SPARSE_GROW_RATIO < out.size:
-            _grow_sparse(out, open_, steps - step)
+            _grow_sparse(out, open_, steps - step, corners)
             break
         grown = cv2.dilate(out, kernel)  # type: ignore[arg-type]  # a uint16 or float32 array (stubs: generic)
+        if corners is not None:
+            near = out.ravel()[around]  # (9, K) the 3×3 neighbourhood of each pixel beside a corner
+            near[~ok] = 0
+            grown.ravel()[at] = near.max(axis=0)
         cv2.copyTo(grown, open_.view(np.uint8), out)  # type: ignore[arg-type]
         open_ &= out == 0
         left = cv2.countNonZero(open_.view(np.uint8))
@@ -346,9 +376,51 @@ def grow_labels(labels: np.ndarray, allowed: np.ndarray, steps: int, top: int | 
 
 
 _SPARSE_GROW_RATIO = 32  # grow_labels reads only the open pixels' neighbourhoods below 1/32 of the image
+_STEPS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]  # a 3×3 neighbourhood, row by row
 
 
-def _grow_sparse(out: np.ndarray, open_: np.ndarray, steps: int) -> None:
+def wall_corners(walls: np.ndarray, coloured: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where two `walls` pixels ((H, W) bool) touch only at a corner with two other pixels across it (a
+    1 px diagonal line), one of the two in `coloured` ((H, W) bool) when given: (the flat index of those
+    other pixels (K,), which of each one's 3×3 steps growth may take (9, K) bool: not across that corner,
+    not out of the image; such a pixel takes no diagonal step between two walls at all), or None where there
+    is none. With `coloured`, only the 2×2 windows around its pixels are read (few), not the whole image."""
+    h, w = walls.shape
+    if coloured is None:
+        a, b, c, d = walls[:-1, :-1], walls[:-1, 1:], walls[1:, :-1], walls[1:, 1:]  # (h-1, w-1) 2×2 windows
+        pinch = a != b  # one diagonal of the window is walls, the other is not
+        pinch &= a == d
+        pinch &= b == c
+        wy, wx = np.divmod(np.flatnonzero(pinch), w - 1)  # (M,) the windows' top-left pixels
+    else:
+        cy, cx = np.divmod(np.flatnonzero(coloured), w)  # the windows holding a coloured pixel
+        wy, wx = np.concatenate([cy - 1, cy - 1, cy, cy]), np.concatenate([cx - 1, cx, cx - 1, cx])
+        inside = (wy >= 0) & (wy < h - 1) & (wx >= 0) & (wx < w - 1)
+        wy, wx = wy[inside], wx[inside]
+        a, b, c, d = walls[wy, wx], walls[wy, wx + 1], walls[wy + 1, wx], walls[wy + 1, wx + 1]
+        ca, cb, cc, cd = coloured[wy, wx], coloured[wy, wx + 1], coloured[wy + 1, wx], coloured[wy + 1, wx + 1]
+        pinch = (a != b) & (a == d) & (b == c) & np.where(a, ca | cd, cb | cc)
+        wy, wx = wy[pinch], wx[pinch]
+    if not wy.size:  # thick lines have none
+        return None
+    ys, xs = np.concatenate([wy, wy, wy + 1, wy + 1]), np.concatenate([wx, wx + 1, wx, wx + 1])
+    pixels = ys * w + xs
+    beside = np.zeros(h * w, bool)  # the pixels of those windows that are not walls, each once
+    beside[pixels[~walls[ys, xs]]] = True
+    at = np.flatnonzero(beside)  # (K,)
+    ys, xs = np.divmod(at, w)
+    ok = np.empty((len(_STEPS), at.size), bool)
+    for k, (dy, dx) in enumerate(_STEPS):
+        ny, nx = ys + dy, xs + dx
+        ok[k] = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+        if dy and dx:  # a diagonal step is barred when both pixels beside it are walls (clipped: out is not ok)
+            ok[k] &= ~(walls[np.clip(ny, 0, h - 1), xs] & walls[ys, np.clip(nx, 0, w - 1)])
+    return at, ok
+
+
+def _grow_sparse(
+    out: np.ndarray, open_: np.ndarray, steps: int, corners: tuple[np.ndarray, np.ndarray] | None = None
+) -> None:
     """`steps` growth steps of `grow_labels` (in place on `out`) over the few open pixels only.
 
     The image is padded with a 0 ring: labels are >= 0 and every window holds its own pixel, so the ring
@@ -359,7 +431,11 @@ def _grow_sparse(out: np.ndarray, open_: np.ndarray, steps: int) -> None:
     padded[1:-1, 1:-1] = out
     at = np.flatnonzero(open_)  # (K,) flat index of each open pixel (far faster than np.nonzero's pairs)
     idx = at + 2 * (at // w) + (w + 3)  # the same pixels in the padded image
-    offsets = [dy * (w + 2) + dx for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    offsets = np.array([dy * (w + 2) + dx for dy, dx in _STEPS])
+    if corners is not None:
+        c_at, c_ok = corners
+        c_idx = c_at + 2 * (c_at // w) + (w + 3)  # (C,) the pixels beside a wall corner, padded
+        c_around = c_idx + offsets[:, None]  # (9, C)
     flat = padded.ravel()
     for _ in range(steps):
         if not idx.size:
@@ -367,6 +443,12 @@ def _grow_sparse(out: np.ndarray, open_: np.ndarray, steps: int) -> None:
         best = flat[idx + offsets[0]]
         for off in offsets[1:]:
             np.maximum(best, flat[idx + off], out=best)
+        if corners is not None:  # idx is sorted: find the corner pixels still open in it
+            pos = np.minimum(np.searchsorted(idx, c_idx), idx.size - 1)
+            there = idx[pos] == c_idx
+            near = flat[c_around[:, there]]  # (9, C') their neighbourhoods
+            near[~c_ok[:, there]] = 0
+            best[pos[there]] = near.max(axis=0)
         filled = best != 0
         if not filled.any():
             break

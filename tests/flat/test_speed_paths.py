@@ -16,7 +16,14 @@ from colorframes.backends.flat.matching import descriptor_cost
 from colorframes.backends.flat.params import DEFAULT_PARAMS
 from colorframes.backends.flat.render import paint
 from colorframes.foundation import lineart
-from colorframes.foundation.lineart import fill_regions, grow_labels, line_masks, region_stats, segment_regions
+from colorframes.foundation.lineart import (
+    fill_regions,
+    grow_labels,
+    line_masks,
+    region_stats,
+    segment_regions,
+    wall_corners,
+)
 from colorframes.options import RunOptions
 from colorframes.runner.stages import uint8_results
 
@@ -58,8 +65,9 @@ def test_cropped_segmentation_equals_whole_frame(at, gap_radius):
     assert np.allclose(np.sqrt(fast.spread[paper_fast, :2]), np.sqrt(whole.spread[paper_whole, :2]), atol=1.0)
 
 
+@pytest.mark.parametrize("walls", [False, True])  # diagonal steps between corner-touching walls barred or not
 @pytest.mark.parametrize("dtype", [np.int32, np.float32])  # uint16 and float32 working maps
-def test_sparse_growth_equals_whole_image_dilation(monkeypatch, dtype):
+def test_sparse_growth_equals_whole_image_dilation(monkeypatch, dtype, walls):
     rng = np.random.default_rng(3)
     allowed = rng.random((90, 130)) > 0.3  # ragged walls: some pixels stay unreachable
     labels = np.zeros((90, 130), np.int32)
@@ -69,7 +77,7 @@ def test_sparse_growth_equals_whole_image_dilation(monkeypatch, dtype):
     answers = []
     for ratio in (0, 10**9):  # never sparse, sparse from the first step
         monkeypatch.setattr(lineart, "_SPARSE_GROW_RATIO", ratio)
-        answers.append(grow_labels(labels, allowed, 6))
+        answers.append(grow_labels(labels, allowed, 6, corners=wall_corners(~allowed) if walls else None))
     dense, sparse = answers
     assert np.array_equal(dense, sparse) and dense.dtype == sparse.dtype == np.int32
     assert (dense[~allowed] == 0).all() and (dense[labels > 0] == labels[labels > 0]).all()

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from flat_helpers import two_boxes
 
-from colorframes.foundation.lineart import DEFAULT_LINEART, adjacency, line_reach, segment_regions
+from colorframes.foundation.lineart import (
+    DEFAULT_LINEART,
+    adjacency,
+    grow_labels,
+    line_reach,
+    segment_regions,
+    wall_corners,
+)
 
 
 def _region_at(regions, x, y):
@@ -161,3 +168,42 @@ def test_ink_across_the_whole_width_keeps_sky_and_road_apart():
     assert _region_at(r, 150, 100) == sky and _region_at(r, 150, 135) == road
     assert _region_at(r, 299, 199) == road and _region_at(r, 0, 0) == sky
     assert r.area[road] == np.count_nonzero(r.labels == road) and r.border[road] and r.border[sky]
+
+
+@pytest.mark.parametrize("rgb", [(240, 140, 30), (92, 64, 200)])  # a highlight line, a shadow line
+def test_thin_strip_behind_a_one_pixel_diagonal_line_is_its_own_region(rgb):
+    """A cel highlight or shadow bounded by 1 px diagonal coloured lines (pixels touching only at corners) is a
+    region of its own, all of it: its parent's label must not flow through the corners of those lines, and
+    the parent stays one region on both sides of the strip."""
+    sketch = np.full((120, 160, 3), 255, np.uint8)
+    cv2.rectangle(sketch, (10, 10), (150, 110), (0, 0, 0), 3)
+    ys = np.arange(30, 91)
+    for k in (20, 27):  # two parallel ↘ staircases, 7 px apart horizontally
+        sketch[ys, ys + k] = rgb
+    sketch[30, 50:58] = rgb  # 4-connected ends close the strip
+    sketch[90, 110:118] = rgb
+    r = segment_regions(sketch, gap_radius=2)
+    strip, parent = _region_at(r, 60, 35), _region_at(r, 100, 40)
+    assert 0 not in (strip, parent) and strip != parent
+    inside = np.zeros(r.shape, bool)
+    for y in range(31, 90):
+        inside[y, y + 21 : y + 27] = True  # the 6 paper pixels between the staircases on each row
+    assert np.array_equal(r.labels == strip, inside)
+    assert _region_at(r, 40, 80) == parent  # the other side of the strip
+    assert r.count == 3  # paper outside, the parent, the strip
+
+
+def test_growth_through_a_wall_corner_takes_the_long_way_round():
+    """With walls, growth reaches a pixel behind a 1 px diagonal wall only along a 4-connected path."""
+    allowed = np.ones((9, 9), bool)
+    ys = np.arange(0, 6)
+    allowed[ys, ys + 1] = False  # a ↘ staircase from (y, x) = (0, 1) to (5, 6): rows 6-8 are open
+    labels = np.zeros((9, 9), np.int32)
+    labels[0, 0] = 7  # on the staircase's lower-left side
+    corners = wall_corners(~allowed)
+    free = grow_labels(labels, allowed, 2)
+    barred = grow_labels(labels, allowed, 2, corners=corners)
+    assert free[0, 2] == 7  # without walls, one diagonal step through the corner and one more
+    assert barred[0, 2] == 0 and barred[1, 0] == 7 and barred[2, 1] == 7  # the near side grows as before
+    whole = grow_labels(labels, allowed, 40, corners=corners)
+    assert (whole[allowed] == 7).all()  # the far side is reached round the staircase's open end
