@@ -379,28 +379,21 @@ _SPARSE_GROW_RATIO = 32  # grow_labels reads only the open pixels' neighbourhood
 _STEPS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]  # a 3×3 neighbourhood, row by row
 
 
-def wall_corners(walls: np.ndarray, coloured: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+def wall_corners(walls: np.ndarray, coloured: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Where two `walls` pixels ((H, W) bool) touch only at a corner with two other pixels across it (a
-    1 px diagonal line), one of the two in `coloured` ((H, W) bool) when given: (the flat index of those
-    other pixels (K,), which of each one's 3×3 steps growth may take (9, K) bool: not across that corner,
-    not out of the image; such a pixel takes no diagonal step between two walls at all), or None where there
-    is none. With `coloured`, only the 2×2 windows around its pixels are read (few), not the whole image."""
+    1 px diagonal line), one of the two in `coloured` ((H, W) bool, pass `walls` for every line): (the flat
+    index of those other pixels (K,), which of each one's 3×3 steps growth may take (9, K) bool: not across
+    that corner, not out of the image; such a pixel takes no diagonal step between two walls at all), or None
+    where there is none. Only the 2×2 windows around `coloured` pixels are read (few), not the whole image."""
     h, w = walls.shape
-    if coloured is None:
-        a, b, c, d = walls[:-1, :-1], walls[:-1, 1:], walls[1:, :-1], walls[1:, 1:]  # (h-1, w-1) 2×2 windows
-        pinch = a != b  # one diagonal of the window is walls, the other is not
-        pinch &= a == d
-        pinch &= b == c
-        wy, wx = np.divmod(np.flatnonzero(pinch), w - 1)  # (M,) the windows' top-left pixels
-    else:
-        cy, cx = np.divmod(np.flatnonzero(coloured), w)  # the windows holding a coloured pixel
-        wy, wx = np.concatenate([cy - 1, cy - 1, cy, cy]), np.concatenate([cx - 1, cx, cx - 1, cx])
-        inside = (wy >= 0) & (wy < h - 1) & (wx >= 0) & (wx < w - 1)
-        wy, wx = wy[inside], wx[inside]
-        a, b, c, d = walls[wy, wx], walls[wy, wx + 1], walls[wy + 1, wx], walls[wy + 1, wx + 1]
-        ca, cb, cc, cd = coloured[wy, wx], coloured[wy, wx + 1], coloured[wy + 1, wx], coloured[wy + 1, wx + 1]
-        pinch = (a != b) & (a == d) & (b == c) & np.where(a, ca | cd, cb | cc)
-        wy, wx = wy[pinch], wx[pinch]
+    cy, cx = np.divmod(np.flatnonzero(coloured), w)  # the windows holding a coloured pixel
+    wy, wx = np.concatenate([cy - 1, cy - 1, cy, cy]), np.concatenate([cx - 1, cx, cx - 1, cx])
+    inside = (wy >= 0) & (wy < h - 1) & (wx >= 0) & (wx < w - 1)
+    wy, wx = wy[inside], wx[inside]
+    a, b, c, d = walls[wy, wx], walls[wy, wx + 1], walls[wy + 1, wx], walls[wy + 1, wx + 1]
+    ca, cb, cc, cd = coloured[wy, wx], coloured[wy, wx + 1], coloured[wy + 1, wx], coloured[wy + 1, wx + 1]
+    pinch = (a != b) & (a == d) & (b == c) & np.where(a, ca | cd, cb | cc)
+    wy, wx = wy[pinch], wx[pinch]
     if not wy.size:  # thick lines have none
         return None
     ys, xs = np.concatenate([wy, wy, wy + 1, wy + 1]), np.concatenate([wx, wx + 1, wx, wx + 1])

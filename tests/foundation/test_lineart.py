@@ -200,7 +200,7 @@ def test_growth_through_a_wall_corner_takes_the_long_way_round():
     allowed[ys, ys + 1] = False  # a ↘ staircase from (y, x) = (0, 1) to (5, 6): rows 6-8 are open
     labels = np.zeros((9, 9), np.int32)
     labels[0, 0] = 7  # on the staircase's lower-left side
-    corners = wall_corners(~allowed)
+    corners = wall_corners(~allowed, ~allowed)
     free = grow_labels(labels, allowed, 2)
     barred = grow_labels(labels, allowed, 2, corners=corners)
     assert free[0, 2] == 7  # without walls, one diagonal step through the corner and one more
