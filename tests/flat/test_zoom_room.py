@@ -1,10 +1,11 @@
-"""The room prior under a camera zoom: keyframe areas are taken unscaled (a known limitation).
+"""The room prior under a camera zoom: keyframe areas are taken at the frame's scale once the chain measured the
+zoom (`WeakRegions._key_area`); a state without a measured camera takes them unscaled (a known limitation).
 
 The scene: a wall and a floor cut by the frame's border, and a figure (head, shirt, jeans), two boxes and a
 window, wholly in view. The camera zooms in from the keyframe (1.0) to 1.25, so every part grows by 1.25² in area.
 In the last frame a fold line cuts a strip off the shirt. By the keyframe's unscaled area the shirt is then
-already more than fully placed by its larger piece; at the frame's scale there would be room for the strip
-(today there is not: see the xfail below).
+already more than fully placed by its larger piece; at the frame's scale there is room for the strip (with the
+chain's camera; without it there is not: see the xfail below).
 """
 
 from __future__ import annotations
@@ -92,3 +93,30 @@ def test_by_the_keyframe_area_a_grown_part_is_already_overfull(zoomed):
 )
 def test_a_piece_of_a_zoomed_in_part_takes_the_part(zoomed, monkeypatch):
     assert redecide_with_flow(*zoomed, JEANS, SHIRT, monkeypatch) == SHIRT
+
+
+def test_at_the_frames_scale_a_piece_of_a_zoomed_in_part_takes_the_part(zoomed, monkeypatch):
+    # With the camera the chain measured from the keyframe (`zoom.py`: a zoom of 1.25), the keyframe's areas
+    # are taken at the frame's scale: the shirt has room for the strip the fold cut off, which takes it.
+    from colorframes.backends.flat import weak
+
+    tracker, state, strip = zoomed
+    a = state.camera[0]
+    assert a == pytest.approx(1 / 1.25, abs=0.03)
+    key = tracker._key_state(1, SIZE)
+    pal = tracker.palette
+    color, conf = state.color.copy(), state.confidence.copy()
+    color[strip], conf[strip] = pal.index(JEANS), 0.3
+    trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), camera=state.camera)
+    assert tracker._room(trial, key)[pal.index(SHIRT)] > state.regions.area[strip]
+    real_vote = weak.vote
+
+    def traced(j, counts, colors, confidence, samples):
+        out, share, extra = real_vote(j, counts, colors, confidence, samples)
+        out, share = out.copy(), share.copy()
+        out[strip], share[strip] = pal.index(SHIRT), 1.0
+        return out, share, extra
+
+    monkeypatch.setattr(weak, "vote", traced)
+    tracker._resolve_weak(trial)
+    assert pal.rgb[trial.color[strip]] == SHIRT

@@ -193,9 +193,21 @@ class FlatParams:
     camera_min_regions: int = 4
     """The camera between a keyframe and a frame (its zoom and shift, `zoom.camera_fit`) is fitted only to
     at least this many regions the flow from the keyframe reaches; fewer leave it still (no zoom)."""
-    camera_trim: float = 3.0
-    """... refitted on the regions within this many times the fit's median residual (the rest move on their
-    own: walking figures, a nearer layer's parallax)."""
+    camera_reject: float = 4.685
+    """... reweighted with Tukey's biweight: a region whose residual is beyond this many robust standard
+    deviations of the fit moves on its own (a walking figure, a nearer layer's parallax) and gets no weight
+    (4.685: the biweight's usual constant, 95 % as efficient as least squares on Gaussian noise)."""
+    camera_noise: float = 0.5
+    """... the robust standard deviation is taken as at least this many px (a fit whose regions all agree
+    to the pixel would otherwise reject one off by a rounding)."""
+    camera_iterations: int = 10
+    """... reweighted this many times (the biweight's weights settle within a few)."""
+    camera_zoom_evidence: float = 1.5
+    """A step's fitted zoom is kept only where it leaves the regions at least this many times less median
+    residual than the shift alone; otherwise the step is the shift (no zoom): parts moving apart fit a zoom
+    no better than a shift (two legs spreading in front of a still wall: 1.0, a false 1.15x zoom), while a
+    camera zoom does (`dolly` 2.4-6.7, `harbour` 1.7-8.7, a box wall zooming 10; `room`'s still camera
+    0.8-1.8, its fit 1.00-1.01)."""
     camera_max_zoom: float = 4.0
     """A fitted camera that zooms by more than this factor (either way) between a frame and the chain's
     previous drawing does not hold (a fit to a few regions moving on their own): the step is left still."""
@@ -203,7 +215,8 @@ class FlatParams:
     """A camera between a keyframe and a frame that zooms by less than this (|ln a|: 10 %) is taken as no zoom
     (the flow from the keyframe starts from the global shift): that flow follows such a zoom by itself (on
     `dolly` its fit agrees with the chain's camera within 1 % up to 1.12x), and the chain's camera of a still
-    or panning shot drifts by a few % from parts moving on their own (`room`'s: 1.03 over 12 frames)."""
+    or panning shot could drift by a few % from parts moving on their own (`room`'s: 1.03 over 12 frames
+    before `camera_zoom_evidence`; 1.000 with it)."""
 
     # --- confidence ------------------------------------------------------------------------------------
     carry_min: float = 0.55

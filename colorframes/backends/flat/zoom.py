@@ -4,7 +4,7 @@ The flow straight from a keyframe's line art (the weak re-decision's strongest e
 from the global shift between the two drawings. Under a strong camera zoom (a dolly: 1.9x between the first
 frame and the keyframe) DIS does not find the zoom from there: far from the keyframe that flow is lost. The
 chain's short steps do follow it, so each step fits one similarity (scale and shift) to its own flow (every
-region's centroid and where its samples came from), trimmed of the regions that move on their own (walking
+region's centroid and where its samples came from), robust to the regions that move on their own (walking
 figures, the parallax of a nearer layer); composed along the chain from the keyframe, it is the camera
 between the frame and the keyframe, and starts the long flow (`flow.correspond`). A camera zooming by less
 than `camera_min_zoom` is no zoom (a still or panning camera's fit measures that much noise): the flow starts
@@ -23,40 +23,71 @@ from .params import FlatParams
 def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tuple[float, float, float]:
     """(a, tx, ty): source position ≈ a * frame position + (tx, ty), fitted to the regions of `regions` (the
     frame) by where `corr` (from the chain's previous drawing, the source) says their samples came from: each
-    region one point (its centroid and their mean displacement) weighted by its samples (the set's large parts
-    outweigh a figure's many small ones: a figure walking towards the camera grows like a zoom), those the
-    frame's border cuts left out (the flow fades towards the border and over the large plain regions it cuts,
-    which would pull the fit to no zoom).
+    region one point (its centroid and their mean displacement), those the frame's border cuts left out (the
+    flow fades towards the border and over the large plain regions it cuts, which would pull the fit to no
+    zoom).
 
-    Least squares, then refitted on the regions within `params.camera_trim` times the median residual (at
-    least 1 px); fewer than `params.camera_min_regions` regions with samples, or a fit that does not hold
-    (a scale beyond `params.camera_max_zoom` either way), leave the identity (1, 0, 0)."""
+    A robust fit: the regions that follow the camera are most of the frame's, and a walking figure, a van or
+    a nearer layer's parallax are outliers to their fit, however many samples they hold (a least-squares fit
+    weighs them by that: a large figure pulls it). Weighted least squares, reweighted
+    `params.camera_iterations` times with Tukey's biweight: a region whose residual is beyond
+    `params.camera_reject` robust standard deviations (1.4826 × the median residual of the regions still
+    weighed, at least `params.camera_noise` px) gets no weight, one nearer less. A region weighs the square
+    root of its samples: its displacement is a mean over them, but the flow over a large plain region is
+    smoothed (DIS's variational refinement) and pulled towards no motion, so its error does not shrink with
+    its size (weighted by the samples themselves, the sky and the pavement held the fit 0.7 % per step short
+    of `dolly`'s zoom, 16 % over 24 frames; 0.3 % and 7 % with this). Fewer than `params.camera_min_regions`
+    regions with samples, or a fit that does not hold (a scale beyond `params.camera_max_zoom` either way),
+    leave the identity (1, 0, 0); the reweighting stops before fewer than that many keep weight. A zoom that
+    explains the motion no better than a shift (`params.camera_zoom_evidence`) is the shift alone."""
     ids = np.flatnonzero((corr.samples > 0) & (regions.area >= params.assign_min_area) & ~regions.border)
     ids = ids[ids > 0]
     if ids.size < params.camera_min_regions:
         return 1.0, 0.0, 0.0
     p = regions.centroid[ids]  # (n, 2) x, y in the frame
-    q = p + corr.displacement[ids]  # (n, 2) where they were in the keyframe
-    w = corr.samples[ids]
-    keep = np.ones(ids.size, bool)
+    q = p + corr.displacement[ids]  # (n, 2) where they were in the source
+    prior = np.sqrt(corr.samples[ids])  # (n,)
+    weight = prior  # (n,) the weights of the fit below
     a, t = 1.0, np.zeros(2)
-    for _ in range(2):
-        ww = w[keep]
-        pm = (ww[:, None] * p[keep]).sum(0) / ww.sum()
-        qm = (ww[:, None] * q[keep]).sum(0) / ww.sum()
-        dp, dq = p[keep] - pm, q[keep] - qm
-        den = (ww * (dp**2).sum(1)).sum()
-        if den <= 0:
+    for _ in range(params.camera_iterations):
+        fit = _similarity(p, q, weight)
+        if fit is None:
             return 1.0, 0.0, 0.0
-        a = float((ww * (dp * dq).sum(1)).sum() / den)
-        t = qm - a * pm
+        a, t = fit
         res = np.hypot(*(a * p + t - q).T)  # (n,) px
-        keep = res <= params.camera_trim * max(float(np.median(res)), 1.0)
-        if keep.sum() < params.camera_min_regions:
+        sigma = max(1.4826 * float(np.median(res[weight > 0])), params.camera_noise)
+        u = np.minimum(res / (params.camera_reject * sigma), 1.0)
+        again = prior * (1.0 - u**2) ** 2
+        if np.count_nonzero(again) < params.camera_min_regions:
             break
+        weight = again
     if not 1.0 / params.camera_max_zoom <= a <= params.camera_max_zoom:
         return 1.0, 0.0, 0.0
+    # A zoom must explain the regions' motion: by at least `camera_zoom_evidence` times less residual than the
+    # shift alone (both over the regions the fit weighed). Parts moving apart (two legs spreading in front of a
+    # still wall) fit a zoom no better than a shift, and are no camera.
+    held = weight > 0
+    shift = ((q - p)[held] * prior[held, None]).sum(0) / prior[held].sum()
+    res = np.hypot(*(a * p + t - q)[held].T)
+    res_shift = np.hypot(*(p + shift - q)[held].T)
+    if np.median(res_shift) < params.camera_zoom_evidence * max(float(np.median(res)), params.camera_noise):
+        return 1.0, float(shift[0]), float(shift[1])
     return a, float(t[0]), float(t[1])
+
+
+def _similarity(p: np.ndarray, q: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """(a, t): the weighted least-squares q ≈ a * p + t over points p, q (n, 2) with weights w (n,); None where
+    the weighted points do not spread (no scale to fit)."""
+    total = w.sum()
+    if total <= 0:
+        return None
+    pm, qm = (w[:, None] * p).sum(0) / total, (w[:, None] * q).sum(0) / total
+    dp, dq = p - pm, q - qm
+    den = (w * (dp**2).sum(1)).sum()
+    if den <= 0:
+        return None
+    a = float((w * (dp * dq).sum(1)).sum() / den)
+    return a, qm - a * pm
 
 
 def chain_camera(
