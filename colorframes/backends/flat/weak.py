@@ -417,8 +417,9 @@ class WeakRegions(SheetEntries):
         """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
         keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
         (`instances.twins`: a window the head hid in the keyframe is a window), when that colour fits the
-        region's sure neighbours at least as well as its current one (the keyframe's colour pairs).
-        `carried`: the colours before `_resolve_weak` (the regions it moved are compared first)."""
+        region's sure neighbours at least as well as its current one (the keyframe's colour pairs). A guess
+        (look-alikes of several colours) moves only regions the chain was unsure of. `carried`: the colours
+        before `_resolve_weak` (the regions it moved are compared first)."""
         p = self.params
         regions = state.regions
         n_pal = len(self.palette.rgb)
@@ -472,6 +473,12 @@ class WeakRegions(SheetEntries):
         known = np.unique(np.concatenate(pairs))
         misfit_twin, misfit_now = misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
         fits = misfit_twin <= misfit_now
+        # A guess (look-alikes of several colours: the form names the kind of part, not which one) is no
+        # reading against a colour the chain is sure of. A sure region asked only because its colour is held
+        # over the keyframe's area needs an answer (one colour): a few pixels of its outline decide whether
+        # it repeats the look-alikes at all (xdog, every line walled: a green field held surely went to the
+        # guess, paper beige, when a neighbour took 12 of its pixels, and the chain carried it six frames).
+        fits &= ~guessed | unsure[ids]
         ids, color, overlap, guessed = ids[fits], color[fits], overlap[fits], guessed[fits]
         # A part that came into view after the keyframe (its outline is new here or was along the chain)
         # takes its twin's colour as the best guess, and stays in the report: no keyframe shows it there.
