@@ -63,15 +63,22 @@ def two_boxes(size=(120, 200), gap=0, paper=255, thickness=2) -> np.ndarray:
     return img
 
 
-def redecide_with_flow(tracker, state, region: int, chain_rgb: tuple, flow_rgb: tuple, monkeypatch) -> tuple:
-    """Re-decide `region` of `state` (weak: the chain saying `chain_rgb`) with the flow straight from the
-    keyframe tracing it wholly to `flow_rgb`; the region's colour after (`WeakRegions._resolve_weak`)."""
+def weak_trial(tracker, state, region: int, chain_rgb: tuple, camera: bool = False):
+    """A copy of `state` where `region` is weak (confidence 0.3) with the chain saying `chain_rgb`; with
+    `camera`, the copy keeps the camera the chain measured from the keyframe."""
+    color, conf = state.color.copy(), state.confidence.copy()
+    color[region], conf[region] = tracker.palette.index(chain_rgb), 0.3
+    return type(state)(
+        state.number, state.regions, color, conf, state.source.copy(), camera=state.camera if camera else None
+    )
+
+
+def resolve_with_flow(tracker, trial, region: int, flow_rgb: tuple, monkeypatch) -> tuple:
+    """Re-decide the weak regions of `trial` (`WeakRegions._resolve_weak`) with the flow straight from the
+    keyframe tracing `region` wholly to `flow_rgb`; the region's colour after."""
     from colorframes.backends.flat import weak
 
     pal = tracker.palette
-    color, conf = state.color.copy(), state.confidence.copy()
-    color[region], conf[region] = pal.index(chain_rgb), 0.3
-    trial = type(state)(state.number, state.regions, color, conf, state.source.copy())
     real_vote = weak.vote
 
     def traced(j, counts, colors, confidence, samples):
@@ -83,3 +90,10 @@ def redecide_with_flow(tracker, state, region: int, chain_rgb: tuple, flow_rgb: 
     monkeypatch.setattr(weak, "vote", traced)
     tracker._resolve_weak(trial)
     return pal.rgb[trial.color[region]]
+
+
+def redecide_with_flow(tracker, state, region: int, chain_rgb: tuple, flow_rgb: tuple, monkeypatch) -> tuple:
+    """Re-decide `region` of `state` (weak: the chain saying `chain_rgb`; no camera) with the flow straight
+    from the keyframe tracing it wholly to `flow_rgb`; the region's colour after."""
+    trial = weak_trial(tracker, state, region, chain_rgb)
+    return resolve_with_flow(tracker, trial, region, flow_rgb, monkeypatch)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import redecide_with_flow, tracked_shot
+from flat_helpers import redecide_with_flow, resolve_with_flow, tracked_shot, weak_trial
 
 SIZE = (180, 320)  # (H, W)
 CENTRE = (160.0, 90.0)  # (x, y) the zoom's fixed point
@@ -98,25 +98,10 @@ def test_a_piece_of_a_zoomed_in_part_takes_the_part(zoomed, monkeypatch):
 def test_at_the_frames_scale_a_piece_of_a_zoomed_in_part_takes_the_part(zoomed, monkeypatch):
     # With the camera the chain measured from the keyframe (`zoom.py`: a zoom of 1.25), the keyframe's areas
     # are taken at the frame's scale: the shirt has room for the strip the fold cut off, which takes it.
-    from colorframes.backends.flat import weak
-
     tracker, state, strip = zoomed
     a = state.camera[0]
     assert a == pytest.approx(1 / 1.25, abs=0.03)
     key = tracker._key_state(1, SIZE)
-    pal = tracker.palette
-    color, conf = state.color.copy(), state.confidence.copy()
-    color[strip], conf[strip] = pal.index(JEANS), 0.3
-    trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), camera=state.camera)
-    assert tracker._room(trial, key)[pal.index(SHIRT)] > state.regions.area[strip]
-    real_vote = weak.vote
-
-    def traced(j, counts, colors, confidence, samples):
-        out, share, extra = real_vote(j, counts, colors, confidence, samples)
-        out, share = out.copy(), share.copy()
-        out[strip], share[strip] = pal.index(SHIRT), 1.0
-        return out, share, extra
-
-    monkeypatch.setattr(weak, "vote", traced)
-    tracker._resolve_weak(trial)
-    assert pal.rgb[trial.color[strip]] == SHIRT
+    trial = weak_trial(tracker, state, strip, JEANS, camera=True)
+    assert tracker._room(trial, key)[tracker.palette.index(SHIRT)] > state.regions.area[strip]
+    assert resolve_with_flow(tracker, trial, strip, SHIRT, monkeypatch) == SHIRT
