@@ -325,9 +325,7 @@ class WeakRegions(SheetEntries):
         others[ids[repeat]] = False
         keep = others & (state.color >= 0)
         cover = np.bincount(state.color[keep], weights=regions.area[keep], minlength=n_pal)[:n_pal]
-        valid = key.color[1:] >= 0
-        total = np.bincount(key.color[1:][valid], weights=self._key_area(state, key)[1:][valid], minlength=n_pal)
-        total = total[:n_pal]
+        total = self._key_colour_area(state, key)
         voted = np.bincount(color[repeat], weights=regions.area[ids][repeat], minlength=n_pal)[:n_pal]
         excess = cover + voted - total
         ok[repeat] &= excess[color[repeat]] <= p.split_slack * voted[color[repeat]]
@@ -429,9 +427,7 @@ class WeakRegions(SheetEntries):
         have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
         shown = np.zeros(n_pal)
         for key in key_states:
-            valid = key.color[1:] >= 0
-            total = np.bincount(key.color[1:][valid], weights=self._key_area(state, key)[1:][valid], minlength=n_pal)
-            shown = np.maximum(shown, total[:n_pal])
+            shown = np.maximum(shown, self._key_colour_area(state, key))
         over = have > (1.0 + p.split_slack) * shown
         ids = np.flatnonzero((unsure | over[np.maximum(state.color, 0)]) & (state.color >= 0))
         least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
@@ -603,27 +599,30 @@ class WeakRegions(SheetEntries):
         after = [k for k in self.keyframes if k > t]
         return ([max(before)] if before else []) + ([min(after)] if after else [])
 
-    def _key_area(self, state: FrameState, key: FrameState) -> np.ndarray:
-        """(K+1,) keyframe `key`'s region areas at this frame's scale, for the checks that a part keeps roughly
-        its area (`_room`, `_direct_vote`, `_recognise_twins`): divided by the square of the camera's zoom from
-        this frame to its anchor keyframe that the chain measured (`zoom.py`), where `key` is that keyframe and
-        the camera zooms (`zoom.zooming`); as they are otherwise (the other keyframe: no camera measured from
-        it; a still or panning camera: its fit is noise). Under a dolly every part of the frame is 1/a² its
-        keyframe area: compared unscaled, every colour looks overfull (`dolly`, 1.7x: the twins re-decided
-        the awning's sure stripes on form, as guesses) and no colour has room for a piece of its part."""
+    def _key_colour_area(self, state: FrameState, key: FrameState) -> np.ndarray:
+        """(palette size,) the area of each colour in keyframe `key` at this frame's scale, for the checks that
+        a part keeps roughly its area (`_room`, `_direct_vote`, `_recognise_twins`): divided by the square of
+        the camera's zoom from this frame to its anchor keyframe that the chain measured (`zoom.py`), where
+        `key` is that keyframe and the camera zooms (`zoom.zooming`); as drawn otherwise (the other keyframe:
+        no camera measured from it; a still or panning camera: its fit is noise). Under a dolly every part of
+        the frame is 1/a² its keyframe area: compared unscaled, every colour looks overfull (`dolly`, 1.7x: the
+        twins re-decided the awning's sure stripes on form, as guesses) and no colour has room for a piece of
+        its part."""
+        n_pal = len(self.palette.rgb)
+        valid = key.color[1:] >= 0
+        area = np.bincount(key.color[1:][valid], weights=key.regions.area[1:][valid], minlength=n_pal)[:n_pal]
         camera = state.camera
         if camera is None or key.number != self.anchor_for(state.number) or not zooming(camera, self.params):
-            return key.regions.area
-        return key.regions.area / camera[0] ** 2
+            return area
+        return area / camera[0] ** 2
 
     def _room(self, state: FrameState, ref: FrameState) -> np.ndarray:
-        """(palette size,) area of each colour in the keyframe (at this frame's scale, `_key_area`) minus its
+        """(palette size,) area of each colour in the keyframe (at this frame's scale, `_key_colour_area`) minus its
         area already confidently placed in this frame: a part keeps roughly its area, so a colour that is
         fully placed (the hand, found) is an unlikely answer for one more region (the belt piece the hand
         uncovered)."""
         n_pal = len(self.palette.rgb)
-        valid = ref.color[1:] >= 0
-        total = np.bincount(ref.color[1:][valid], weights=self._key_area(state, ref)[1:][valid], minlength=n_pal)
+        total = self._key_colour_area(state, ref)
         sure = (state.confidence[1:] >= self.params.carry_min) & (state.color[1:] >= 0)
         placed = np.bincount(state.color[1:][sure], weights=state.regions.area[1:][sure], minlength=n_pal)
         return total[:n_pal] - placed[:n_pal]
