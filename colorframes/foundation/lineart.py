@@ -277,7 +277,10 @@ def fill_regions(
     if gap_radius <= 0:
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
         return compact_labels(labels)
-    grown = np.zeros(lines.shape, np.int32)
+    # One working label map for every step, with a 0 ring (the growth reads 3×3 neighbourhoods): uint16 while
+    # the labels fit, float32 beyond (exact below 2**24), int32 once at the end.
+    work = LabelMap(lines.shape)
+    grown = work.image
     # 1 px diagonal coloured lines: growth goes round their corners
     corners = None if color is None else wall_corners(lines, color)
     top = 0  # the largest label so far (counted, not read off the image: growth never adds labels)
@@ -291,9 +294,10 @@ def fill_regions(
         if n_new > 1:
             if top:
                 np.add(seeds, top, out=seeds, where=seeds > 0)
-            grown += np.asarray(seeds, np.int32)  # the seeds lie inside the eroded open area (grown is 0 there)
             top += n_new - 1  # the components are 1..n_new-1, each on its pixels
-            grown = grow_labels(grown, paper, radius + 2, top, corners)
+            grown = work.holding(top)
+            np.add(grown, seeds, out=grown, casting="unsafe")  # the seeds lie where grown is 0; each fits
+            _grow(work, paper, radius + 2, corners)
     n_seeds = top
     # Paper the ball never reached: thin regions (kept) or corner crumbs (absorbed by neighbours).
     rest = (grown == 0) & paper
@@ -307,10 +311,11 @@ def fill_regions(
             lut = np.zeros(n_rest, np.int32)
             lut[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32) + n_seeds
             at = np.flatnonzero(rest)  # (K,) the unreached paper pixels (few): grown is 0 there
-            np.put(grown, at, lut[rest_lab.ravel()[at]])
             top += int(keep.sum())
+            grown = work.holding(top)
+            work.put(at, lut[rest_lab.ravel()[at]])
         if (~keep[1:]).any():
-            grown = grow_labels(grown, paper, 4 * gap_radius + 4, top)
+            _grow(work, paper, 4 * gap_radius + 4)
             # Crumbs walled off from every region become regions of their own: no paper pixel is left
             # unlabelled (label 0 means line, and only line pixels are restored from the input).
             orphan = (grown == 0) & paper
@@ -319,11 +324,38 @@ def fill_regions(
                     orphan.view(np.uint8), connectivity=4, ltype=cv2.CV_32S
                 )
                 at = np.flatnonzero(orphan)  # (K,) the orphan pixels, each labelled >= 1 by the components
-                np.put(grown, at, orphan_lab.ravel()[at] + top)
                 top += n_orphans - 1
+                grown = work.holding(top)
+                work.put(at, orphan_lab.ravel()[at] + (top - n_orphans + 1))
     # Already 1..N without gaps: each step hands out the labels after the largest so far, all of them on
     # pixels, and growth only fills 0 pixels (no label is ever overwritten), so no renumbering pass.
-    return grown, top
+    return grown.astype(np.int32), top
+
+
+class LabelMap:
+    """A label map being grown: `padded` ((H+2, W+2), a 0 ring around the image, which never wins a 3×3
+    maximum: labels are >= 0) and `image`, the (H, W) view inside the ring. uint16 while the labels fit
+    (dilation is about twice as fast as on float32), float32 beyond (exact for labels < 2**24)."""
+
+    def __init__(self, shape: tuple[int, int], top: int = 0) -> None:
+        self.padded = np.zeros((shape[0] + 2, shape[1] + 2), np.uint16 if top < 65535 else np.float32)
+        self.image = self.padded[1:-1, 1:-1]
+
+    def holding(self, top: int) -> np.ndarray:
+        """The image, widened to float32 first when label `top` does not fit uint16."""
+        if top >= 65535 and self.padded.dtype == np.uint16:
+            self.padded = self.padded.astype(np.float32)
+            self.image = self.padded[1:-1, 1:-1]
+        return self.image
+
+    def padded_index(self, at: np.ndarray) -> np.ndarray:
+        """Flat indices into `padded` of the image pixels at flat image indices `at`."""
+        w = self.image.shape[1]
+        return at + 2 * (at // w) + (w + 3)
+
+    def put(self, at: np.ndarray, values: np.ndarray) -> None:
+        """Image pixels at flat image indices `at` take `values`."""
+        self.padded.ravel()[self.padded_index(at)] = values
 
 
 def grow_labels(
@@ -342,37 +374,45 @@ def grow_labels(
     pixels that are not allowed): no step passes diagonally between two of those that touch only at a
     corner; the few pixels beside such a corner are re-read without that step.
     """
-    import cv2
-
     if top is None:
         top = int(labels.max()) if labels.size else 0
-    # uint16 dilates about twice as fast as float32; float32 is exact for label ids < 2**24.
-    out = labels.astype(np.uint16 if top < 65535 else np.float32)
+    work = LabelMap(labels.shape, top)
+    work.image[...] = labels
+    _grow(work, allowed, steps, corners)
+    return work.image.astype(np.int32)
+
+
+def _grow(
+    work: LabelMap, allowed: np.ndarray, steps: int, corners: tuple[np.ndarray, np.ndarray] | None = None
+) -> None:
+    """`grow_labels` in place on `work`."""
+    import cv2
+
+    out = work.image
     open_ = allowed.astype(bool, copy=False) & (out == 0)  # (H, W) still to fill
     kernel = np.ones((3, 3), np.uint8)
     if corners is not None:
         at, ok = corners
-        offsets = np.array([dy * out.shape[1] + dx for dy, dx in _STEPS])
-        around = np.clip(at + offsets[:, None], 0, out.size - 1)  # (9, K) flat; outside the image: not ok
+        offsets = np.array([dy * work.padded.shape[1] + dx for dy, dx in _STEPS])
+        around = work.padded_index(at) + offsets[:, None]  # (9, K) flat in padded; outside the image: not ok
     remaining = cv2.countNonZero(open_.view(np.uint8))
     for step in range(steps):
         if remaining == 0:
             break
         if remaining * _SPARSE_GROW_RATIO < out.size:
-            _grow_sparse(out, open_, steps - step, corners)
+            _grow_sparse(work, open_, steps - step, corners)
             break
-        grown = cv2.dilate(out, kernel)  # type: ignore[arg-type]  # a uint16 or float32 array (stubs: generic)
+        grown = cv2.dilate(out, kernel)  # a uint16 or float32 map
         if corners is not None:
-            near = out.ravel()[around]  # (9, K) the 3×3 neighbourhood of each pixel beside a corner
+            near = work.padded.ravel()[around]  # (9, K) the 3×3 neighbourhood of each pixel beside a corner
             near[~ok] = 0
             grown.ravel()[at] = near.max(axis=0)
-        cv2.copyTo(grown, open_.view(np.uint8), out)  # type: ignore[arg-type]
+        cv2.copyTo(grown, open_.view(np.uint8), out)  # into the view inside the ring
         open_ &= out == 0
         left = cv2.countNonZero(open_.view(np.uint8))
         if left == remaining:
             break
         remaining = left
-    return out.astype(np.int32)
 
 
 _SPARSE_GROW_RATIO = 32  # grow_labels reads only the open pixels' neighbourhoods below 1/32 of the image
@@ -412,24 +452,21 @@ def wall_corners(walls: np.ndarray, coloured: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _grow_sparse(
-    out: np.ndarray, open_: np.ndarray, steps: int, corners: tuple[np.ndarray, np.ndarray] | None = None
+    work: LabelMap, open_: np.ndarray, steps: int, corners: tuple[np.ndarray, np.ndarray] | None = None
 ) -> None:
-    """`steps` growth steps of `grow_labels` (in place on `out`) over the few open pixels only.
+    """`steps` growth steps of `grow_labels` (in place on `work`) over the few open pixels only.
 
-    The image is padded with a 0 ring: labels are >= 0 and every window holds its own pixel, so the ring
-    never changes a maximum (as cv2.dilate's border, which never wins either).
+    The 0 ring of `work.padded` never changes a maximum: labels are >= 0 and every window holds its own pixel
+    (as cv2.dilate's border, which never wins either).
     """
-    h, w = out.shape
-    padded = np.zeros((h + 2, w + 2), out.dtype)
-    padded[1:-1, 1:-1] = out
-    at = np.flatnonzero(open_)  # (K,) flat index of each open pixel (far faster than np.nonzero's pairs)
-    idx = at + 2 * (at // w) + (w + 3)  # the same pixels in the padded image
-    offsets = np.array([dy * (w + 2) + dx for dy, dx in _STEPS])
+    w2 = work.padded.shape[1]
+    idx = work.padded_index(np.flatnonzero(open_))  # (K,) the open pixels (flatnonzero: far faster than pairs)
+    offsets = np.array([dy * w2 + dx for dy, dx in _STEPS])
     if corners is not None:
         c_at, c_ok = corners
-        c_idx = c_at + 2 * (c_at // w) + (w + 3)  # (C,) the pixels beside a wall corner, padded
+        c_idx = work.padded_index(c_at)  # (C,) the pixels beside a wall corner, padded
         c_around = c_idx + offsets[:, None]  # (9, C)
-    flat = padded.ravel()
+    flat = work.padded.ravel()
     for _ in range(steps):
         if not idx.size:
             break
@@ -447,7 +484,6 @@ def _grow_sparse(
             break
         flat[idx[filled]] = best[filled]  # all maxima were read before any write: one synchronous step
         idx = idx[~filled]
-    out[...] = padded[1:-1, 1:-1]
 
 
 def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, int]:

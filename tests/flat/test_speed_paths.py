@@ -11,6 +11,7 @@ import pytest
 from flat_helpers import frame, shot
 
 from colorframes.backends.flat import FlatColorizer, create_colorizer
+from colorframes.backends.flat import flow as flow_module
 from colorframes.backends.flat.flow import correspond
 from colorframes.backends.flat.matching import descriptor_cost
 from colorframes.backends.flat.params import DEFAULT_PARAMS
@@ -225,3 +226,49 @@ def test_region_boxes_from_row_runs_equal_the_plain_scan(seed):
     assert np.array_equal(region_boxes(regions), _boxes_by_scan(labels, 12))
     view = region_stats(labels[::-1, 3:], labels[::-1, 3:] == 0, 12)  # a non-contiguous map
     assert np.array_equal(region_boxes(view), _boxes_by_scan(labels[::-1, 3:], 12))
+
+
+def _plain_shifted_labels(labels, y0, y1, x0, x1, step, dx, dy):
+    """Each grid sample moved and rounded on its own (what `_shifted_labels` reads as a grid)."""
+    h, w = labels.shape
+    ys, xs = np.mgrid[y0:y1:step, x0:x1:step]
+    sx = np.rint(xs.ravel() - dx).astype(np.int64)
+    sy = np.rint(ys.ravel() - dy).astype(np.int64)
+    inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
+    out = np.zeros(sx.size, np.int64)
+    out[inside] = labels[sy[inside], sx[inside]]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shifted_grid_labels_equal_moving_each_sample(seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 50, (37, 53)).astype(np.int32)
+    for _ in range(20):
+        y0, x0 = int(rng.integers(0, 10)), int(rng.integers(0, 10))
+        y1, x1 = int(rng.integers(y0 + 1, 38)), int(rng.integers(x0 + 1, 54))
+        step = int(rng.integers(1, 4))
+        # half-pixel shifts (rounding ties), shifts off the frame, and plain ones
+        dx, dy = (float(rng.integers(-60, 60)) / 2, float(rng.normal(0, 9)))
+        got = flow_module._shifted_labels(labels, y0, y1, x0, x1, step, dx, dy)
+        assert np.array_equal(got, _plain_shifted_labels(labels, y0, y1, x0, x1, step, dx, dy))
+
+
+def _fresh(regions):
+    """The same regions without anything derived from them yet."""
+    return replace(regions)
+
+
+def test_correspondence_kept_with_the_regions_equals_a_fresh_one():
+    # A chain a → b → c and a keyframe-like a → c: b is asked for once as the drawing and once as the previous
+    # one, a for two grids; what is kept with the regions must give the numbers a fresh computation gives.
+    drawings = [_drawing(size=(160, 260), at=(40 + 9 * k, 30 + 4 * k)) for k in range(3)]
+    drawings[2][120:150, 200:240] = 0  # ink far from the rest: c's box differs from a's
+    a, b, c = (segment_regions(d, 2) for d in drawings)
+    steps = [(a, b, {}), (b, c, {}), (a, c, {"outline": False, "preset": "FAST"}), (a, b, {}), (c, a, {})]
+    for prev, cur, kw in steps:
+        kept = correspond(prev, cur, DEFAULT_PARAMS, **kw)
+        fresh = correspond(_fresh(prev), _fresh(cur), DEFAULT_PARAMS, **kw)
+        for name in kept.__dataclass_fields__:
+            x, y = getattr(kept, name), getattr(fresh, name)
+            assert np.array_equal(np.asarray(x), np.asarray(y)), name

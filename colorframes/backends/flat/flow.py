@@ -67,12 +67,18 @@ def _distance_field(regions: Regions, params: FlatParams) -> tuple[np.ndarray, n
     return image, dist
 
 
-def _global_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """(dx, dy) at flow scale that moves drawing a onto drawing b (phase correlation on blurred lines)."""
+def _blurred_lines(regions: Regions, params: FlatParams) -> np.ndarray:
+    """The drawing's lines at flow scale, blurred (float32), as phase correlation reads them; once per frame."""
     import cv2
 
-    fa = cv2.GaussianBlur((a == 0).astype(np.float32), (0, 0), 2)
-    fb = cv2.GaussianBlur((b == 0).astype(np.float32), (0, 0), 2)
+    image, _ = flow_field(regions, params)
+    return regions.memo("flow_blur", lambda: cv2.GaussianBlur((image == 0).astype(np.float32), (0, 0), 2))
+
+
+def _global_shift(fa: np.ndarray, fb: np.ndarray) -> tuple[float, float]:
+    """(dx, dy) at flow scale that moves drawing a onto drawing b (phase correlation on their blurred lines)."""
+    import cv2
+
     if not fa.any() or not fb.any():
         return 0.0, 0.0
     (dx, dy), response = cv2.phaseCorrelate(fa, fb)
@@ -82,13 +88,31 @@ def _global_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 @functools.lru_cache(maxsize=4)
-def _grid(y0: int, y1: int, x0: int, x1: int, step: int) -> tuple[np.ndarray, np.ndarray]:
-    """(S,) int64 row and column of every `step`-th pixel of the box [y0, y1) × [x0, x1) (read-only)."""
+def _grid(y0: int, y1: int, x0: int, x1: int, step: int, h: int, w: int, hs: int, ws: int) -> tuple[np.ndarray, ...]:
+    """The samples of the box [y0, y1) × [x0, x1), every `step`-th pixel of an (h, w) frame whose flow field
+    is (hs, ws): (S,) int64 row and column of each in the frame (row by row), then its row, column and flat
+    index in the flow field (read-only)."""
     ys, xs = np.mgrid[y0:y1:step, x0:x1:step]
     ys, xs = ys.ravel(), xs.ravel()
-    ys.setflags(write=False)
-    xs.setflags(write=False)
-    return ys, xs
+    fy = np.minimum((ys * (hs / h)).astype(np.int64), hs - 1)
+    fx = np.minimum((xs * (ws / w)).astype(np.int64), ws - 1)
+    out = (ys, xs, fy, fx, fy * ws + fx)
+    for arr in out:
+        arr.setflags(write=False)
+    return out
+
+
+def _at_grid(regions: Regions, grid: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(S,) int64 region of each sample of `grid` (`_grid`'s arguments) and (N+1,) float64 samples per region
+    (0 excluded), kept with the regions for the last grid asked (the chain asks for a frame's twice: as the
+    drawing, then as the previous one)."""
+    held = regions.derived.get("flow_grid")
+    if held is None or held[0] != grid:
+        y0, y1, x0, x1, step = grid[:5]
+        lab = regions.labels[y0:y1:step, x0:x1:step].astype(np.int64).ravel()  # the grid, row by row
+        per = np.bincount(lab[lab > 0], minlength=regions.count + 1).astype(np.float64)
+        held = regions.derived["flow_grid"] = (grid, lab, per)
+    return held[1], held[2]
 
 
 def correspond(
@@ -104,12 +128,15 @@ def correspond(
     `outline=False` skips the new-outline shares (all zero then) for callers that only need the votes;
     `preset` names the OpenCV DIS preset (ULTRAFAST, FAST, MEDIUM). `camera` (a, tx, ty: a `prev` position
     ≈ a * `cur` position + (tx, ty), px), when known, starts the flow instead of the global shift: a flow
-    across a strong zoom (many frames of a dolly) does not find it from a shift."""
+    across a strong zoom (many frames of a dolly) does not find it from a shift.
+
+    What depends on one drawing alone (its labels at the samples, its blurred lines, its outline rim) is kept
+    with its regions, and samples are read by flat index or as a grid: the same numbers at less cost."""
 
     a, dist_a = flow_field(prev, params)
     b, _ = flow_field(cur, params)
     hs, ws = b.shape
-    dx, dy = _global_shift(a, b)
+    dx, dy = _global_shift(_blurred_lines(prev, params), _blurred_lines(cur, params))
     h, w = cur.shape
     s = ws / w, hs / h
     init = np.empty((hs, ws, 2), np.float32)  # cur pixel + flow = where it was in prev
@@ -128,48 +155,45 @@ def correspond(
         y0, y1 = min(y0, int(prev.box[0])), max(y1, int(prev.box[1]))
         x0, x1 = min(x0, int(prev.box[2])), max(x1, int(prev.box[3]))
     step = params.vote_step * max(1, round(max(h, w) / 1000))  # ~the same sample count at any size
-    ys, xs = _grid(y0, y1, x0, x1, step)
-    fy = np.minimum((ys * s[1]).astype(np.int64), hs - 1)
-    fx = np.minimum((xs * s[0]).astype(np.int64), ws - 1)
-    f = flow[fy, fx]  # (S, 2) in flow-scale px
+    grid = (y0, y1, x0, x1, step, h, w, hs, ws)
+    ys, xs, fy, fx, fat = _grid(*grid)
+    f = flow.reshape(-1, 2).take(fat, axis=0)  # (S, 2) in flow-scale px
     px = np.rint(xs + f[:, 0] / s[0]).astype(np.int64)
     py = np.rint(ys + f[:, 1] / s[1]).astype(np.int64)
     inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
-    lab = cur.labels[ys, xs].astype(np.int64)
+    lab, own_samples = _at_grid(cur, grid)
+    _, prev_samples = _at_grid(prev, grid)
+    prev_flat = prev.labels.ravel()
     src = np.zeros(lab.size, np.int64)
-    src[inside] = prev.labels[py[inside], px[inside]]
+    src[inside] = prev_flat.take(py[inside] * w + px[inside])
     n1 = cur.count + 1
     # Forward-backward check: where the two flows disagree (occlusion: a hand moving over a belt drags
     # the smooth flow), the sample does not vote, but still counts in its region's total.
     qx = np.clip(np.rint(fx + f[:, 0]).astype(np.int64), 0, ws - 1)
     qy = np.clip(np.rint(fy + f[:, 1]).astype(np.int64), 0, hs - 1)
-    e = f + back[qy, qx]  # (S, 2)
+    e = f + back.reshape(-1, 2).take(qy * ws + qx, axis=0)  # (S, 2)
     err = norm2(e[:, 0], e[:, 1])  # (S,) flow-scale px
     samples = np.bincount(lab[src > 0], minlength=n1).astype(np.float64)
     src[err > params.flow_consistency * (1.0 + 0.1 * norm2(f[:, 0], f[:, 1]))] = 0
     own = lab > 0
-    disp_w = np.bincount(lab[own], minlength=n1).astype(np.float64)
+    lab_own, f_own = lab[own], f[own]
     disp = (
-        np.stack([np.bincount(lab[own], weights=f[own, i] / s[i], minlength=n1) for i in (0, 1)], axis=1)
-        / np.maximum(disp_w, 1.0)[:, None]
+        np.stack([np.bincount(lab_own, weights=f_own[:, i] / s[i], minlength=n1) for i in (0, 1)], axis=1)
+        / np.maximum(own_samples, 1.0)[:, None]
     )
-    sx = np.rint(xs - dx / s[0]).astype(np.int64)
-    sy = np.rint(ys - dy / s[1]).astype(np.int64)
-    inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
-    still = np.zeros(lab.size, np.int64)
-    still[inside] = prev.labels[sy[inside], sx[inside]]
+    still = _shifted_labels(prev.labels, y0, y1, x0, x1, step, dx / s[0], dy / s[1])
     still_pairs, still_counts, still_samples = _pairs(lab, still, prev.count, n1)
     # A region that the global shift lays on a previous region's outline (a copy: they overlap at least
     # `copy_iou`) stood still relative to the camera: it is that region, whatever the flow says. The smooth
     # flow drags the background next to a fast part along with it, and on a repeating pattern (bricks,
     # a railing) the dragged flow lands on a neighbour of the same form.
-    stays = _still_copies(lab, prev.labels[ys, xs], still_pairs, still_counts, n1, prev.count + 1, params.copy_iou)
+    stays = _still_copies(own_samples, prev_samples, still_pairs, still_counts, params.copy_iou)
     if stays.any():
         src[stays[lab]] = still[stays[lab]]
         samples[stays] = still_samples[stays]
         disp[stays] = -dx / s[0], -dy / s[1]
     pairs, counts, _ = _pairs(lab, src, prev.count, n1)
-    new_outline = _new_outline(cur, b, dist_a, flow, params) if outline else np.zeros(n1)
+    new_outline = _new_outline(cur, dist_a, flow, params) if outline else np.zeros(n1)
     return Correspondence(
         pairs=pairs, counts=counts, samples=samples, still_pairs=still_pairs, still_counts=still_counts,
         still_samples=still_samples, displacement=disp, new_outline=new_outline, still=stays,
@@ -177,14 +201,30 @@ def correspond(
     )  # fmt: skip
 
 
+def _shifted_labels(
+    labels: np.ndarray, y0: int, y1: int, x0: int, x1: int, step: int, dx: float, dy: float
+) -> np.ndarray:
+    """(S,) int64 labels at the samples of the box [y0, y1) × [x0, x1) (every `step`-th pixel, row by row)
+    moved by (-dx, -dy) px and rounded, 0 outside the frame. The grid moved by one shift is still a grid: its
+    rows and columns are moved once each, and the labels read row block by column (the same rounding per
+    sample as moving each sample on its own)."""
+    h, w = labels.shape
+    rows = np.rint(np.arange(y0, y1, step) - dy).astype(np.int64)
+    cols = np.rint(np.arange(x0, x1, step) - dx).astype(np.int64)
+    r0, r1 = np.searchsorted(rows, (0, h))  # rows and columns ascend: the ones inside are a range
+    c0, c1 = np.searchsorted(cols, (0, w))
+    out = np.zeros((rows.size, cols.size), np.int64)
+    out[r0:r1, c0:c1] = labels.take(rows[r0:r1], axis=0).take(cols[c0:c1], axis=1)
+    return out.ravel()
+
+
 def _still_copies(
-    lab: np.ndarray, prev_lab: np.ndarray, pairs: np.ndarray, counts: np.ndarray, n1: int, m1: int, least: float
+    own: np.ndarray, theirs: np.ndarray, pairs: np.ndarray, counts: np.ndarray, least: float
 ) -> np.ndarray:
     """(N+1,) bool: regions whose samples, moved by the global shift, overlap one previous region at least
-    `least` (intersection over union, counted in samples of the same grid)."""
-    own = np.bincount(lab[lab > 0], minlength=n1).astype(np.float64)  # (N+1,) samples per region
-    theirs = np.bincount(prev_lab[prev_lab > 0], minlength=m1).astype(np.float64)  # (M+1,)
-    stays = np.zeros(n1, bool)
+    `least` (intersection over union, counted in samples of the same grid: `own` (N+1,) and `theirs` (M+1,)
+    per region)."""
+    stays = np.zeros(own.size, bool)
     if not pairs.size:
         return stays
     j, i = pairs[:, 0], pairs[:, 1]
@@ -203,28 +243,51 @@ def _pairs(lab: np.ndarray, src: np.ndarray, m: int, n1: int) -> tuple[np.ndarra
     return pairs, counts.astype(np.float64), samples
 
 
-def _new_outline(
-    cur: Regions, b: np.ndarray, dist_prev: np.ndarray, flow: np.ndarray, params: FlatParams
-) -> np.ndarray:
+def _new_outline(cur: Regions, dist_prev: np.ndarray, flow: np.ndarray, params: FlatParams) -> np.ndarray:
     """(N+1,) share of each region's rim (at flow scale) next to lines the previous drawing lacks."""
     import cv2
 
-    hs, ws = b.shape
-    gx, gy = np.meshgrid(np.arange(ws, dtype=np.float32), np.arange(hs, dtype=np.float32))
+    lines, rim, small, total = _outline_rim(cur, params)
+    hs, ws = lines.shape
+    gx, gy = _pixel_grid(hs, ws)
     warped = cv2.remap(
         dist_prev, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT, borderValue=1e6,
     )  # fmt: skip
+    fresh = (lines & (warped > params.new_outline_reach).view(np.uint8)).view(np.uint8)  # (h', w') 0 or 1
+    fresh_rim = rim & cv2.dilate(fresh, _RING).astype(bool)
+    new = np.bincount(small[fresh_rim], minlength=cur.count + 1).astype(np.float64)
+    return new / np.maximum(total, 1.0)
+
+
+_RING = np.ones((3, 3), np.uint8)
+
+
+def _outline_rim(regions: Regions, params: FlatParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """At flow scale, once per frame: (lines (h', w') uint8 1 on the drawing's lines, their rim (h', w') bool:
+    the paper pixels touching them, the nearest labels (h', w') int64, rim pixels per region (N+1,))."""
+    return regions.memo("flow_rim", lambda: _make_outline_rim(regions, params))
+
+
+def _make_outline_rim(regions: Regions, params: FlatParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    import cv2
+
+    b, _ = flow_field(regions, params)
+    hs, ws = b.shape
     lines = (b == 0).view(np.uint8)  # (h', w') 1 on lines of the current drawing
-    fresh = lines & (warped > params.new_outline_reach).view(np.uint8)
-    ring = np.ones((3, 3), np.uint8)
-    rim = cv2.dilate(lines, ring).astype(bool) & ~lines.astype(bool)
-    fresh_rim = rim & cv2.dilate(fresh, ring).astype(bool)
-    h, w = cur.shape
+    rim = cv2.dilate(lines, _RING).astype(bool) & ~lines.astype(bool)
+    h, w = regions.shape
     ys = np.minimum((np.arange(hs) * h / hs).astype(np.int64), h - 1)
     xs = np.minimum((np.arange(ws) * w / ws).astype(np.int64), w - 1)
-    small = cur.labels[np.ix_(ys, xs)].astype(np.int64)  # (h', w') nearest labels
-    n1 = cur.count + 1
-    total = np.bincount(small[rim], minlength=n1).astype(np.float64)
-    new = np.bincount(small[fresh_rim], minlength=n1).astype(np.float64)
-    return new / np.maximum(total, 1.0)
+    small = regions.labels[np.ix_(ys, xs)].astype(np.int64)  # (h', w') nearest labels
+    total = np.bincount(small[rim], minlength=regions.count + 1).astype(np.float64)
+    return lines, rim, small, total
+
+
+@functools.lru_cache(maxsize=2)
+def _pixel_grid(hs: int, ws: int) -> tuple[np.ndarray, np.ndarray]:
+    """(h', w') float32 x and y of every pixel (read-only)."""
+    gx, gy = np.meshgrid(np.arange(ws, dtype=np.float32), np.arange(hs, dtype=np.float32))
+    gx.setflags(write=False)
+    gy.setflags(write=False)
+    return gx, gy
