@@ -212,11 +212,12 @@ def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: LineArtPara
         pad = 2 * round(max(params.ball_scales) * gap_radius) + 4  # > the largest ball radius
         box = (max(0, box[0] - pad), min(h, box[1] + pad), max(0, box[2] - pad), min(w, box[3] + pad))
         crop = np.s_[box[0] : box[1], box[2] : box[3]]
-        crop_labels, n = fill_regions(lines[crop], gap_radius, params.ball_scales, color[crop])
+        labels = np.empty((h, w), np.int32)  # filled inside the box, then outside it (no second frame-size map)
+        _, n = fill_regions(lines[crop], gap_radius, params.ball_scales, color[crop], out=labels[crop])
         if n > params.max_regions:
             capped = n
-            crop_labels, n = cap_regions(crop_labels, n, params.max_regions)
-        regions = cropped_stats(crop_labels, n, lines, box)
+            labels[crop], n = cap_regions(labels[crop], n, params.max_regions)
+        regions = cropped_stats(labels, n, lines, box)
     regions.color_line_mask = color
     if specks > params.speck_warning:
         regions.warnings.append(f"noisy line art: removed {specks} isolated specks (scan noise? clean the scans)")
@@ -256,8 +257,10 @@ def fill_regions(
     gap_radius: int,
     scales: tuple[float, ...] = DEFAULT_LINEART.ball_scales,
     color: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N).
+    """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N);
+    written into `out` ((H, W) int32, may be a view) when given.
 
     Balls of several radii (`scales` × gap_radius, largest first): the large ball closes the wider gaps of
     open or noisy lines, then smaller balls give their own regions to the parts it could not enter.
@@ -276,7 +279,11 @@ def fill_regions(
     free = paper.view(np.uint8)  # (H, W) 1 where paper
     if gap_radius <= 0:
         n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_32S)
-        return compact_labels(labels)
+        labels, n = compact_labels(labels)
+        if out is None:
+            return labels, n
+        out[...] = labels
+        return out, n
     # One working label map for every step, with a 0 ring (the growth reads 3×3 neighbourhoods): uint16 while
     # the labels fit, float32 beyond (exact below 2**24), int32 once at the end.
     work = LabelMap(lines.shape)
@@ -329,7 +336,10 @@ def fill_regions(
                 work.put(at, orphan_lab.ravel()[at] + (top - n_orphans + 1))
     # Already 1..N without gaps: each step hands out the labels after the largest so far, all of them on
     # pixels, and growth only fills 0 pixels (no label is ever overwritten), so no renumbering pass.
-    return grown.astype(np.int32), top
+    if out is None:
+        return grown.astype(np.int32), top
+    np.copyto(out, grown, casting="unsafe")  # uint16, or float32 holding whole numbers: exact
+    return out, top
 
 
 class LabelMap:
@@ -513,8 +523,7 @@ def region_stats(labels: np.ndarray, lines: np.ndarray, n: int | None = None) ->
     """
     h, w = labels.shape
     n = int(labels.max()) if n is None else n
-    flat = labels.ravel().astype(np.int64)  # bincount is far faster on int64 than on int32
-    area = np.bincount(flat, minlength=n + 1).astype(np.float64)
+    area = _label_areas(labels, n)
     # Centroids and moments from a 2x subsampled grid; regions it misses (a few px) use full resolution.
     sub = labels[::2, ::2].ravel().astype(np.int64)
     xs2, ys2 = _coords(h, w, 2)
@@ -522,7 +531,7 @@ def region_stats(labels: np.ndarray, lines: np.ndarray, n: int | None = None) ->
     sub_area = np.maximum(sub_n, 1.0)
     sx = np.bincount(sub, weights=xs2, minlength=n + 1) / sub_area
     sy = np.bincount(sub, weights=ys2, minlength=n + 1) / sub_area
-    _full_res_centroids(sx, sy, np.flatnonzero(sub_n == 0), flat, area, (h, w), (0, 0))
+    _full_res_centroids(sx, sy, np.flatnonzero(sub_n == 0), labels, area, (0, 0))
     dx, dy = xs2 - sx[sub], ys2 - sy[sub]
     sxx = np.bincount(sub, weights=dx * dx, minlength=n + 1) / sub_area
     syy = np.bincount(sub, weights=dy * dy, minlength=n + 1) / sub_area
@@ -544,26 +553,47 @@ def _full_res_centroids(
     sx: np.ndarray,
     sy: np.ndarray,
     missed: np.ndarray,
-    flat: np.ndarray,
+    labels: np.ndarray,
     area: np.ndarray,
-    shape: tuple[int, int],
     offset: tuple[int, int],
 ) -> None:
     """Centroids (in place) of the regions a 2× subsampled grid missed (a few px), at full resolution.
 
-    flat: the (h*w,) int64 labels of a `shape` map whose pixel (0, 0) sits at `offset` (x, y) in the frame.
+    labels: an (h, w) map whose pixel (0, 0) sits at `offset` (x, y) in the frame; read a band of rows at a
+    time (the pixel sums are integers: exact in any order).
     """
     if not missed.size:
         return
     n1 = sx.size
     is_missed = np.zeros(n1, bool)
     is_missed[missed] = True
-    where = np.flatnonzero(is_missed[flat])  # (K,) pixels of the missed regions only
-    lab = flat[where]
-    ys, xs = np.divmod(where, shape[1])
+    sum_x, sum_y = np.zeros(n1), np.zeros(n1)
+    w = labels.shape[1]
+    rows = max(1, _BAND // max(w, 1))
+    for r in range(0, labels.shape[0], rows):
+        band = labels[r : r + rows]
+        where = np.flatnonzero(is_missed[band])  # (K,) pixels of the missed regions only
+        if where.size:
+            lab = band.ravel()[where]
+            ys, xs = np.divmod(where, w)
+            sum_x += np.bincount(lab, weights=xs.astype(np.float64), minlength=n1)
+            sum_y += np.bincount(lab, weights=(ys + r).astype(np.float64), minlength=n1)
     safe = np.maximum(area, 1.0)
-    sx[missed] = (np.bincount(lab, weights=xs.astype(np.float64), minlength=n1) / safe)[missed] + offset[0]
-    sy[missed] = (np.bincount(lab, weights=ys.astype(np.float64), minlength=n1) / safe)[missed] + offset[1]
+    sx[missed] = (sum_x / safe)[missed] + offset[0]
+    sy[missed] = (sum_y / safe)[missed] + offset[1]
+
+
+def _label_areas(labels: np.ndarray, n: int) -> np.ndarray:
+    """(n+1,) float64 pixel count of each label of an (h, w) map with labels 0..n, a band of rows at a time
+    (bincount wants int64: a band's copy stays in the cache, a 1080p frame's would be 16 MB of fresh pages)."""
+    area = np.zeros(n + 1, np.int64)
+    rows = max(1, _BAND // max(labels.shape[1], 1))
+    for r in range(0, labels.shape[0], rows):
+        area += np.bincount(labels[r : r + rows].ravel().astype(np.int64), minlength=n + 1)
+    return area.astype(np.float64)
+
+
+_BAND = 1 << 16  # pixels per band of rows that `_label_areas` and `_full_res_centroids` read at once
 
 
 def _rect_sums(x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
@@ -576,14 +606,16 @@ def _rect_sums(x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
     )
 
 
-def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, int, int, int]) -> Regions:
+def cropped_stats(frame: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, int, int, int]) -> Regions:
     """Regions of the whole frame from labels of its ink box: outside the box is the box ring's region.
 
-    Stats are computed on the box only (moments from a 2× subsampled grid, exact area) and the outside
-    rectangle frame is added to the ring region in closed form.
+    `frame`: (H, W) int32 whose box (y0, y1, x0, x1) holds the labels; the rest of it is labelled here (in
+    place). Stats are computed on the box only (moments from a 2× subsampled grid, exact area) and the
+    outside rectangle frame is added to the ring region in closed form.
     """
     h, w = lines.shape
     y0, y1, x0, x1 = box
+    crop = frame[y0:y1, x0:x1]
     ch, cw = crop.shape
     outside = h * w - ch * cw
     ring = 0
@@ -599,12 +631,10 @@ def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, i
         return regions
     if outside:
         ring = int(crop[0, 0] if (y0 > 0 or x0 > 0) else crop[-1, -1])
-        labels = np.full((h, w), ring, np.int32)
-        labels[y0:y1, x0:x1] = crop
-    else:
-        labels = crop
-    flat = crop.ravel().astype(np.int64)  # bincount is far faster on int64 than on int32
-    area = np.bincount(flat, minlength=n + 1).astype(np.float64)
+        frame[:y0], frame[y1:] = ring, ring
+        frame[y0:y1, :x0], frame[y0:y1, x1:] = ring, ring
+    labels = frame
+    area = _label_areas(crop, n)
     sub = crop[::2, ::2].ravel().astype(np.int64)
     xs2, ys2 = _coords(ch, cw, 2)
     xs2, ys2 = xs2 + x0, ys2 + y0
@@ -629,7 +659,7 @@ def cropped_stats(crop: np.ndarray, n: int, lines: np.ndarray, box: tuple[int, i
     sxx = np.maximum(sums[3] / weight - sx * sx, 0.0)
     syy = np.maximum(sums[4] / weight - sy * sy, 0.0)
     sxy = sums[5] / weight - sx * sy
-    _full_res_centroids(sx, sy, missed, flat, area, (ch, cw), (x0, y0))
+    _full_res_centroids(sx, sy, missed, crop, area, (x0, y0))
     border = border_flags(labels, n)
     yb0, yb1, xb0, xb1 = ink_box(lines, 0) or (0, h, 0, w)
     return Regions(

@@ -272,3 +272,34 @@ def test_correspondence_kept_with_the_regions_equals_a_fresh_one():
         for name in kept.__dataclass_fields__:
             x, y = getattr(kept, name), getattr(fresh, name)
             assert np.array_equal(np.asarray(x), np.asarray(y)), name
+
+
+def test_prepared_frame_paints_the_same_and_keeps_no_line_layers():
+    # The line layers of a frame prepared ahead are used for its painting and then dropped (they are not kept
+    # with the regions the tracker caches); painting the same prepared regions again gives the same image.
+    sketch = _drawing()
+    c = FlatColorizer(gap_radius=2)
+    c.setup_shot(shot(sketch.shape[:2], keyframes={1: np.full_like(sketch, 200)}))
+    prepared = c.prepare(sketch)
+    assert "line_layers" in prepared.derived
+    first = c.colorize([replace(frame(1, sketch), prepared=prepared)])[0].image
+    assert "line_layers" not in prepared.derived
+    again = c.colorize([replace(frame(1, sketch), prepared=prepared)])[0].image
+    plain = FlatColorizer(gap_radius=2)
+    plain.setup_shot(shot(sketch.shape[:2], keyframes={1: np.full_like(sketch, 200)}))
+    unprepared = plain.colorize([frame(1, sketch)])[0].image
+    assert np.array_equal(first, again) and np.array_equal(first, unprepared)
+
+
+@pytest.mark.parametrize("gap_radius", [0, 1, 2])
+def test_fill_written_into_a_frame_view_equals_the_returned_map(gap_radius):
+    rng = np.random.default_rng(7 + gap_radius)
+    lines = rng.random((90, 120)) > 0.6  # many regions, crumbs and orphans
+    lines[30:33, :] = True
+    coloured = lines & (rng.random((90, 120)) > 0.7)
+    labels, n = fill_regions(lines, gap_radius, color=coloured)
+    frame_map = np.full((110, 150), -5, np.int32)
+    got, m = fill_regions(lines, gap_radius, color=coloured, out=frame_map[7:97, 11:131])
+    assert m == n and np.shares_memory(got, frame_map)
+    assert np.array_equal(frame_map[7:97, 11:131], labels)
+    assert (frame_map[:7] == -5).all() and (frame_map[97:] == -5).all()  # nothing written outside the view

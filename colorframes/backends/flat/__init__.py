@@ -126,6 +126,8 @@ class FlatColorizer:
                 self.uint8_output,
                 layers=self._line_layers(regs, sketch),  # ink, fringe and their regions, per FlatParams
             )
+            # Painted once: not kept with the regions the tracker caches for the chain (~20 MB a 1080p frame).
+            regs.derived.pop("line_layers", None)
             warnings = self._once_per_shot(self.tracker.warnings + state.warnings)
             extras: dict[str, Any] = {
                 "labels": state.regions.labels,

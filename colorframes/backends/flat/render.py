@@ -48,10 +48,15 @@ def paint(
     inner_rgba = rgba[y0:y1, x0:x1]
     # The labels are 0..N by construction (N+1 colours): mode "clip" only drops the bounds check, for which
     # numpy buffers `out`; so a box of whole rows (one contiguous block) is written in place (~2x faster).
-    if inner_rgba.flags.c_contiguous:
-        np.take(packed, layers.labels, out=inner_rgba, mode="clip")
-    else:
-        inner_rgba[...] = np.take(packed, layers.labels, mode="clip")
+    # A band of rows at a time: numpy converts the int32 labels to its index type first, and a band's copy
+    # stays in the cache (a whole 1080p frame's is 16 MB of fresh pages).
+    rows = max(1, _LOOKUP_BAND // max(inner_rgba.shape[1], 1))
+    for r in range(0, inner_rgba.shape[0], rows):
+        band = inner_rgba[r : r + rows]
+        if band.flags.c_contiguous:
+            np.take(packed, layers.labels[r : r + rows], out=band, mode="clip")
+        else:
+            band[...] = np.take(packed, layers.labels[r : r + rows], mode="clip")
     flat = cv2.cvtColor(rgba.view(np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)  # (H, W, 3) uint8
     inner = flat[y0:y1, x0:x1]
     # The fringe (a few pixels of the box: the light edge of the ink) multiplied on those pixels only:
@@ -67,6 +72,9 @@ def paint(
     out = np.empty(flat.shape, np.float32)
     np.multiply(flat, np.float32(1.0 / 255.0), out=out, casting="unsafe")
     return out
+
+
+_LOOKUP_BAND = 1 << 16  # pixels `paint` looks its colours up for at a time
 
 
 class LineLayers(NamedTuple):
