@@ -64,6 +64,7 @@ class FlatColorizer:
         # the runner plans the shot and reads and segments its first frames, not before the first frame. Not a
         # daemon: the interpreter waits for it at exit instead of killing it inside an extension module.
         threading.Thread(target=_import_tracker_modules, name="flat-imports").start()
+        _share_cores(params.spare_cores)
 
     def setup_shot(self, shot: ShotSetup) -> None:
         """Analyse the sheet and keyframes once per shot; hints are read here (InputError if malformed)."""
@@ -171,6 +172,17 @@ def _import_tracker_modules() -> None:
             importlib.import_module(name)
         except ImportError:  # the tracker's own import raises it where it is used
             return
+
+
+def _share_cores(spare: int) -> None:
+    """OpenCV's worker pool: the cores the runner's own threads leave (`FlatParams.spare_cores`), at least one
+    thread. Process-wide; OpenCV's results do not depend on it (its parallel loops split rows)."""
+    import os
+
+    import cv2
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cv2.setNumThreads(max(1, cores - spare))
 
 
 def _sheet_alpha(shot: ShotSetup) -> np.ndarray | None:

@@ -229,6 +229,11 @@ class FlatParams:
     # --- per-shot bookkeeping --------------------------------------------------------------------------
     cache_frames: int = 8
     """Frame states and line art kept per shot for chain tracking (memory is ~ this × a frame)."""
+    spare_cores: int = 2
+    """Cores left to the runner's two threads while the backend runs (one reads and segments frames ahead,
+    one tracks and paints): OpenCV's own worker pool gets the other cores, at least one thread (one: each
+    OpenCV call runs in the thread that makes it). On 2 cores a pool only competes with those two threads
+    (1080p dense shot: ~6 % less CPU, ~5 % faster end to end, the same output)."""
 
 
 DEFAULT_PARAMS = FlatParams()
