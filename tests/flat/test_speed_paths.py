@@ -3,6 +3,7 @@ packed-colour painting, uint8 output); the dense correspondence follows motion a
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import cv2
@@ -303,3 +304,47 @@ def test_fill_written_into_a_frame_view_equals_the_returned_map(gap_radius):
     assert m == n and np.shares_memory(got, frame_map)
     assert np.array_equal(frame_map[7:97, 11:131], labels)
     assert (frame_map[:7] == -5).all() and (frame_map[97:] == -5).all()  # nothing written outside the view
+
+
+def test_opencv_pool_size_changes_no_segmentation_or_correspondence():
+    # FlatColorizer sizes OpenCV's worker pool to the cores the runner's threads leave (`spare_cores`);
+    # that is only a speed choice if OpenCV's answers do not depend on the pool size.
+    before = cv2.getNumThreads()
+    rng = np.random.default_rng(11)
+    drawings = [_drawing(size=(540, 960), at=(300 + 40 * k, 200 + 10 * k)) for k in range(2)]
+    for d in drawings:
+        d[rng.random(d.shape[:2]) > 0.999] = 0  # specks
+    answers = []
+    try:
+        for threads in (1, 4):
+            cv2.setNumThreads(threads)
+            a, b = (segment_regions(d, 2) for d in drawings)
+            corr = correspond(a, b, DEFAULT_PARAMS)
+            answers.append((a.labels, b.labels, corr.pairs, corr.counts, corr.displacement, corr.new_outline))
+        for x, y in zip(*answers, strict=True):
+            assert np.array_equal(x, y)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        FlatColorizer(params=replace(DEFAULT_PARAMS, spare_cores=cores - 1))
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(before)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_keyframe_colours_counted_by_bands_equal_one_count_over_the_frame(seed, monkeypatch):
+    from colorframes.backends.flat import keycolors
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 40, (70, 90)).astype(np.int32)
+    packed = rng.integers(0, 6, (70, 90)).astype(np.uint32) * np.uint32(0x010203) | np.uint32(0xAB000000)
+    interior = (rng.random((70, 90)) > 0.3) & (labels > 0)
+    inner = np.bincount(labels[interior].astype(np.int64), minlength=40)
+    inner[rng.integers(1, 40, 5)] = 0  # regions without interior pixels read all of theirs
+    for band in (90, 1000, 10**6):  # a row, a few rows, the whole frame at once
+        monkeypatch.setattr(keycolors, "_COUNT_BAND", band)
+        for inside, count in ((None, None), (interior, inner)):
+            use = keycolors._used(labels, inside, count)
+            plain = np.unique(labels[use].astype(np.int64) * (1 << 24) + (packed[use] & 0xFFFFFF), return_counts=True)
+            keys, counts = keycolors._colour_counts(labels, packed, inside, count)
+            assert keys.dtype == counts.dtype == np.int64
+            assert np.array_equal(keys, plain[0]) and np.array_equal(counts, plain[1])

@@ -24,18 +24,14 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
 
     labels = regions.labels
     n = regions.count
-    flat = labels.ravel().astype(np.int64)
-    use = (labels > 0).ravel()  # (H*W,) bool
+    interior = inner_count = None
     if params.interior_margin > 0:  # farther than the margin from any line (thin regions: all pixels)
         dist = cv2.distanceTransform((~regions.line_mask).view(np.uint8), cv2.DIST_L2, 3)  # (H, W) float32
-        interior = ((dist > params.interior_margin) & (labels > 0)).ravel()
-        inner_count = np.bincount(flat[interior], minlength=n + 1)
-        use = np.where(inner_count[flat] > 0, interior, use)
-    lab = flat[use]
+        interior = (dist > params.interior_margin) & (labels > 0)  # (H, W) bool
+        inner_count = np.bincount(labels[interior].astype(np.int64), minlength=n + 1)
     # 0xRRGGBB per pixel: BGRA bytes read as little-endian uint32 are A<<24 | R<<16 | G<<8 | B
-    packed = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGRA).view("<u4").ravel()  # (H*W,)
-    code = (packed[use] & np.uint32(0xFFFFFF)).astype(np.int64)
-    keys, counts = np.unique(lab * (1 << 24) + code, return_counts=True)  # (K,) exact colours per region
+    packed = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGRA).view("<u4")[..., 0]  # (H, W)
+    keys, counts = _colour_counts(labels, packed, interior, inner_count)  # (K,) exact colours per region
     region, exact = keys >> 24, keys & 0xFFFFFF
     colors = np.zeros((n + 1, 3), np.uint8)
     chosen = _argmax_per_group(region, counts.astype(np.float64), n + 1)  # the exact mode
@@ -49,9 +45,45 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
     grainy = ok & (share < params.grain_share)
     if grainy.any():  # texture or compression noise: the mode of coarse colour bins, then the mean near it
         colors[grainy] = _binned_mode(region, exact, counts, n, params)[grainy]
+        use = _used(labels, interior, inner_count).ravel()
+        lab = labels.ravel()[use].astype(np.int64)
         colors = _denoised(colors, grainy, lab, image.reshape(-1, 3)[use], params)
     ramp = ok & ~grainy & _no_flat_colour(region, counts, n + 1, params)
     return _rim_pockets(regions, colors, ramp, keys, counts, params)
+
+
+def _used(labels: np.ndarray, interior: np.ndarray | None, inner_count: np.ndarray | None) -> np.ndarray:
+    """Which pixels of `labels` read their region's colour: region pixels, only the interior ones (`interior`,
+    same shape) of a region that has any (`inner_count` (N+1,) interior pixels per region)."""
+    use = labels > 0
+    if interior is None or inner_count is None:
+        return use
+    return np.where(inner_count[labels] > 0, interior, use)
+
+
+def _colour_counts(
+    labels: np.ndarray, packed: np.ndarray, interior: np.ndarray | None, inner_count: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, counts): the sorted distinct region << 24 | 0xRRGGBB (int64) of the pixels `_used` reads, and
+    how many pixels hold each (int64). `packed` (H, W) uint32 0x..RRGGBB. Counted a band of rows at a time,
+    then merged: a band's keys stay in the cache (a frame's are tens of MB of fresh pages) and flat colour
+    gives each band few distinct keys; the counts are whole numbers, exact whatever the order."""
+    h, w = labels.shape
+    rows = max(1, _COUNT_BAND // max(w, 1))
+    found, tally = [], []
+    for r in range(0, h, rows):
+        lab = labels[r : r + rows]
+        use = _used(lab, None if interior is None else interior[r : r + rows], inner_count)
+        code = packed[r : r + rows][use] & np.uint32(0xFFFFFF)
+        k, c = np.unique(lab[use].astype(np.int64) * (1 << 24) + code, return_counts=True)
+        found.append(k)
+        tally.append(c)
+    keys, inverse = np.unique(np.concatenate(found), return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate(tally), minlength=keys.size).astype(np.int64)
+    return keys, counts
+
+
+_COUNT_BAND = 1 << 17  # pixels per band of rows `_colour_counts` reads at once
 
 
 def _no_flat_colour(region: np.ndarray, counts: np.ndarray, n1: int, params: FlatParams) -> np.ndarray:
