@@ -358,6 +358,14 @@ class LabelMap:
             self.image = self.padded[1:-1, 1:-1]
         return self.image
 
+    def scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Two (H, W) work buffers, a map of the image's dtype and a bool mask, made once and reused by every
+        growth step (a fresh frame-size array per step is fresh pages each time, off the main thread)."""
+        held = getattr(self, "_scratch", None)
+        if held is None or held[0].dtype != self.image.dtype:
+            held = self._scratch = (np.empty(self.image.shape, self.image.dtype), np.empty(self.image.shape, bool))
+        return held
+
     def padded_index(self, at: np.ndarray) -> np.ndarray:
         """Flat indices into `padded` of the image pixels at flat image indices `at`."""
         w = self.image.shape[1]
@@ -412,13 +420,14 @@ def _grow(
         if remaining * _SPARSE_GROW_RATIO < out.size:
             _grow_sparse(work, open_, steps - step, corners)
             break
-        grown = cv2.dilate(out, kernel)  # a uint16 or float32 map
+        grown, unfilled = work.scratch()
+        cv2.dilate(out, kernel, dst=grown)  # a uint16 or float32 map
         if corners is not None:
             near = work.padded.ravel()[around]  # (9, K) the 3×3 neighbourhood of each pixel beside a corner
             near[~ok] = 0
             grown.ravel()[at] = near.max(axis=0)
         cv2.copyTo(grown, open_.view(np.uint8), out)  # into the view inside the ring
-        open_ &= out == 0
+        open_ &= np.equal(out, 0, out=unfilled)
         left = cv2.countNonZero(open_.view(np.uint8))
         if left == remaining:
             break

@@ -65,6 +65,7 @@ class FlatColorizer:
         # daemon: the interpreter waits for it at exit instead of killing it inside an extension module.
         threading.Thread(target=_import_tracker_modules, name="flat-imports").start()
         _share_cores(params.spare_cores)
+        _keep_freed_memory(params.keep_freed_mb)
 
     def setup_shot(self, shot: ShotSetup) -> None:
         """Analyse the sheet and keyframes once per shot; hints are read here (InputError if malformed)."""
@@ -183,6 +184,27 @@ def _share_cores(spare: int) -> None:
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     cv2.setNumThreads(max(1, cores - spare))
+
+
+def _keep_freed_memory(mb: int) -> None:
+    """glibc's malloc keeps freed blocks up to `mb` MB (`FlatParams.keep_freed_mb`): no mmap per large block
+    and no trimming of the heap below twice that. Process-wide; a no-op elsewhere or with 0."""
+    import ctypes
+    import os
+
+    try:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (AttributeError, ValueError, OSError):  # not a glibc system
+        return
+    if mb <= 0 or not glibc.startswith("glibc"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # mallopt parameters (malloc.h)
+    libc.mallopt(m_mmap_threshold, mb << 20)
+    libc.mallopt(m_trim_threshold, 2 * mb << 20)
 
 
 def _sheet_alpha(shot: ShotSetup) -> np.ndarray | None:
