@@ -348,3 +348,21 @@ def test_keyframe_colours_counted_by_bands_equal_one_count_over_the_frame(seed, 
             keys, counts = keycolors._colour_counts(labels, packed, inside, count)
             assert keys.dtype == counts.dtype == np.int64
             assert np.array_equal(keys, plain[0]) and np.array_equal(counts, plain[1])
+
+
+def test_areas_and_missed_centroids_read_by_bands_equal_the_plain_sums(monkeypatch):
+    # Regions the 2x grid misses (on odd rows and columns only) take full-resolution centroids; areas and
+    # those sums are read a band of rows at a time: any band size gives the plain per-pixel answers.
+    rng = np.random.default_rng(4)
+    labels = rng.integers(1, 30, (41, 57)).astype(np.int32)
+    labels[1::2, 1::2] = rng.integers(30, 60, (20, 28))  # odd-odd pixels: regions 30..59 never on the grid
+    lines = np.zeros(labels.shape, bool)
+    ys, xs = np.mgrid[0:41, 0:57]
+    for band in (57, 3 * 57, 10**6):
+        monkeypatch.setattr(lineart, "_BAND", band)
+        r = region_stats(labels, lines, 59)
+        assert np.array_equal(r.area, np.bincount(labels.ravel(), minlength=60).astype(np.float64))
+        for i in range(30, 60):
+            at = labels == i
+            if at.any():
+                assert np.allclose(r.centroid[i], (xs[at].mean(), ys[at].mean()), rtol=0, atol=1e-9)
