@@ -77,7 +77,7 @@ def test_sparse_growth_equals_whole_image_dilation(monkeypatch, dtype, walls):
     answers = []
     for ratio in (0, 10**9):  # never sparse, sparse from the first step
         monkeypatch.setattr(lineart, "_SPARSE_GROW_RATIO", ratio)
-        answers.append(grow_labels(labels, allowed, 6, corners=wall_corners(~allowed, ~allowed) if walls else None))
+        answers.append(grow_labels(labels, allowed, 6, corners=wall_corners(~allowed) if walls else None))
     dense, sparse = answers
     assert np.array_equal(dense, sparse) and dense.dtype == sparse.dtype == np.int32
     assert (dense[~allowed] == 0).all() and (dense[labels > 0] == labels[labels > 0]).all()
