@@ -213,7 +213,7 @@ def segment_regions(sketch_rgb: np.ndarray, gap_radius: int, params: LineArtPara
         box = (max(0, box[0] - pad), min(h, box[1] + pad), max(0, box[2] - pad), min(w, box[3] + pad))
         crop = np.s_[box[0] : box[1], box[2] : box[3]]
         labels = np.empty((h, w), np.int32)  # filled inside the box, then outside it (no second frame-size map)
-        _, n = fill_regions(lines[crop], gap_radius, params.ball_scales, color[crop], out=labels[crop])
+        _, n = fill_regions(lines[crop], gap_radius, params.ball_scales, out=labels[crop])
         if n > params.max_regions:
             capped = n
             labels[crop], n = cap_regions(labels[crop], n, params.max_regions)
@@ -256,7 +256,6 @@ def fill_regions(
     lines: np.ndarray,
     gap_radius: int,
     scales: tuple[float, ...] = DEFAULT_LINEART.ball_scales,
-    color: np.ndarray | None = None,
     out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Trapped-ball style region filling of the non-line area: ((H, W) int32 labels with 0 = line, N);
@@ -265,13 +264,12 @@ def fill_regions(
     Balls of several radii (`scales` × gap_radius, largest first): the large ball closes the wider gaps of
     open or noisy lines, then smaller balls give their own regions to the parts it could not enter.
 
-    `color` ((H, W) bool): the coloured line pixels. Seeds grow along 4-connected paths where a coloured line
-    is a 1 px diagonal (as the gap_radius 0 fill's components do everywhere): a 3×3 step would slip between
-    two of its pixels that touch only at a corner and flood the thin cel shadow or highlight strip behind it
-    with the parent's label. Black lines keep 3×3 growth: walling their corners too (measured) mostly moved
-    region edges on extracted and noisy line art by a few pixels, and the tracker's weak-region decisions
-    flipped on those (xdog -0.3 dB). Crumbs too small to be regions join a neighbour by plain 3×3 growth
-    (walled off, each would be a region of a few pixels).
+    Seeds grow along 4-connected paths where a line is a 1 px diagonal (as the gap_radius 0 fill's components
+    do everywhere): a 3×3 step would slip between two of its pixels that touch only at a corner and flood the
+    region behind it with its neighbour's label (a thin cel shadow or highlight strip, a sliver of a field
+    between pen strokes). That holds for black lines as much as coloured ones: walling only the coloured
+    lines left the regions behind black 1 px diagonals to chance. Crumbs too small to be regions join a
+    neighbour by plain 3×3 growth (walled off, each would be a region of a few pixels).
     """
     import cv2
 
@@ -288,8 +286,7 @@ def fill_regions(
     # the labels fit, float32 beyond (exact below 2**24), int32 once at the end.
     work = LabelMap(lines.shape)
     grown = work.image
-    # 1 px diagonal coloured lines: growth goes round their corners
-    corners = None if color is None else wall_corners(lines, color)
+    corners = wall_corners(lines)  # 1 px diagonal lines: growth goes round their corners
     top = 0  # the largest label so far (counted, not read off the image: growth never adds labels)
     for scale in scales:
         radius = max(1, round(scale * gap_radius))
@@ -438,28 +435,29 @@ _SPARSE_GROW_RATIO = 32  # grow_labels reads only the open pixels' neighbourhood
 _STEPS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]  # a 3×3 neighbourhood, row by row
 
 
-def wall_corners(walls: np.ndarray, coloured: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def wall_corners(walls: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Where two `walls` pixels ((H, W) bool) touch only at a corner with two other pixels across it (a
-    1 px diagonal line), one of the two in `coloured` ((H, W) bool, pass `walls` for every line): (the flat
-    index of those other pixels (K,), which of each one's 3×3 steps growth may take (9, K) bool: not across
-    that corner, not out of the image; such a pixel takes no diagonal step between two walls at all), or None
-    where there is none. Only the 2×2 windows around `coloured` pixels are read (few), not the whole image."""
+    1 px diagonal line): (the flat index of those other pixels (K,), which of each one's 3×3 steps growth
+    may take (9, K) bool: not across that corner, not out of the image; such a pixel takes no diagonal step
+    between two walls at all), or None where there is none. The 2×2 windows are compared with OpenCV's
+    byte operations and only the few pinches are listed (a 1080p frame: ~2 ms, numpy's comparisons and a
+    scan of the whole image took 4× that)."""
+    import cv2
+
     h, w = walls.shape
-    cy, cx = np.divmod(np.flatnonzero(coloured), w)  # the windows holding a coloured pixel
-    wy, wx = np.concatenate([cy - 1, cy - 1, cy, cy]), np.concatenate([cx - 1, cx, cx - 1, cx])
-    inside = (wy >= 0) & (wy < h - 1) & (wx >= 0) & (wx < w - 1)
-    wy, wx = wy[inside], wx[inside]
-    a, b, c, d = walls[wy, wx], walls[wy, wx + 1], walls[wy + 1, wx], walls[wy + 1, wx + 1]
-    ca, cb, cc, cd = coloured[wy, wx], coloured[wy, wx + 1], coloured[wy + 1, wx], coloured[wy + 1, wx + 1]
-    pinch = (a != b) & (a == d) & (b == c) & np.where(a, ca | cd, cb | cc)
-    wy, wx = wy[pinch], wx[pinch]
-    if not wy.size:  # thick lines have none
+    if h < 2 or w < 2:
         return None
+    u = walls.view(np.uint8)  # (H, W) 1 on walls
+    a, b, c, d = u[:-1, :-1], u[:-1, 1:], u[1:, :-1], u[1:, 1:]  # (h-1, w-1) the 2×2 windows' corners
+    across = cv2.bitwise_xor(a, b)  # 1 where the top pair differs
+    bent = cv2.bitwise_or(cv2.bitwise_xor(a, d), cv2.bitwise_xor(b, c))  # 1 where a diagonal pair differs
+    pinch = cv2.subtract(across, bent)  # 1 where one diagonal is walls and the other is not
+    if not cv2.countNonZero(pinch):  # thick lines have none
+        return None
+    xy = cv2.findNonZero(pinch).reshape(-1, 2)  # (P, 2) x, y of each window's top-left pixel
+    wy, wx = xy[:, 1].astype(np.int64), xy[:, 0].astype(np.int64)
     ys, xs = np.concatenate([wy, wy, wy + 1, wy + 1]), np.concatenate([wx, wx + 1, wx, wx + 1])
-    pixels = ys * w + xs
-    beside = np.zeros(h * w, bool)  # the pixels of those windows that are not walls, each once
-    beside[pixels[~walls[ys, xs]]] = True
-    at = np.flatnonzero(beside)  # (K,)
+    at = np.unique((ys * w + xs)[~walls[ys, xs]])  # (K,) the pixels of those windows that are not walls
     ys, xs = np.divmod(at, w)
     ok = np.empty((len(_STEPS), at.size), bool)
     for k, (dy, dx) in enumerate(_STEPS):

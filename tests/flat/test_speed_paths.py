@@ -79,7 +79,7 @@ def test_sparse_growth_equals_whole_image_dilation(monkeypatch, dtype, walls):
     answers = []
     for ratio in (0, 10**9):  # never sparse, sparse from the first step
         monkeypatch.setattr(lineart, "_SPARSE_GROW_RATIO", ratio)
-        answers.append(grow_labels(labels, allowed, 6, corners=wall_corners(~allowed, ~allowed) if walls else None))
+        answers.append(grow_labels(labels, allowed, 6, corners=wall_corners(~allowed) if walls else None))
     dense, sparse = answers
     assert np.array_equal(dense, sparse) and dense.dtype == sparse.dtype == np.int32
     assert (dense[~allowed] == 0).all() and (dense[labels > 0] == labels[labels > 0]).all()
@@ -297,10 +297,9 @@ def test_fill_written_into_a_frame_view_equals_the_returned_map(gap_radius):
     rng = np.random.default_rng(7 + gap_radius)
     lines = rng.random((90, 120)) > 0.6  # many regions, crumbs and orphans
     lines[30:33, :] = True
-    coloured = lines & (rng.random((90, 120)) > 0.7)
-    labels, n = fill_regions(lines, gap_radius, color=coloured)
+    labels, n = fill_regions(lines, gap_radius)
     frame_map = np.full((110, 150), -5, np.int32)
-    got, m = fill_regions(lines, gap_radius, color=coloured, out=frame_map[7:97, 11:131])
+    got, m = fill_regions(lines, gap_radius, out=frame_map[7:97, 11:131])
     assert m == n and np.shares_memory(got, frame_map)
     assert np.array_equal(frame_map[7:97, 11:131], labels)
     assert (frame_map[:7] == -5).all() and (frame_map[97:] == -5).all()  # nothing written outside the view

@@ -170,11 +170,11 @@ def test_ink_across_the_whole_width_keeps_sky_and_road_apart():
     assert r.area[road] == np.count_nonzero(r.labels == road) and r.border[road] and r.border[sky]
 
 
-@pytest.mark.parametrize("rgb", [(240, 140, 30), (92, 64, 200)])  # a highlight line, a shadow line
+@pytest.mark.parametrize("rgb", [(240, 140, 30), (92, 64, 200), (0, 0, 0)])  # highlight, shadow, ink
 def test_thin_strip_behind_a_one_pixel_diagonal_line_is_its_own_region(rgb):
-    """A cel highlight or shadow bounded by 1 px diagonal coloured lines (pixels touching only at corners) is a
-    region of its own, all of it: its parent's label must not flow through the corners of those lines, and
-    the parent stays one region on both sides of the strip."""
+    """A cel highlight or shadow bounded by 1 px diagonal lines, coloured or black (pixels touching only at
+    corners), is a region of its own, all of it: its parent's label must not flow through the corners of those
+    lines, and the parent stays one region on both sides of the strip."""
     sketch = np.full((120, 160, 3), 255, np.uint8)
     cv2.rectangle(sketch, (10, 10), (150, 110), (0, 0, 0), 3)
     ys = np.arange(30, 91)
@@ -200,7 +200,7 @@ def test_growth_through_a_wall_corner_takes_the_long_way_round():
     allowed[ys, ys + 1] = False  # a ↘ staircase from (y, x) = (0, 1) to (5, 6): rows 6-8 are open
     labels = np.zeros((9, 9), np.int32)
     labels[0, 0] = 7  # on the staircase's lower-left side
-    corners = wall_corners(~allowed, ~allowed)
+    corners = wall_corners(~allowed)
     free = grow_labels(labels, allowed, 2)
     barred = grow_labels(labels, allowed, 2, corners=corners)
     assert free[0, 2] == 7  # without walls, one diagonal step through the corner and one more

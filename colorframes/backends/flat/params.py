@@ -185,7 +185,9 @@ class FlatParams:
     sheet_min_conf: float = 0.1
     """Next to keyframes, the sheet colours a part coming into view whose outline is not new this frame (it
     continues such a part; or, for a colour no keyframe shows, a region no previous region explains) only
-    when its match is at least this confident (and more confident than any keyframe's)."""
+    when its match is at least this confident (and more confident than any keyframe's); and a group of
+    parts coming into view is read as a sheet figure only when that reading's area-weighted confidence is
+    at least this (`entering.SheetEntries._match_entering`)."""
     sheet_min_conf_new_outline: float = 0.025
     """The same for a region whose outline is new (a part entering the frame): the sheet is its likely
     source, so a weaker match suffices (the floor keeps wrong matches of flickering texture out)."""

@@ -36,8 +36,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    takes the sheet's match; while weak, such parts are matched to the sheet again every frame, together
    (which parts touch which counts), and each connected group of them also as a figure: in its own box
    against each sheet figure that shows a colour no keyframe shows, in that figure's box (`figures.py`), the
-   better fitting reading answering for the group; a group larger than a figure is read as that figure
-   only when the sheet already gave it that figure's colours (the background it uncovered is left over).
+   better fitting reading answering for the group when it fits at all (its area-weighted confidence at
+   least `sheet_min_conf`: regions the figure cannot serve, background it uncovered, count by their area).
    A disputed region whose flow vote comes from a part the sheet coloured continues that part (its
    colour, and that it came into view), whichever region the assignment picked. The rest of such a
    figure (weak regions joined to it through weak regions, on which chain and keyframes disagree: the
