@@ -8,13 +8,15 @@ palette alone), drawn at camera zooms 1.0 (the keyframe, the last frame: the sho
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 from flat_helpers import frame, shot
 
 from colorframes.backends.flat import FlatColorizer
-from colorframes.backends.flat.zoom import camera_fit
+from colorframes.backends.flat.zoom import camera_fit, key_camera
 
 SIZE = (180, 320)  # (H, W)
 CENTRE = (150.0, 95.0)  # (x, y) the zoom's fixed point
@@ -81,6 +83,42 @@ def test_the_long_flow_follows_the_dolly(dolly):
     key = tracker._key_state(7, SIZE)
     a, _, _ = camera_fit(state.regions, tracker._from_key(key, state), tracker.params)
     assert a == pytest.approx(1 / 1.8, abs=0.05)
+
+
+@pytest.mark.parametrize("n", [3, 4, 5])
+def test_the_keyframe_measures_the_camera_the_chain_falls_short_of(dolly, n):
+    # Each step of the chain fits a little less zoom than there is; measured again on the keyframe regions that
+    # the long flow lays the frame's regions on (their centroids), the camera is the true one to a fraction of
+    # a percent, whatever the chain handed it (here 5 % short and 4 px off).
+    tracker, _, _ = dolly
+    state = tracker._states[n]
+    key = tracker._key_state(7, SIZE)
+    zoom = ZOOMS[n]
+    truth = (1 / zoom, CENTRE[0] * (1 - 1 / zoom), CENTRE[1] * (1 - 1 / zoom))
+    short = (truth[0] * 1.05, truth[1] - 4.0, truth[2] + 4.0)
+    corr = tracker._from_key(key, state)
+    a, tx, ty = key_camera(state.regions, key.regions, corr, short, tracker.params)
+    assert a == pytest.approx(truth[0], rel=0.005)
+    assert (a * CENTRE[0] + tx, a * CENTRE[1] + ty) == pytest.approx(CENTRE, abs=1.0)
+    # Where nothing can be measured (no region laid on a keyframe region), the chain's camera stays.
+    empty = replace(corr, pairs=np.zeros((0, 2), np.int64), counts=np.zeros(0))
+    assert key_camera(state.regions, key.regions, empty, short, tracker.params) == short
+
+
+def test_a_drifted_chain_camera_is_replaced_by_the_keyframe_s(dolly):
+    # The chain's camera drifted 5 % short of the zoom: the one measured on the keyframe replaces it. One off by
+    # less than `camera_drift` stays as the chain composed it.
+    tracker, _, _ = dolly
+    state = tracker._states[4]
+    truth = (1 / ZOOMS[4], CENTRE[0] * (1 - 1 / ZOOMS[4]), CENTRE[1] * (1 - 1 / ZOOMS[4]))
+    for off, replaced in ((1.05, True), (1.01, False)):
+        camera = (truth[0] * off, truth[1], truth[2])
+        trial = replace(state, camera=camera)
+        tracker._anchor_camera(trial)
+        if replaced:
+            assert trial.camera[0] == pytest.approx(truth[0], rel=0.005)
+        else:
+            assert trial.camera == camera
 
 
 def test_every_box_keeps_its_colour_through_the_dolly(dolly):

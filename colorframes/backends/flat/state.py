@@ -53,7 +53,8 @@ class FrameState:
     guessed: np.ndarray | None = None  # (N+1,) float, for a colour that is a guess (`new` here, or continuing
     # such a region while weak along the chain): the region's area in the drawing it was guessed on; else 0
     camera: tuple[float, float, float] | None = None  # (a, tx, ty): anchor keyframe position ≈ a * position
-    # + (tx, ty), composed along the chain's steps (`zoom.chain_camera`); None where no chain measured it
+    # + (tx, ty), composed along the chain's steps (`zoom.chain_camera`) and, under a zoom, measured again on
+    # the keyframe (`zoom.key_camera`); None where no chain measured it
 
     def read_from_keyframe(self, ids: np.ndarray, in_view: bool = False) -> None:
         """Regions `ids` took a colour a keyframe part explains: evidence, so no longer new nor a guess; with

@@ -28,8 +28,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    straight from the keyframe's own line art (the chain's steps composed into one; for parts that came
    into view after the keyframe only with a sheet, and weakly: what the sheet does not read as a figure is
    the background it uncovered), else on form (the nearer keyframe wins by confidence; a colour whose
-   keyframe area is already placed costs more; that flow starts from the camera measured along the chain,
-   `zoom.py`: a dolly). When the chain's colour and the form's answer differ, the
+   keyframe area is already placed costs more; that flow starts from the camera measured along the chain
+   and re-measured on the keyframe (`zoom.py`: a dolly). When the chain's colour and the form's answer differ, the
    one that a keyframe shows next to the colours of the region's sure neighbours wins (a pocket of wall the
    hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
    a tie. A part coming into view (its outline is new) that no keyframe explains as well as the sheet does
@@ -244,6 +244,7 @@ class ShotTracker(WeakRegions):
             if prev is None or prev.regions.shape != regions.shape:
                 prev = self._key_reference(k, regions.shape).state
             state = self._carry(number, regions, prev)
+            self._anchor_camera(state)
             self._keyframe_copies(state)
             unsure = state.confidence < self.params.carry_min
             carried = state.color.copy()

@@ -25,7 +25,7 @@ from .matching import adjacency_graph, match_global
 from .params import FlatParams
 from .state import SOURCE_NAMES, FrameState, Palette, Reference, background_region, parts
 from .votes import judge, misfits, neighbours, vote
-from .zoom import zooming
+from .zoom import key_camera, zooming
 
 _KEPT = (SOURCE_NAMES.index("sheet"), SOURCE_NAMES.index("hint"))  # sources twins and surround leave alone
 
@@ -548,6 +548,22 @@ class WeakRegions(SheetEntries):
             self._key_corr = {c: v for c, v in self._key_corr.items() if c[1] == state.number}  # this frame's
             self._key_corr[cache] = held = (state.regions, key.regions, corr)
         return held[2]
+
+    def _anchor_camera(self, state: FrameState) -> None:
+        """Under a camera zoom since the anchor keyframe (`zoom.zooming`), the camera the chain composed
+        (`state.camera`) is measured again on the keyframe's own regions that the flow straight from it lays
+        this frame's regions on (`zoom.key_camera`) and, where the chain has drifted from it by more than
+        `camera_drift` in zoom, replaced by it (in place): the look-ups through it (the keyframe areas at this
+        frame's scale, the twins' zoom, the next frames' flow from the keyframe) land on their place, and the
+        chain's next step composes from it (the steps' shortfall does not add up over a long dolly)."""
+        k = self.anchor_for(state.number)
+        key = self._key_state(k, state.regions.shape) if k is not None else None
+        camera = state.camera
+        if key is None or camera is None or not zooming(camera, self.params):
+            return
+        measured = key_camera(state.regions, key.regions, self._from_key(key, state), camera, self.params)
+        if abs(float(np.log(measured[0] / camera[0]))) > self.params.camera_drift:
+            state.camera = measured
 
     def _keyframe_copies(self, state: FrameState) -> None:
         """A region that the camera's shift since the nearest keyframe alone lays on a keyframe region's

@@ -8,7 +8,9 @@ region's centroid and where its samples came from), robust to the regions that m
 figures, the parallax of a nearer layer); composed along the chain from the keyframe, it is the camera
 between the frame and the keyframe, and starts the long flow (`flow.correspond`). A camera zooming by less
 than `camera_min_zoom` is no zoom (a still or panning camera's fit measures that much noise): the flow starts
-from the global shift as before.
+from the global shift as before. Each step's fit falls a little short of the zoom, so once that flow is
+found, the camera is measured again on the keyframe itself (`key_camera`: the keyframe regions that flow lays
+the frame's regions on), and the chain goes on from there.
 """
 
 from __future__ import annotations
@@ -27,18 +29,15 @@ def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tu
     flow fades towards the border and over the large plain regions it cuts, which would pull the fit to no
     zoom).
 
-    A robust fit: the regions that follow the camera are most of the frame's, and a walking figure, a van or
-    a nearer layer's parallax are outliers to their fit, however many samples they hold (a least-squares fit
-    weighs them by that: a large figure pulls it). Weighted least squares, reweighted
-    `params.camera_iterations` times with Tukey's biweight: a region whose residual is beyond
-    `params.camera_reject` robust standard deviations (1.4826 × the median residual of the regions still
-    weighed, at least `params.camera_noise` px) gets no weight, one nearer less. A region weighs the square
+    A robust fit (`_robust_similarity`): the regions that follow the camera are most of the frame's, and a
+    walking figure, a van or a nearer layer's parallax are outliers to their fit, however many samples they
+    hold (a least-squares fit weighs them by that: a large figure pulls it). A region weighs the square
     root of its samples: its displacement is a mean over them, but the flow over a large plain region is
     smoothed (DIS's variational refinement) and pulled towards no motion, so its error does not shrink with
     its size (weighted by the samples themselves, the sky and the pavement held the fit 0.7 % per step short
     of `dolly`'s zoom, 16 % over 24 frames; 0.3 % and 7 % with this). Fewer than `params.camera_min_regions`
     regions with samples, or a fit that does not hold (a scale beyond `params.camera_max_zoom` either way),
-    leave the identity (1, 0, 0); the reweighting stops before fewer than that many keep weight. A zoom that
+    leave the identity (1, 0, 0). A zoom that
     explains the motion no better than a shift (`params.camera_zoom_evidence`) is the shift alone."""
     ids = np.flatnonzero((corr.samples > 0) & (regions.area >= params.assign_min_area) & ~regions.border)
     ids = ids[ids > 0]
@@ -47,22 +46,10 @@ def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tu
     p = regions.centroid[ids]  # (n, 2) x, y in the frame
     q = p + corr.displacement[ids]  # (n, 2) where they were in the source
     prior = np.sqrt(corr.samples[ids])  # (n,)
-    weight = prior  # (n,) the weights of the fit below
-    a, t = 1.0, np.zeros(2)
-    for _ in range(params.camera_iterations):
-        fit = _similarity(p, q, weight)
-        if fit is None:
-            return 1.0, 0.0, 0.0
-        a, t = fit
-        res = np.hypot(*(a * p + t - q).T)  # (n,) px
-        sigma = max(1.4826 * float(np.median(res[weight > 0])), params.camera_noise)
-        u = np.minimum(res / (params.camera_reject * sigma), 1.0)
-        again = prior * (1.0 - u**2) ** 2
-        if np.count_nonzero(again) < params.camera_min_regions:
-            break
-        weight = again
-    if not 1.0 / params.camera_max_zoom <= a <= params.camera_max_zoom:
+    fit = _robust_similarity(p, q, prior, params)
+    if fit is None:
         return 1.0, 0.0, 0.0
+    a, t, weight = fit
     # A zoom must explain the regions' motion: by at least `camera_zoom_evidence` times less residual than the
     # shift alone (both over the regions the fit weighed). Parts moving apart (two legs spreading in front of a
     # still wall) fit a zoom no better than a shift, and are no camera.
@@ -73,6 +60,65 @@ def camera_fit(regions: Regions, corr: Correspondence, params: FlatParams) -> tu
     if np.median(res_shift) < params.camera_zoom_evidence * max(float(np.median(res)), params.camera_noise):
         return 1.0, float(shift[0]), float(shift[1])
     return a, float(t[0]), float(t[1])
+
+
+def key_camera(
+    regions: Regions, key: Regions, corr: Correspondence, camera: tuple[float, float, float], params: FlatParams
+) -> tuple[float, float, float]:
+    """The camera from this frame (`regions`) to its anchor keyframe's drawing (`key`), measured on the
+    keyframe itself: (a, tx, ty), keyframe position ≈ a * position + (tx, ty); `camera` (the chain's, composed
+    step by step, `chain_camera`) where it cannot be measured.
+
+    Each step's fit is a little short of the zoom (the flow over large plain regions is pulled towards no
+    motion), and composed over a dolly's 24 frames the chain's camera is 7 % short (`dolly`: 0.590 for a
+    true 0.550 on the first frame, the market 20-30 px off at the frame's edges on the keyframe): every
+    keyframe look-up through it lands beside its place. The flow straight from the keyframe (`corr`,
+    `flow.correspond`: started from `camera`) lays most regions that stood still on one keyframe region of
+    their size (at least `copy_iou` of their samples in it, their areas within that ratio once scaled by the
+    camera's zoom; neither cut by the frame's border): the same part. Their centroids are exact
+    correspondences (a region's centroid does not depend on the flow's smoothing), so a robust similarity
+    fitted to them (`_robust_similarity`: parallax and parts moving on their own are outliers) is the camera
+    of the layer most parts stand in, to a fraction of a percent (`dolly`: 0.549 for 0.550, every frame).
+    Fewer than `camera_min_regions` such pairs, or a fit beyond `camera_max_zoom`, leave `camera`."""
+    j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+    ratio = regions.area[j] * camera[0] ** 2 / np.maximum(key.area[i], 1)
+    same = (corr.counts >= params.copy_iou * corr.samples[j]) & (np.abs(np.log(ratio)) <= -np.log(params.copy_iou))
+    same &= (regions.area[j] >= params.assign_min_area) & ~regions.border[j] & ~key.border[i]
+    j, i = j[same], i[same]
+    if j.size < params.camera_min_regions:
+        return camera
+    fit = _robust_similarity(regions.centroid[j], key.centroid[i], np.ones(j.size), params)
+    if fit is None:
+        return camera
+    a, t, _ = fit
+    return a, float(t[0]), float(t[1])
+
+
+def _robust_similarity(
+    p: np.ndarray, q: np.ndarray, prior: np.ndarray, params: FlatParams
+) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """(a, t, weights): q ≈ a * p + t over points p, q (n, 2), fitted by weighted least squares from the
+    weights `prior` (n,), reweighted `params.camera_iterations` times with Tukey's biweight (a point beyond
+    `params.camera_reject` robust standard deviations, at least `params.camera_noise` px, gets no weight);
+    the reweighting stops before fewer than `params.camera_min_regions` points keep weight. None where the
+    points do not spread or the scale is beyond `params.camera_max_zoom` either way."""
+    weight = prior  # (n,) the weights of the fit below
+    a, t = 1.0, np.zeros(2)
+    for _ in range(params.camera_iterations):
+        fit = _similarity(p, q, weight)
+        if fit is None:
+            return None
+        a, t = fit
+        res = np.hypot(*(a * p + t - q).T)  # (n,) px
+        sigma = max(1.4826 * float(np.median(res[weight > 0])), params.camera_noise)
+        u = np.minimum(res / (params.camera_reject * sigma), 1.0)
+        again = prior * (1.0 - u**2) ** 2
+        if np.count_nonzero(again) < params.camera_min_regions:
+            break
+        weight = again
+    if not 1.0 / params.camera_max_zoom <= a <= params.camera_max_zoom:
+        return None
+    return a, t, weight
 
 
 def _similarity(p: np.ndarray, q: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray] | None:
