@@ -3,7 +3,8 @@ global assignment left unexplained, every flow sample of the chain's step coming
 was handed to a keyframe part of another colour on its form alone, and the wrong colour rode the chain).
 
 The scene: two boxes apart on paper, left one red, right one blue in the keyframe; the frame repeats the line
-art. The left box is made a weak, unexplained region (not coming into view) the chain holds blue, and the
+art. The left box is made a weak region the chain holds blue (unexplained by the assignment, confidence 0, or
+merely weak, as a carried minimum keeps it), and the
 readings that would place it straight from the keyframe (its outline repeated, the camera's shift, the flow
 from the keyframe's line art) are taken away, so the form (red) is the only answer against the chain. Only
 whether the chain's step voted for blue unanimously (`FrameState.voted`) differs.
@@ -30,8 +31,8 @@ def keyframe() -> np.ndarray:
     return img
 
 
-@pytest.mark.parametrize("voted", [True, False])
-def test_the_form_alone_does_not_overturn_a_unanimous_flow_vote(voted, monkeypatch):
+@pytest.mark.parametrize(("voted", "unexplained"), [(True, True), (True, False), (False, True)])
+def test_the_form_alone_does_not_overturn_a_unanimous_flow_vote(voted, unexplained, monkeypatch):
     art = two_boxes(SIZE)
     frames = {1: art, 2: art}
     tracker = ShotTracker(
@@ -42,9 +43,10 @@ def test_the_form_alone_does_not_overturn_a_unanimous_flow_vote(voted, monkeypat
     assert left > 0
     red, blue = tracker.palette.index(RED), tracker.palette.index(BLUE)
     assert state.color[left] == red  # tracked right; now the chain holds it blue, weakly, unexplained
-    state.color[left], state.confidence[left] = blue, 0.0
+    state.color[left], state.confidence[left] = blue, 0.0 if unexplained else 0.3
     assert state.new is not None and state.guessed is not None and state.voted is not None
-    state.new[left], state.guessed[left] = True, state.regions.area[left]
+    if unexplained:
+        state.new[left], state.guessed[left] = True, state.regions.area[left]
     state.voted[left] = blue if voted else -1
 
     def no_copies(regions, ids, *args, **kwargs):
