@@ -51,7 +51,9 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    together is no answer (on open, noisy lines it slides onto a neighbouring part; a guess is no reading),
    and a sure region whose colour that flow (more confidently than the chain) and its form both name
    otherwise takes their colour: a sure colour is otherwise never asked again. Form reads area, so under a
-   camera zoom since the keyframe (`zoom.py`) it is no reading and neither rule applies.
+   camera zoom since the keyframe (`zoom.py`) it is no reading and neither rule applies. A weak region
+   that holds the colour every flow sample of its step sent it (a sliver the assignment left unexplained,
+   cut off a larger part) was read by the flow: the form alone does not overturn it (`FrameState.voted`).
    Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
    show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
    that part when the form names one colour and that colour fits its sure neighbours as well: a window the
@@ -452,8 +454,20 @@ class ShotTracker(WeakRegions):
             held = ~new & (picked > 0) & (prev.guessed[picked] > 0) & (conf < p.carry_min)
             guessed[held] = prev.guessed[picked[held]]
         camera = chain_camera(prev.camera, camera_fit(regions, corr, p))
+        voted = np.where(vote_share >= 1.0, vote_color, -1)
+        voted[0] = -1
         return FrameState(
-            number, regions, color, conf, source, new=new, fresh=fresh, entered=entered, guessed=guessed, camera=camera
+            number,
+            regions,
+            color,
+            conf,
+            source,
+            new=new,
+            fresh=fresh,
+            entered=entered,
+            guessed=guessed,
+            voted=voted,
+            camera=camera,
         )
 
     def _follow_sheet(

@@ -204,6 +204,14 @@ class WeakRegions(SheetEntries):
         # reading.
         if not zooming(state.camera, p):
             take &= ~(direct & (form_color == current) & (guessed == 0) & (chain_conf > 0.0))
+        # A weak region that holds the colour every flow sample of the chain's step sent it (a sliver the
+        # assignment left unexplained, cut off a larger part; a region the chain's carried minimum keeps
+        # weak) was read by the flow: the form alone is no more than that one reading, and does not overturn
+        # it (it stays weak, asked again next frame); the flow from a keyframe, or its sure neighbours against
+        # the chain's colour (below), do.
+        if state.voted is not None:
+            read = (state.voted[weak] == current) & (current >= 0)
+            take &= direct | ~read
         # What the sheet coloured when it came into view (no keyframe explained it) keeps the sheet's colour.
         take &= state.source[weak] != SOURCE_NAMES.index("sheet")
         if state.guessed is not None:
