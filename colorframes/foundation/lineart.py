@@ -347,6 +347,7 @@ class LabelMap:
     def __init__(self, shape: tuple[int, int], top: int = 0) -> None:
         self.padded = np.zeros((shape[0] + 2, shape[1] + 2), np.uint16 if top < 65535 else np.float32)
         self.image = self.padded[1:-1, 1:-1]
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
 
     def holding(self, top: int) -> np.ndarray:
         """The image, widened to float32 first when label `top` does not fit uint16."""
@@ -358,7 +359,7 @@ class LabelMap:
     def scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """Two (H, W) work buffers, a map of the image's dtype and a bool mask, made once and reused by every
         growth step (a fresh frame-size array per step is fresh pages each time, off the main thread)."""
-        held = getattr(self, "_scratch", None)
+        held = self._scratch
         if held is None or held[0].dtype != self.image.dtype:
             held = self._scratch = (np.empty(self.image.shape, self.image.dtype), np.empty(self.image.shape, bool))
         return held
