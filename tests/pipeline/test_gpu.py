@@ -95,9 +95,13 @@ def test_sdpa_runs_fused_kernels_not_the_math_fallback(dtype):
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION]):
-        _, results = _render(dtype=dtype)
-    _, free = _render(dtype=dtype)
-    assert _diff(results[0].image, free[0].image) < 0.01
+        _, fused = _render(dtype=dtype)
+    _, free = _render(dtype=dtype)  # the default choice: cuDNN attention on Hopper
+    _, full = _render(dtype="fp32")
+    # Two fused kernels round differently and the difference runs through every denoising step: on an H200
+    # fused-only vs default was 0.012 (fp16) and 0.018 (bf16). Garbage from an overflowing fallback is > 0.1.
+    assert _diff(fused[0].image, free[0].image) < 0.03
+    assert _diff(fused[0].image, full[0].image) < 0.05  # as close to fp32 as half precision is anyway
 
 
 def test_cuda_render_matches_the_cpu_render():
