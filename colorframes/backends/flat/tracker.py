@@ -54,9 +54,10 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    camera zoom since the keyframe (`zoom.py`) it is no reading and neither rule applies. A weak region
    that holds the colour every flow sample of its step sent it (a sliver the assignment left unexplained,
    cut off a larger part) was read by the flow: the form alone does not overturn it (`FrameState.voted`).
-   Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
-   show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
-   that part when the form names one colour and that colour fits its sure neighbours as well: a window the
+   Then (`instances.py`) a region the chain was unsure of (and the flow straight from a keyframe did not
+   confirm: the two readings outweigh an outline), or holding more of a colour than the keyframes show,
+   that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of that
+   part when the form names one colour and that colour fits its sure neighbours as well: a window the
    head hid in the keyframe is a window once uncovered, a door behind the shirt a door; when the form names
    several (bricks of a wall), one whose colour is none of them takes a guess among them. And an unsure
    region next to a sure region of a colour the keyframes show next to one colour only takes that colour.
@@ -250,7 +251,7 @@ class ShotTracker(WeakRegions):
             self._keyframe_copies(state)
             unsure = state.confidence < self.params.carry_min
             carried = state.color.copy()
-            unsure[self._resolve_weak(state)] = False  # the keyframe shows them at their place
+            unsure[self._resolve_weak(state)] = False  # the keyframe shows them at their place, or confirms them
             self._outvote_chain(state)
             self._surround(state, unsure)
             self._recognise_twins(state, unsure, carried)

@@ -52,8 +52,8 @@ class WeakRegions(SheetEntries):
 
     def _resolve_weak(self, state: FrameState) -> np.ndarray:
         """Re-decide weak regions from the sheet (parts coming into view) and the keyframes (in place); the
-        ids of those whose colour the keyframe shows at their place (`_shift_vote`): no look-alike elsewhere
-        overrides it."""
+        ids of those whose colour the keyframe shows at their place (`_shift_vote`), and of those whose chain
+        colour the flow straight from a keyframe names too, sure again: no look-alike elsewhere overrides it."""
         p = self.params
         regions = state.regions
         weak = np.flatnonzero(state.confidence[1:] < p.carry_min) + 1
@@ -260,7 +260,11 @@ class WeakRegions(SheetEntries):
             neutral = self._neutral(state.number, regions)
             state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
             state.source[missing] = SOURCE_NAMES.index("neutral")
-        return np.concatenate([seen, confirmed[state.color[confirmed] == confirmed_color]])
+        # The chain's colour that the flow straight from a keyframe names too, sure again: two readings; an
+        # outline repeated elsewhere (`_recognise_twins`) is one, and does not overturn it.
+        lifted = weak[agree & direct]
+        lifted = lifted[state.confidence[lifted] >= p.carry_min]
+        return np.concatenate([seen, confirmed[state.color[confirmed] == confirmed_color], lifted])
 
     def _outvote_chain(self, state: FrameState) -> None:
         """A sure region whose colour the flow straight from a keyframe (more confidently than the chain) and
