@@ -21,7 +21,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    covering most of it, their outlines and its own agreeing (`WeakRegions._shift_vote`).
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
    outline is new) are re-decided every frame against the keyframes on either side: first a region that
-   repeats a keyframe region's outline moved (within the figure) is that part; then one inside which the
+   repeats a keyframe region's outline moved (within the figure) is that part (not where one of the colour
+   it holds is such a copy too: look-alike pockets either side of an edge); then one inside which the
    camera's shift since the keyframe lays keyframe regions of one colour, their outlines and its own agreeing,
    is that background, seen in part by the keyframe (a shirt half behind a character walking past: the rest
    was behind the character; no look-alike elsewhere overrides it); then by the flow
