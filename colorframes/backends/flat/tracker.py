@@ -57,7 +57,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    cut off a larger part) was read by the flow: the form alone does not overturn it (`FrameState.voted`).
    Then (`instances.py`) a region the chain was unsure of, or holding more of a colour than the keyframes
    show, that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of
-   that part when the form names one colour and that colour fits its sure neighbours as well: a window the
+   that part when the form names one colour and that colour fits its sure neighbours as well (or is the
+   colour the chain carried before this frame's re-decision: chain and outline agree): a window the
    head hid in the keyframe is a window once uncovered, a door behind the shirt a door; when the form names
    several (bricks of a wall), one whose colour is none of them takes a guess among them. And an unsure
    region next to a sure region of a colour the keyframes show next to one colour only takes that colour.
