@@ -35,8 +35,12 @@ def copies(
     colours (two eyes, two legs) say nothing. And the two must choose each other (no other region of `dst`
     repeats that one better: the belt piece a hand uncovered looks like the hand, the hand itself more so).
     Else none (0, 0.0). A copy of the colour already `believed` (palette, per region) needs no look-alike
-    test: two sources agree (and most regions of a still drawing repeat themselves). Only the `limit`
-    largest regions of `ids` are tested (bounded cost); the others get none."""
+    test: two sources agree (and most regions of a still drawing repeat themselves). A copy of another colour
+    than the one believed does not hold where a region of the believed colour within reach is a copy too
+    (overlap at least `min_iou`), however much better the other fits: the form cannot tell them apart (the
+    pockets between a bench's slats, wall on one side of a house's edge and sky on the other), and the belief
+    is a second reading. Only the `limit` largest regions of `ids` are tested (bounded cost); the others get
+    none."""
     out_id = np.zeros(ids.size, np.int64)
     out_iou = np.zeros(ids.size)
     tested = np.argsort(-dst.area[ids], kind="stable")[:limit]  # bounded cost: the largest regions
@@ -63,6 +67,14 @@ def copies(
         back, back_ious = overlaps(src, s, dst, mine, min_iou, (src.centroid[s] - shift, reach * size))
         if back.size and back[np.argmax(back_ious)] != r and back_ious.max() > ious[best]:
             continue  # another region repeats it better
+        # A copy of another colour than the one believed, where a region of the believed colour within reach
+        # is a copy too, says nothing against that belief: the form cannot tell them apart.
+        if (
+            believed is not None
+            and src_color[s] != believed[n]
+            and np.any((src_color[near] == believed[n]) & (ious >= min_iou))
+        ):
+            continue
         # Look-alikes anywhere make it ambiguous, not only those within reach.
         if believed is None or src_color[s] != believed[n]:
             others, o_ious = overlaps(dst, int(r), src, cand, max(2.0 * ious[best] - 1.0, rival))

@@ -141,7 +141,9 @@ class FlatParams:
     overlaps it at least this much (intersection over union) repeats that region's outline moved: it is that
     part, even where the flow cannot follow it (a hand swinging along a belt faster than the flow follows,
     which the flow sees as the belt). Only an answer when no region of another colour mismatches it by less
-    than twice as much (overlap >= 2 * best - 1): look-alike forms of different colours say nothing. A region
+    than twice as much (overlap >= 2 * best - 1): look-alike forms of different colours say nothing; nor
+    against the colour a region already holds when a region of that colour within reach overlaps it this much
+    too (`copies.copies`: the pockets between a bench's slats on either side of a house's edge). A region
     that the frame's global shift alone lays on a previous region this well stood still relative to the
     camera: it votes along the shift, not the flow (`flow.correspond`)."""
     copy_reach: float = 2.0

@@ -21,7 +21,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    covering most of it, their outlines and its own agreeing (`WeakRegions._shift_vote`).
 3. Weak regions (disputed, split off, unexplained by any previous region, or coming into view: their
    outline is new) are re-decided every frame against the keyframes on either side: first a region that
-   repeats a keyframe region's outline moved (within the figure) is that part; then one inside which the
+   repeats a keyframe region's outline moved (within the figure) is that part (not where one of the colour
+   it holds is such a copy too: look-alike pockets either side of an edge); then one inside which the
    camera's shift since the keyframe lays keyframe regions of one colour, their outlines and its own agreeing,
    is that background, seen in part by the keyframe (a shirt half behind a character walking past: the rest
    was behind the character; no look-alike elsewhere overrides it); then by the flow
@@ -57,7 +58,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    Then (`instances.py`) a region the chain was unsure of (and the flow straight from a keyframe did not
    confirm: the two readings outweigh an outline), or holding more of a colour than the keyframes show,
    that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of that
-   part when the form names one colour and that colour fits its sure neighbours as well: a window the
+   part when the form names one colour and that colour fits its sure neighbours as well (or is the colour
+   the chain carried before this frame's re-decision: chain and outline agree): a window the
    head hid in the keyframe is a window once uncovered, a door behind the shirt a door; when the form names
    several (bricks of a wall), one whose colour is none of them takes a guess among them. And an unsure
    region next to a sure region of a colour the keyframes show next to one colour only takes that colour.

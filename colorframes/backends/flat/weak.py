@@ -427,7 +427,9 @@ class WeakRegions(SheetEntries):
         """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
         keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
         (`instances.twins`: a window the head hid in the keyframe is a window), when that colour fits the
-        region's sure neighbours at least as well as its current one (the keyframe's colour pairs). A guess
+        region's sure neighbours at least as well as its current one (the keyframe's colour pairs), or when
+        that colour is the one the chain `carried` (chain and outline agree: a part that passed in front of
+        the region and touches it, which no keyframe shows next to it, does not outvote them). A guess
         (look-alikes of several colours) moves only regions the chain was unsure of. `carried`: the colours
         before `_resolve_weak` (the regions it moved are compared first)."""
         p = self.params
@@ -481,6 +483,12 @@ class WeakRegions(SheetEntries):
         known = np.unique(np.concatenate(pairs))
         misfit_twin, misfit_now = misfits(state, ids, np.stack([color, state.color[ids]]), sure, known)
         fits = misfit_twin <= misfit_now
+        # A twin naming the colour the chain carried before this frame's re-decision moved the region off it
+        # is a second reading of that colour: chain and outline agree, and the neighbours do not outvote two
+        # readings (a window pane the head uncovers, moved to the face's colour because the hair that
+        # passed in front touches it: the keyframe never shows the pane next to the hair).
+        if carried is not None:
+            fits |= (color == carried[ids]) & ~guessed
         # A guess (look-alikes of several colours: the form names the kind of part, not which one) is no
         # reading against a colour the chain is sure of. A sure region asked only because its colour is held
         # over the keyframe's area needs an answer (one colour): a few pixels of its outline decide whether
