@@ -84,7 +84,7 @@ def _direct(tracker, state, key, monkeypatch, region: int, chain: tuple, src: in
     monkeypatch.setattr(weak_module, "correspond", fake)
     monkeypatch.setattr(tracker, "_key_corr", {})  # the frame's flow from the keyframe, computed again
     room = np.full(len(pal.rgb), 1e9)  # every colour has room: the vote is weighed on areas alone
-    got, share = tracker._direct_vote(trial, key, np.array([region]), np.array([True]), room)
+    got, share = tracker._direct_vote(trial, key, np.array([region]), room)
     return pal.rgb[got[0]] if got[0] >= 0 else None
 
 

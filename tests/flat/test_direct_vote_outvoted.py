@@ -56,7 +56,7 @@ def _redecide(
     trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), guessed=guessed)
     trial.camera = camera
 
-    def traced(_state, _key, ids, _eligible, _room):
+    def traced(_state, _key, ids, _room):
         on = ids == box
         return np.where(on, pal.index(BLUE), -1), np.where(on, 0.9, 0.0)
 
@@ -96,7 +96,7 @@ def _outvote(turned, monkeypatch, chain_rgb: tuple, flow_rgb: tuple, share: floa
     color[box], conf[box] = pal.index(chain_rgb), 0.7
     trial = type(state)(state.number, state.regions, color, conf, state.source.copy(), camera=camera)
 
-    def traced(_state, _key, ids, _eligible, _room):
+    def traced(_state, _key, ids, _room):
         on = ids == box
         return np.where(on, pal.index(flow_rgb), -1), np.where(on, share, 0.0)
 

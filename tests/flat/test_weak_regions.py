@@ -67,7 +67,7 @@ def _decide(
     guessed[pocket] = guessed_on
     trial = type(state)(state.number, state.regions, color, conf, source, guessed=guessed)
 
-    def no_vote(st, key, ids, eligible, room):  # no flow answer: form and chain must be weighed
+    def no_vote(st, key, ids, room):  # no flow answer: form and chain must be weighed
         return np.full(ids.size, -1, np.int64), np.zeros(ids.size)
 
     def form_match(regions, ids, ref, iterations=3, room=None):

@@ -25,12 +25,13 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    it holds is such a copy too: look-alike pockets either side of an edge); then one inside which the
    camera's shift since the keyframe lays keyframe regions of one colour, their outlines and its own agreeing,
    is that background, seen in part by the keyframe (a shirt half behind a character walking past: the rest
-   was behind the character; no look-alike elsewhere overrides it); then by the flow
-   straight from the keyframe's own line art (the chain's steps composed into one; for parts that came
-   into view after the keyframe only with a sheet, and weakly: what the sheet does not read as a figure is
-   the background it uncovered), else on form (the nearer keyframe wins by confidence; a colour whose
-   keyframe area is already placed costs more; that flow starts from the camera measured along the chain
-   and re-measured on the keyframe (`zoom.py`: a dolly). When the chain's colour and the form's answer differ, the
+   was behind the character; no look-alike elsewhere overrides it); then by the flow straight from the
+   keyframe's own line art (the chain's steps composed into one; for parts that came into view after the
+   keyframe weakly: most of them the keyframe shows, at the place that flow points to, and what the sheet
+   does not read as a figure is the background it uncovered), else on form (the nearer keyframe wins by
+   confidence; a colour whose keyframe area is already placed costs more; that flow starts from the camera
+   measured along the chain and re-measured on the keyframe (`zoom.py`: a dolly). When the chain's colour
+   and the form's answer differ, the
    one that a keyframe shows next to the colours of the region's sure neighbours wins (a pocket of wall the
    hair uncovers is not the chair it touches when no keyframe has chair next to chair); confidence decides
    a tie. A part coming into view (its outline is new) that no keyframe explains as well as the sheet does

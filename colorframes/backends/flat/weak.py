@@ -116,13 +116,12 @@ class WeakRegions(SheetEntries):
         for k, ref, key in zip(keys, refs, key_states, strict=True):
             room = self._room(state, key)
             pairs.append(self._colour_pairs(k, key))
-            # Not for parts that came into view after the keyframe: they flow from whatever they cover.
-            # With a sheet they do vote, weakly: the sheet (below) decides the parts of a figure it reads, and
-            # what it does not claim is most likely background the figure uncovered, which the keyframe shows
-            # where the flow from it points; kept weak, it is asked of the sheet again every frame.
-            if ref is not None and (self.sheet is not None or not entered[weak].all()):
-                eligible = np.ones(weak.size, bool) if self.sheet is not None else ~entered[weak]
-                color, conf = self._direct_vote(state, ref, weak, eligible, room)
+            # Parts that came into view after the keyframe vote too, weakly: most of them the keyframe shows
+            # (background a part uncovered, a part the pan brings back, drawn anew), where the flow from it
+            # points; one it does not show flows from whatever covers its place there, so the vote stays under
+            # `carry_min` (asked again every frame, and with a sheet the sheet's reading below decides).
+            if ref is not None:
+                color, conf = self._direct_vote(state, ref, weak, room)
                 conf = np.where(entered[weak], np.minimum(conf, p.carry_min * 0.99), conf)
                 better = conf > best_conf
                 best_color[better], best_conf[better] = color[better], conf[better]
@@ -289,7 +288,7 @@ class WeakRegions(SheetEntries):
             if key is None or not ids.size:
                 continue
             room = self._room(state, key)
-            color, conf = self._direct_vote(state, key, ids, np.ones(ids.size, bool), room)
+            color, conf = self._direct_vote(state, key, ids, room)
             asked = (color >= 0) & (color != state.color[ids]) & (conf > state.confidence[ids])
             asked[asked] = np.argsort(np.argsort(-regions.area[ids][asked], kind="stable")) < p.consult_max
             if not asked.any():
@@ -301,7 +300,7 @@ class WeakRegions(SheetEntries):
             ids = np.delete(ids, take)
 
     def _direct_vote(
-        self, state: FrameState, key: FrameState, ids: np.ndarray, eligible: np.ndarray, room: np.ndarray
+        self, state: FrameState, key: FrameState, ids: np.ndarray, room: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """(palette colour, confidence) per region in `ids` from the flow straight from keyframe line art.
 
@@ -317,7 +316,6 @@ class WeakRegions(SheetEntries):
         (a piece of) that colour's part (without it the frame holds less of the colour than its keyframe area,
         with it not more): two look-alike parts crossing (legs walking) are where this long flow confuses them,
         and a part that moved further since the keyframe than it follows flows from the background behind it.
-        Only `eligible` (per `ids`) regions vote.
         """
         p = self.params
         regions = state.regions
@@ -326,7 +324,6 @@ class WeakRegions(SheetEntries):
         color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
         color, share = color[ids], share[ids]
         ok = (color >= 0) & (share >= p.direct_vote_min)
-        ok &= eligible
         ok[ok] &= regions.area[ids][ok] * (1.0 - p.split_slack) <= room[color[ok]]
         # A vote that repeats the chain's colour confirms it only when the colour's keyframe area is not
         # already covered by the frame's other regions holding it (sure or not).
