@@ -97,3 +97,46 @@ def redecide_with_flow(tracker, state, region: int, chain_rgb: tuple, flow_rgb: 
     from the keyframe tracing it wholly to `flow_rgb`; the region's colour after."""
     trial = weak_trial(tracker, state, region, chain_rgb)
     return resolve_with_flow(tracker, trial, region, flow_rgb, monkeypatch)
+
+
+def flow_to_keyframe_region(tracker, monkeypatch, n1: int, region: int, src: int) -> None:
+    """Make the flow straight from the keyframe send all 100 samples of `region` (and nothing else) to the
+    keyframe's region `src` (`weak.correspond` replaced; the tracker's cached keyframe flows dropped)."""
+    from colorframes.backends.flat import weak
+    from colorframes.backends.flat.flow import Correspondence
+
+    samples = np.zeros(n1)
+    samples[region] = 100.0
+
+    def fake(prev, cur, params, outline=True, preset="MEDIUM", camera=None):
+        none = np.zeros((0, 2), np.int64)
+        return Correspondence(
+            np.array([[region, src]]), np.array([100.0]), samples, none, np.zeros(0), np.zeros(n1),
+            np.zeros((n1, 2)), np.zeros(n1), np.zeros(n1, bool),
+        )  # fmt: skip
+
+    monkeypatch.setattr(weak, "correspond", fake)
+    monkeypatch.setattr(tracker, "_key_corr", {})  # the frame's flow from the keyframe, computed again
+
+
+def draw_windows(img: np.ndarray, centres, coloured: bool, frame_rgb: tuple, pane_rgb: tuple) -> None:
+    """Windows (a 40 px frame around a 26 px pane, 2 px anti-aliased ink) drawn into `img` in place; their
+    colours with `coloured`."""
+    for cx, cy in centres:
+        if coloured:
+            cv2.rectangle(img, (cx - 20, cy - 20), (cx + 20, cy + 20), frame_rgb, -1)
+            cv2.rectangle(img, (cx - 13, cy - 13), (cx + 13, cy + 13), pane_rgb, -1)
+        cv2.rectangle(img, (cx - 20, cy - 20), (cx + 20, cy + 20), (0, 0, 0), 2, cv2.LINE_AA)
+        cv2.rectangle(img, (cx - 13, cy - 13), (cx + 13, cy + 13), (0, 0, 0), 2, cv2.LINE_AA)
+
+
+def moved_pair(scene, size):
+    """A tracker keyed on frame 1 (`scene(False, True)`), with frame 2 `scene(True, False)` loadable; (the
+    tracker, frame 2's state). `scene(moved, coloured)` draws a frame's line art or its colours."""
+    from colorframes.backends.flat.tracker import ShotTracker
+
+    frames = {1: scene(False, False), 2: scene(True, False)}
+    tracker = ShotTracker(
+        frame_size=size, first_frame=1, gap_radius=2, keyframes={1: scene(False, True)}, sketch_loader=frames.get
+    )
+    return tracker, tracker.state(2, frames[2])

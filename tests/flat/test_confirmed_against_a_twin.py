@@ -14,10 +14,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import weak_trial
+from flat_helpers import moved_pair, weak_trial
 
 from colorframes.backends.flat.params import DEFAULT_PARAMS
-from colorframes.backends.flat.tracker import ShotTracker
 
 SIZE = (200, 320)  # (H, W)
 RED, BLUE = (200, 50, 50), (60, 90, 200)
@@ -40,11 +39,7 @@ def scene(panel: bool, coloured: bool) -> np.ndarray:
 
 @pytest.mark.parametrize("confirmed", [True, False])
 def test_a_colour_the_keyframe_flow_confirms_is_no_twins_to_overturn(confirmed):
-    frames = {1: scene(False, False), 2: scene(True, False)}
-    tracker = ShotTracker(
-        frame_size=SIZE, first_frame=1, gap_radius=2, keyframes={1: scene(False, True)}, sketch_loader=frames.get
-    )
-    state = tracker.state(2, frames[2])
+    tracker, state = moved_pair(scene, SIZE)
     labels = state.regions.labels
     panel = int(labels[(PANEL[1] + PANEL[3]) // 2, (PANEL[0] + PANEL[2]) // 2])
     wall = int(labels[WALL[1] + 10, WALL[0] + 10])

@@ -11,11 +11,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
+from flat_helpers import flow_to_keyframe_region, frame, shot
 
 from colorframes.backends.flat import FlatColorizer
-from colorframes.backends.flat import weak as weak_module
-from colorframes.backends.flat.flow import Correspondence
 
 SIZE = (180, 200)  # (H, W)
 PAPER, LEFT, RIGHT = (255, 255, 255), (42, 40, 60), (66, 64, 86)  # two trouser shades
@@ -71,18 +69,7 @@ def _direct(tracker, state, key, monkeypatch, region: int, chain: tuple, src: in
     color[region], conf[region] = pal.index(chain), 0.45
     trial = type(state)(state.number, state.regions, color, conf, state.source.copy())
     n1 = state.regions.count + 1
-    samples = np.zeros(n1)
-    samples[region] = 100.0
-
-    def fake(prev, cur, params, outline=True, preset="MEDIUM", camera=None):
-        none = np.zeros((0, 2), np.int64)
-        return Correspondence(
-            np.array([[region, src]]), np.array([100.0]), samples, none, np.zeros(0), np.zeros(n1),
-            np.zeros((n1, 2)), np.zeros(n1), np.zeros(n1, bool),
-        )  # fmt: skip
-
-    monkeypatch.setattr(weak_module, "correspond", fake)
-    monkeypatch.setattr(tracker, "_key_corr", {})  # the frame's flow from the keyframe, computed again
+    flow_to_keyframe_region(tracker, monkeypatch, n1, region, src)
     room = np.full(len(pal.rgb), 1e9)  # every colour has room: the vote is weighed on areas alone
     got, share = tracker._direct_vote(trial, key, np.array([region]), room)
     return pal.rgb[got[0]] if got[0] >= 0 else None

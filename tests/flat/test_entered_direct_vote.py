@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from flat_helpers import flow_to_keyframe_region
 from test_crossing_parts import LEFT, RIGHT, _track
-
-from colorframes.backends.flat import weak as weak_module
-from colorframes.backends.flat.flow import Correspondence
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +34,7 @@ def _entered(tracker, state, key, monkeypatch, region: int, src: int):
         state.number, state.regions, color, conf, state.source.copy(), new=np.zeros(n1, bool),
         fresh=np.zeros(n1, bool), entered=entered, guessed=np.zeros(n1), camera=state.camera,
     )  # fmt: skip
-    samples = np.zeros(n1)
-    samples[region] = 100.0
-
-    def fake(prev, cur, params, outline=True, preset="MEDIUM", camera=None):
-        none = np.zeros((0, 2), np.int64)
-        return Correspondence(
-            np.array([[region, src]]), np.array([100.0]), samples, none, np.zeros(0), np.zeros(n1),
-            np.zeros((n1, 2)), np.zeros(n1), np.zeros(n1, bool),
-        )  # fmt: skip
-
-    monkeypatch.setattr(weak_module, "correspond", fake)
-    monkeypatch.setattr(tracker, "_key_corr", {})  # the frame's flow from the keyframe, computed again
+    flow_to_keyframe_region(tracker, monkeypatch, n1, region, src)
     tracker._resolve_weak(trial)
     return pal.rgb[trial.color[region]], float(trial.confidence[region])
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import colorize_shot
+from flat_helpers import colorize_shot, draw_windows
 
 SIZE = (180, 320)  # (H, W)
 WALL, FRAME, PANE, SKIN = (230, 210, 150), (250, 250, 250), (200, 230, 246), (250, 214, 184)
@@ -26,12 +26,7 @@ def scene(t: int, coloured: bool) -> np.ndarray:
     """Frame t's line art, or its colours with `coloured`: (H, W, 3) uint8."""
     img = np.full((*SIZE, 3), WALL if coloured else (255, 255, 255), np.uint8)
     ink = (0, 0, 0)
-    for cx, cy in WINDOWS:
-        if coloured:
-            cv2.rectangle(img, (cx - 20, cy - 20), (cx + 20, cy + 20), FRAME, -1)
-            cv2.rectangle(img, (cx - 13, cy - 13), (cx + 13, cy + 13), PANE, -1)
-        cv2.rectangle(img, (cx - 20, cy - 20), (cx + 20, cy + 20), ink, 2, cv2.LINE_AA)
-        cv2.rectangle(img, (cx - 13, cy - 13), (cx + 13, cy + 13), ink, 2, cv2.LINE_AA)
+    draw_windows(img, WINDOWS, coloured, FRAME, PANE)
     head = (190 + STEP * t, 75)
     cv2.circle(img, head, 32, SKIN if coloured else (255, 255, 255), -1)
     cv2.circle(img, head, 32, ink, 2, cv2.LINE_AA)

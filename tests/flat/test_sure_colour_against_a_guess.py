@@ -14,9 +14,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from flat_helpers import moved_pair
 
 from colorframes.backends.flat.params import DEFAULT_PARAMS
-from colorframes.backends.flat.tracker import ShotTracker
 
 SIZE = (180, 320)  # (H, W)
 BRICKS = ((178, 80, 60), (150, 88, 70), (196, 104, 76))
@@ -56,11 +56,7 @@ def _at(labels: np.ndarray, row: int, col: int) -> int:
 
 @pytest.mark.parametrize("unsure_halves", [False, True])
 def test_a_guess_moves_only_what_the_chain_was_unsure_of(unsure_halves):
-    frames = {1: scene(False, False), 2: scene(True, False)}
-    tracker = ShotTracker(
-        frame_size=SIZE, first_frame=1, gap_radius=2, keyframes={1: scene(False, True)}, sketch_loader=frames.get
-    )
-    state = tracker.state(2, frames[2])
+    tracker, state = moved_pair(scene, SIZE)
     labels = state.regions.labels
     row0, col0 = SQUARE
     halves = np.array([_at(labels, row0, col0), _at(labels, row0 + 1, col0)])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from flat_helpers import tracked_shot
+from flat_helpers import draw_windows, tracked_shot
 
 from colorframes.backends.flat.votes import neighbours
 
@@ -31,12 +31,7 @@ def scene(t: int, coloured: bool) -> np.ndarray:
     """Frame t's line art, or its colours with `coloured`: (H, W, 3) uint8."""
     img = np.full((*SIZE, 3), WALL if coloured else (255, 255, 255), np.uint8)
     ink = (0, 0, 0)
-    for cx, cy in WINDOWS:
-        if coloured:
-            cv2.rectangle(img, (cx - 20, cy - 20), (cx + 20, cy + 20), FRAME, -1)
-            cv2.rectangle(img, (cx - 13, cy - 13), (cx + 13, cy + 13), PANE, -1)
-        cv2.rectangle(img, (cx - 20, cy - 20), (cx + 20, cy + 20), ink, 2, cv2.LINE_AA)
-        cv2.rectangle(img, (cx - 13, cy - 13), (cx + 13, cy + 13), ink, 2, cv2.LINE_AA)
+    draw_windows(img, WINDOWS, coloured, FRAME, PANE)
     x = HEADS[t]
     head = np.zeros(SIZE, np.uint8)
     cv2.circle(head, (x, 75), RADIUS, 1, -1)
