@@ -7,7 +7,9 @@ anti-aliased blends never win), so a finished keyframe (shading, highlights) red
 dominant flat colour. Where no exact colour dominates (grain, JPEG noise), colours are pooled in coarse
 bins, the most frequent bin wins, and the region takes the mean of its pixels near that bin's mode. A
 small region lying wholly inside a neighbour's rim shading (no flat colour of its own, only the ramp steps
-that neighbour's rim holds too) takes the neighbour's colour.
+that neighbour's rim holds too) takes the neighbour's colour. Given the line art, a pocket it closes off in
+or beside a thick line, whose colour is shading no part has flat and not the line art's own ink, takes the
+part across the line it is a darkening of (`_line_pockets`).
 """
 
 from __future__ import annotations
