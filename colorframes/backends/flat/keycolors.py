@@ -7,7 +7,9 @@ anti-aliased blends never win), so a finished keyframe (shading, highlights) red
 dominant flat colour. Where no exact colour dominates (grain, JPEG noise), colours are pooled in coarse
 bins, the most frequent bin wins, and the region takes the mean of its pixels near that bin's mode. A
 small region lying wholly inside a neighbour's rim shading (no flat colour of its own, only the ramp steps
-that neighbour's rim holds too) takes the neighbour's colour.
+that neighbour's rim holds too) takes the neighbour's colour. Given the line art, a pocket it closes off in
+or beside a thick line, whose colour is shading no part has flat and not the line art's own ink, takes the
+part across the line it is a darkening of (`_line_pockets`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from ...foundation.lineart import Regions
 from .params import FlatParams
 
 
-def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> np.ndarray:
-    """(N+1, 3) uint8: each region's dominant colour in `image` (H, W, 3) uint8; row 0 (lines) is 0."""
+def dominant_colors(
+    regions: Regions, image: np.ndarray, params: FlatParams, art: np.ndarray | None = None
+) -> np.ndarray:
+    """(N+1, 3) uint8: each region's dominant colour in `image` (H, W, 3) uint8; row 0 (lines) is 0. With
+    `art` (H, W, 3) uint8, the line art `regions` were segmented from, a pocket in the lines whose keyframe
+    pixels are all shading of a part beyond the line takes that part's colour (`_line_pockets`)."""
     import cv2
 
     labels = regions.labels
@@ -49,7 +55,88 @@ def dominant_colors(regions: Regions, image: np.ndarray, params: FlatParams) -> 
         lab = labels.ravel()[use].astype(np.int64)
         colors = _denoised(colors, grainy, lab, image.reshape(-1, 3)[use], params)
     ramp = ok & ~grainy & _no_flat_colour(region, counts, n + 1, params)
-    return _rim_pockets(regions, colors, ramp, keys, counts, params)
+    colors = _rim_pockets(regions, colors, ramp, keys, counts, params)
+    if art is None or params.pocket_depth <= 0:
+        return colors
+    return _line_pockets(regions, colors, image, art, params)
+
+
+def _line_pockets(
+    regions: Regions, colors: np.ndarray, image: np.ndarray, art: np.ndarray, params: FlatParams
+) -> np.ndarray:
+    """`colors` (N+1, 3) uint8, with each pocket of the line art that holds only rim shading taking the flat
+    colour of the part it belongs to. `image` (H, W, 3) uint8 is the keyframe, `art` (H, W, 3) uint8 its
+    line art.
+
+    Why: a finished keyframe darkens each part along its outline (rim shading). A pocket the line art closes
+    off inside or beside a thick line (no pixel farther than `pocket_depth` from a line) lies wholly in that
+    band, so its pixels are shading steps and its most frequent colour is one of them, not a flat colour.
+    A pocket is judged only where the evidence says shading:
+    - its colour is no part's flat colour: no region that reaches away from the lines has it (a thin cel
+      shadow strip, or a speck of the shadow beside it, has its part's colour and keeps it);
+    - the line art is paper on all its pixels: where lines are anti-aliased, the pixels next to them are
+      blends with the ink, the ink shows in the line art on the same pixels, and the ground truth of a
+      drawing is that blend (kept).
+    It then takes the colour of the nearest region across its lines (within the reach `neighbours_of` uses)
+    whose colour it is a uniform darkening of (`shade_floor`, `shade_tol`): the part it is a piece of. With
+    none, the brightest of its own pixels of which its colour is such a darkening: the least shaded step.
+    """
+    import cv2
+
+    from .copies import region_boxes
+    from .votes import neighbour_reach
+
+    labels = regions.labels
+    n1 = regions.count + 1
+    size = 2 * params.pocket_depth + 1
+    near_line = cv2.dilate(regions.line_mask.view(np.uint8), np.ones((size, size), np.uint8))
+    deep = np.bincount(labels[near_line == 0], minlength=n1) > 0  # (N+1,) reaches away from every line
+    deep[0] = False
+    c64 = colors.astype(np.int64)
+    packed = c64[:, 0] << 16 | c64[:, 1] << 8 | c64[:, 2]  # (N+1,) 0xRRGGBB
+    source = deep | np.isin(packed, packed[deep])  # (N+1,) regions that show a part's flat colour
+    grey = cv2.cvtColor(np.ascontiguousarray(art), cv2.COLOR_RGB2GRAY)  # (H, W) uint8
+    inked = grey < int(grey.max()) - params.shade_tol  # (H, W) bool: darker than the drawing's paper
+    inked_regions = np.bincount(labels[inked], minlength=n1) > 0
+    pocket = ~source & ~inked_regions & (regions.area > 0)
+    pocket[0] = False
+    ids = np.flatnonzero(pocket)
+    if not ids.size:
+        return colors
+    boxes = region_boxes(regions)[ids]  # (P, 4) y0, y1, x0, x1
+    reach = neighbour_reach(regions)
+    h, w = labels.shape
+    out = colors.copy()
+    for r, (y0, y1, x0, x1) in zip(ids.tolist(), boxes.tolist(), strict=True):
+        y0, y1, x0, x1 = max(0, y0 - reach), min(h, y1 + reach), max(0, x0 - reach), min(w, x1 + reach)
+        lab = labels[y0:y1, x0:x1]
+        mine = lab == r
+        mode = colors[r].astype(np.float64)  # (3,)
+        dist = cv2.distanceTransform((~mine).view(np.uint8), cv2.DIST_L2, 3)  # (h', w') px to the pocket
+        other = source[lab] & (dist <= reach)
+        cand = np.unique(lab[other])  # (C,) regions across the lines, sorted
+        closest = np.full(cand.size, np.inf)
+        np.minimum.at(closest, np.searchsorted(cand, lab[other]), dist[other])
+        fits = _darkening(mode, colors[cand].astype(np.float64), params)  # (C,)
+        if fits.any():
+            out[r] = colors[cand[fits][np.argmin(closest[fits])]]
+            continue
+        own, count = np.unique(image[y0:y1, x0:x1][mine], axis=0, return_counts=True)  # its exact colours
+        if 2 * count.max() > count.sum():  # one colour holds most of it: a flat colour, not a ramp
+            continue
+        own = own.astype(np.float64)  # (U, 3)
+        fits = _darkening(mode, own, params)
+        if fits.any():
+            out[r] = own[fits][np.argmax(own[fits].sum(axis=1))].astype(np.uint8)
+    return out
+
+
+def _darkening(mode: np.ndarray, flat: np.ndarray, params: FlatParams) -> np.ndarray:
+    """(C,) bool: `mode` (3,) is each of `flat` (C, 3) or a uniform darkening of it: one factor in
+    [shade_floor, 1] (or the colour itself, up to grain), each channel within shade_tol."""
+    factor = mode.sum() / np.maximum(flat.sum(axis=1), 1.0)  # (C,)
+    fits = np.abs(mode[None] - flat * np.minimum(factor, 1.0)[:, None]).max(axis=1) <= params.shade_tol
+    return fits & (factor >= params.shade_floor)
 
 
 def _used(labels: np.ndarray, interior: np.ndarray | None, inner_count: np.ndarray | None) -> np.ndarray:

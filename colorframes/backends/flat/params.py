@@ -68,6 +68,12 @@ class FlatParams:
     of road between a line and the frame's edge) and takes the neighbour's colour (of several, the darkest:
     the nearest explanation). 0: off."""
 
+    pocket_depth: int = 2
+    """A region with no pixel farther than this (px, in both axes) from a line is a pocket of the line art:
+    on a finished keyframe it lies wholly in a part's rim shading. When its colour is a uniform darkening
+    (`shade_floor`, `shade_tol`) of the part nearest to it across its lines that the line art's own ink does
+    not explain, it takes that part's colour (`keycolors._line_pockets`). 0: off."""
+
     grain_share: float = 0.05
     """A region whose exact most frequent colour holds less than this share of its pixels is grainy
     (texture, JPEG): it takes its most frequent coarse colour bin, then the mean of the pixels near it."""

@@ -245,7 +245,7 @@ class ShotTracker(WeakRegions):
             warnings.append("blank frame: no lines found; filled with the paper colour")
             state = self._filled(number, regions, self.paper, SOURCE_NAMES.index("paper"))
         elif number in self.keyframes:
-            state = self._keyframe_state(number, regions)
+            state = self._keyframe_state(number, regions, sketch)
         elif k is not None:
             if prev is None or prev.regions.shape != regions.shape:
                 prev = self._key_reference(k, regions.shape).state
@@ -277,12 +277,13 @@ class ShotTracker(WeakRegions):
         col[0], conf[0] = -1, 0.0
         return FrameState(number, regions, col, conf, np.full(n1, source, np.int64))
 
-    def _keyframe_state(self, number: int, regions: Regions) -> FrameState:
-        """Keyframe authority: every region takes the keyframe's dominant colour inside it."""
+    def _keyframe_state(self, number: int, regions: Regions, sketch: np.ndarray) -> FrameState:
+        """Keyframe authority: every region takes the keyframe's dominant colour inside it (`sketch`: the line
+        art `regions` come from)."""
         image = self.keyframes[number]
         if image.shape[:2] != regions.shape:
             image = _resize(image, regions.shape)
-        colors = dominant_colors(regions, image, self.params)  # (N+1, 3) uint8
+        colors = dominant_colors(regions, image, self.params, sketch)  # (N+1, 3) uint8
         state = self._filled(number, regions, 0, SOURCE_NAMES.index("keyframe"))
         state.color[1:] = self.palette.indices(colors[1:])
         if regions.shape == self.frame_size:
@@ -301,7 +302,7 @@ class ShotTracker(WeakRegions):
             art = self._sketch(k)
             if art is None or art.shape[:2] != self.frame_size:
                 return None
-            self._keyframe_state(k, segment_regions(art, self.gap_radius, self.params.lineart))
+            self._keyframe_state(k, segment_regions(art, self.gap_radius, self.params.lineart), art)
         return self._key_states.get(k)
 
     def _leak_warning(self, number: int, k: int, regions: Regions) -> list[str]:
