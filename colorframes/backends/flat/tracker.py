@@ -237,9 +237,9 @@ class ShotTracker(WeakRegions):
             prev = self._step(t, sketch, None, regions)
             prev.warnings.append(f"matched to the keyframe directly (line art of frame {missing} unavailable)")
             self._checkpoints.pop(t, None)  # not a state of t's chain: nothing resumes from it
-        elif t in self._checkpoints:
-            self._checkpoints[t] = prev  # the given line art wins here too
         assert prev is not None
+        if missing is None and t in self._checkpoints:
+            self._checkpoints[t] = prev  # the given line art wins here too
         return prev
 
     def _memo(self, number: int) -> FrameState | None:
