@@ -246,6 +246,13 @@ class FlatParams:
     # --- per-shot bookkeeping --------------------------------------------------------------------------
     cache_frames: int = 8
     """Frame states and line art kept per shot for chain tracking (memory is ~ this × a frame)."""
+    chain_checkpoints: int = 16
+    """States kept at evenly spaced frames of a chain walked from its start (memory is ~ this × a frame's
+    regions), so the next frames in shot order resume from the nearest one instead of walking again from the
+    keyframe: a frame before its keyframe (keyframe last) reaches it by walking the whole chain back. Chains up
+    to this × `cache_frames` long cost about three steps a frame (walk, resume, the frame itself) instead of
+    ~chain / `cache_frames` (a 100-frame keyframe-last shot: ~6); longer ones resume from a segment of
+    chain / this frames. 0 keeps none. Speed only: a state is a memo of the chain, the colours are the same."""
     spare_cores: int = 2
     """Cores left to the runner's two threads while the backend runs (one reads and segments frames ahead,
     one tracks and paints): OpenCV's own worker pool gets the other cores, at least one thread (one: each

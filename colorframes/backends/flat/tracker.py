@@ -72,8 +72,11 @@ How a frame gets its colours (each step is right by construction, not by a tuned
 Determinism rule (what makes shards agree): the colours of frame t depend only on the shot's keyframes,
 sheet, hints and the line art of the frames on t's chain, never on which frames this process saw before.
 Chains need the line art of the frames in between: frames this process colorizes are cached; any other
-frame comes from the shot's `sketch_loader(frame) -> (H, W, 3) uint8 | None`. Without a loader, a frame
-other than a keyframe is matched to the keyframe image directly (also shard-invariant, less stable).
+frame comes from the shot's `sketch_loader(frame) -> (H, W, 3) uint8 | None`. Computed states are memos
+only: the last `cache_frames`, and checkpoints evenly spaced along the last chain walked from its start
+(`chain_checkpoints`: in shot order a frame before its keyframe resumes from the nearest one, not from K).
+Without a loader, a frame other than a keyframe is matched to the keyframe image directly (also
+shard-invariant, less stable).
 """
 
 from __future__ import annotations
@@ -136,6 +139,7 @@ class ShotTracker(WeakRegions):
             self.hints.setdefault(hint.frame, []).append(hint)
         self._sketches: OrderedDict[int, np.ndarray] = OrderedDict()
         self._states: OrderedDict[int, FrameState] = OrderedDict()
+        self._checkpoints: dict[int, FrameState] = {}  # states along the last chain walked from its start
         self._key_states: dict[int, FrameState] = {}  # keyframe → its own line art's state (kept)
         self._key_refs: dict[tuple[int, tuple[int, int]], Reference] = {}
         self._key_pairs: dict[tuple, np.ndarray] = {}  # keyframe → the colour pairs it shows side by side
@@ -209,9 +213,16 @@ class ShotTracker(WeakRegions):
             return self._step(t, sketch, None, regions)
         chain = self.chain(t)
         start = len(chain) - 1
-        while start > 0 and chain[start - 1] not in self._states:
+        while start > 0 and self._memo(chain[start - 1]) is None:
             start -= 1
-        prev: FrameState | None = self._states.get(chain[start - 1]) if start > 0 else None
+        prev: FrameState | None = self._memo(chain[start - 1]) if start > 0 else None
+        # A walk from the chain's start lays checkpoints evenly along it, at most `cache_frames` apart when
+        # their number allows: the next frames resume from the nearest one, and that walk's states stay cached.
+        n_points, cached = self.params.chain_checkpoints, self.params.cache_frames
+        spacing = 0
+        if start == 0 and n_points > 0 and len(chain) > cached:
+            spacing = max(cached, -(-len(chain) // n_points))
+            self._checkpoints.clear()
         missing = None
         for i in range(start, len(chain)):
             number = chain[i]
@@ -220,11 +231,21 @@ class ShotTracker(WeakRegions):
                 missing = number
                 break
             prev = self._step(number, art, prev if i > 0 else None, regions if number == t else None)
+            if spacing and (len(chain) - 1 - i) % spacing == 0 and len(self._checkpoints) < n_points:
+                self._checkpoints[number] = prev
         if missing is not None:
             prev = self._step(t, sketch, None, regions)
             prev.warnings.append(f"matched to the keyframe directly (line art of frame {missing} unavailable)")
+            self._checkpoints.pop(t, None)  # not a state of t's chain: nothing resumes from it
         assert prev is not None
+        if missing is None and t in self._checkpoints:
+            self._checkpoints[t] = prev  # the given line art wins here too
         return prev
+
+    def _memo(self, number: int) -> FrameState | None:
+        """Frame `number`'s state when this process still holds it (recent, or a checkpoint)."""
+        state = self._states.get(number)
+        return state if state is not None else self._checkpoints.get(number)
 
     def _step(
         self, number: int, sketch: np.ndarray, prev: FrameState | None, regions: Regions | None = None
