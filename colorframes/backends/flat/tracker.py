@@ -423,8 +423,7 @@ class ShotTracker(WeakRegions):
             conf[dst[shrunk]] = np.minimum(conf[dst[shrunk]], p.carry_min * 0.99)
             # A region left out, continued only weakly, or continuing a region of another size (no copy of
             # it), that repeats a previous region's outline moved is that part (a hand swinging along a belt
-            # faster than the flow follows: the flow sees the belt). Another region continuing the same part
-            # cannot be a piece of it unless their areas add up.
+            # faster than the flow follows: the flow sees the belt).
             ratio = regions.area[big_dst] / np.maximum(src.area[picked[big_dst]], 1.0)
             resized = (ratio < p.copy_iou) | (ratio > 1.0 / p.copy_iou)
             loose = big_dst[(choice < 0) | (conf[big_dst] < p.carry_min) | resized]
@@ -433,12 +432,6 @@ class ShotTracker(WeakRegions):
             )
             found = copy_of > 0
             copied = loose[found]
-            for r, s_id in zip(copied, copy_of[found], strict=True):
-                rivals = np.flatnonzero(picked == s_id)
-                rivals = rivals[
-                    (rivals != r) & (regions.area[rivals] + regions.area[r] > (1.0 + p.split_slack) * src.area[s_id])
-                ]
-                conf[rivals] = 0.0
             color[copied], picked[copied] = prev.color[copy_of[found]], copy_of[found]
             conf[copied] = np.minimum(overlap[found], prev.confidence[copy_of[found]])
             unexplained[copied] = False
