@@ -30,14 +30,9 @@ def dominant_colors(
 
     labels = regions.labels
     n = regions.count
-    interior = inner_count = None
-    if params.interior_margin > 0:  # farther than the margin from any line (thin regions: all pixels)
-        dist = cv2.distanceTransform((~regions.line_mask).view(np.uint8), cv2.DIST_L2, 3)  # (H, W) float32
-        interior = (dist > params.interior_margin) & (labels > 0)  # (H, W) bool
-        inner_count = np.bincount(labels[interior].astype(np.int64), minlength=n + 1)
     # 0xRRGGBB per pixel: BGRA bytes read as little-endian uint32 are A<<24 | R<<16 | G<<8 | B
     packed = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGRA).view("<u4")[..., 0]  # (H, W)
-    keys, counts = _colour_counts(labels, packed, interior, inner_count)  # (K,) exact colours per region
+    keys, counts = _colour_counts(labels, packed)  # (K,) exact colours per region
     region, exact = keys >> 24, keys & 0xFFFFFF
     colors = np.zeros((n + 1, 3), np.uint8)
     chosen = _argmax_per_group(region, counts.astype(np.float64), n + 1)  # the exact mode
@@ -51,7 +46,7 @@ def dominant_colors(
     grainy = ok & (share < params.grain_share)
     if grainy.any():  # texture or compression noise: the mode of coarse colour bins, then the mean near it
         colors[grainy] = _binned_mode(region, exact, counts, n, params)[grainy]
-        use = _used(labels, interior, inner_count).ravel()
+        use = (labels > 0).ravel()
         lab = labels.ravel()[use].astype(np.int64)
         colors = _denoised(colors, grainy, lab, image.reshape(-1, 3)[use], params)
     ramp = ok & ~grainy & _no_flat_colour(region, counts, n + 1, params)
@@ -139,28 +134,18 @@ def _darkening(mode: np.ndarray, flat: np.ndarray, params: FlatParams) -> np.nda
     return fits & (factor >= params.shade_floor)
 
 
-def _used(labels: np.ndarray, interior: np.ndarray | None, inner_count: np.ndarray | None) -> np.ndarray:
-    """Which pixels of `labels` read their region's colour: region pixels, only the interior ones (`interior`,
-    same shape) of a region that has any (`inner_count` (N+1,) interior pixels per region)."""
-    use = labels > 0
-    if interior is None or inner_count is None:
-        return use
-    return np.where(inner_count[labels] > 0, interior, use)
-
-
-def _colour_counts(
-    labels: np.ndarray, packed: np.ndarray, interior: np.ndarray | None, inner_count: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(keys, counts): the sorted distinct region << 24 | 0xRRGGBB (int64) of the pixels `_used` reads, and
-    how many pixels hold each (int64). `packed` (H, W) uint32 0x..RRGGBB. Counted a band of rows at a time,
-    then merged: a band's keys stay in the cache (a frame's are tens of MB of fresh pages) and flat colour
-    gives each band few distinct keys; the counts are whole numbers, exact whatever the order."""
+def _colour_counts(labels: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, counts): the sorted distinct region << 24 | 0xRRGGBB (int64) of the region pixels (line pixels
+    left out), and how many pixels hold each (int64). `packed` (H, W) uint32 0x..RRGGBB. Counted a band of
+    rows at a time, then merged: a band's keys stay in the cache (a frame's are tens of MB of fresh pages)
+    and flat colour gives each band few distinct keys; the counts are whole numbers, exact whatever the
+    order."""
     h, w = labels.shape
     rows = max(1, _COUNT_BAND // max(w, 1))
     found, tally = [], []
     for r in range(0, h, rows):
         lab = labels[r : r + rows]
-        use = _used(lab, None if interior is None else interior[r : r + rows], inner_count)
+        use = lab > 0
         code = packed[r : r + rows][use] & np.uint32(0xFFFFFF)
         k, c = np.unique(lab[use].astype(np.int64) * (1 << 24) + code, return_counts=True)
         found.append(k)

@@ -37,10 +37,6 @@ class FlatParams:
     """Brightest channel of a dark (black ink) line in a coloured image."""
 
     # --- keyframe colour per region ------------------------------------------------------------------
-    interior_margin: int = 0
-    """Pixels this close to a line are left out when reading a region's keyframe colour (0: every region
-    pixel; the exact mode already ignores the few anti-aliased blends, and on finished keyframes the rim
-    shading near lines is part of what the mode must outvote)."""
     colour_bits: int = 4
     """Keyframe colours are pooled in bins of 2**(8 - colour_bits) per channel (shading, grain, JPEG)
     before the most frequent bin is taken; the region's colour is the most frequent exact colour in it."""
