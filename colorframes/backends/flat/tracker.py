@@ -452,7 +452,6 @@ class ShotTracker(WeakRegions):
                 conf[swayed] = np.minimum(conf[swayed], p.carry_min * 0.99)
         self._follow_sheet(prev, corr, vote_color, vote_share, color, conf, picked, unexplained, copied)
         fresh = (corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area)
-        fresh[copied] = False  # a repeated outline is not a new one
         new = unexplained | fresh
         new[0] = False
         new[background_region(regions)] = False
