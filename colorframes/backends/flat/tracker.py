@@ -450,7 +450,7 @@ class ShotTracker(WeakRegions):
                 swayed &= (mate[picked] > 0) | (again != color)
                 color[swayed] = np.where(again[swayed] >= 0, again[swayed], color[swayed])
                 conf[swayed] = np.minimum(conf[swayed], p.carry_min * 0.99)
-        self._follow_sheet(prev, corr, vote_color, vote_share, color, conf, picked, unexplained, copied)
+        self._follow_sheet(prev, corr, vote_color, vote_share, color, conf, picked, unexplained)
         fresh = (corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area)
         new = unexplained | fresh
         new[0] = False
@@ -498,7 +498,6 @@ class ShotTracker(WeakRegions):
         conf: np.ndarray,
         picked: np.ndarray,
         unexplained: np.ndarray,
-        copied: np.ndarray,
     ) -> None:
         """A disputed region (the assignment picked a previous region of another colour than its flow vote's)
         whose vote comes from a part the sheet coloured continues that part (in place: colour, confidence,
@@ -507,8 +506,7 @@ class ShotTracker(WeakRegions):
         often prefers the background piece it uncovered to the shirt that moved on. The region continues the
         sheet-coloured region sending most of its vote colour's samples, when sheet-coloured regions send
         most of them; it stays weak (re-decided every frame with the figure coming into view) and keeps the
-        sheet as its source and its coming-into-view flag along the chain. A region found as a previous
-        region's outline moved (`copied`) keeps that."""
+        sheet as its source and its coming-into-view flag along the chain."""
         sheet = SOURCE_NAMES.index("sheet")
         j, i = corr.pairs[:, 0], corr.pairs[:, 1]
         same = (prev.color[i] == vote_color[j]) & (vote_color[j] >= 0)  # samples of the region's plurality colour
@@ -527,7 +525,6 @@ class ShotTracker(WeakRegions):
         follow = (best > 0) & (by_sheet > by_other) & (picked > 0) & (color != vote_color)
         follow &= prev.source[picked] != sheet
         follow[0] = False
-        follow[copied] = False
         ids = np.flatnonzero(follow)
         color[ids], picked[ids] = vote_color[ids], best[ids]
         conf[ids] = np.minimum(np.minimum(vote_share[ids], prev.confidence[best[ids]]), self.params.carry_min * 0.99)
