@@ -79,6 +79,7 @@ def test_dry_run_runs_every_step_and_writes_the_result(tmp_path):
     assert [r["dtype"] for r in rows if r["offload"]] == ["fp32"]
     compiled = [r for r in rows if r["compile"]]
     assert compiled and all("torch.compile" in r["skipped"] for r in compiled)
+    assert {r["batch"] for r in compiled} == {1, 2}  # batch 4 (capped at 2 in a smoke run) and batch 1
     for r in rows:
         if "skipped" not in r:
             assert r["fps"] > 0 and r["row_wall_s"] > 0
