@@ -154,7 +154,8 @@ def _png_complete(data: bytes) -> bool:
     return b"IEND" in data[-64:]
 
 
-def _read_bytes(path: str | os.PathLike) -> bytes:
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """A frame file's bytes; raises FrameError with a one-line message naming the file."""
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:
@@ -166,7 +167,7 @@ def _read_bytes(path: str | os.PathLike) -> bytes:
 
 def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
     """Read one frame; raises FrameError with a one-line message naming the file."""
-    return decode_image(_read_bytes(path), display(path), max_pixels)
+    return decode_image(read_bytes(path), display(path), max_pixels)
 
 
 def read_rgb_or_none(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | None:
@@ -183,7 +184,7 @@ def read_float_rgb(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
     Transparency is composited onto white paper. Raises FrameError with a one-line message naming the file.
     """
     name = display(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if not data:
         raise FrameError(f"{name}: file is empty (0 bytes); re-export it")
     check_pixels(data, name, max_pixels)

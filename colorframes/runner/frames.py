@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from ..backends.base import Colorizer
 from ..errors import FrameError
 from ..io.discover import FrameRef, Shot
-from ..io.images import LoadedImage, display, read_image
+from ..io.images import LoadedImage, decode_image, display, read_bytes, read_image
 from ..options import DEFAULT_MAX_PIXELS
 from .plan import ShotPlan
 
@@ -30,7 +31,11 @@ def frame_size(shot: Shot, frame: FrameRef, max_pixels: int = DEFAULT_MAX_PIXELS
         return (0, 0)
 
 
-def load_frames(plan: ShotPlan, frames: list[FrameRef]) -> Iterator[tuple[FrameRef, LoadedImage | FrameError]]:
+def load_frames(
+    plan: ShotPlan, frames: list[FrameRef], decoding: Callable[[], AbstractContextManager] = nullcontext
+) -> Iterator[tuple[FrameRef, LoadedImage | FrameError]]:
+    """Each frame read and decoded, or its error. An image file is decoded (OpenCV) inside a fresh
+    `decoding()` context, its bytes read outside it: a read can block (a stalled file server)."""
     if plan.shot.kind == "video":
         from ..io.video import iter_video_frames
 
@@ -44,12 +49,16 @@ def load_frames(plan: ShotPlan, frames: list[FrameRef]) -> Iterator[tuple[FrameR
         return
     for frame in frames:
         assert frame.path is not None  # only video frames have no path
+        loaded: LoadedImage | FrameError
         try:
-            yield frame, read_image(frame.path, plan.max_pixels)
+            data = read_bytes(frame.path)
+            with decoding():
+                loaded = decode_image(data, display(frame.path), plan.max_pixels)
         except FrameError as exc:
-            yield frame, exc
+            loaded = exc
         except MemoryError:
-            yield frame, FrameError(f"{input_name(plan, frame)}: out of memory reading the frame")
+            loaded = FrameError(f"{input_name(plan, frame)}: out of memory reading the frame")
+        yield frame, loaded
 
 
 def load_sketch(plan: ShotPlan, number: int) -> np.ndarray | None:
@@ -75,28 +84,41 @@ class ReadAhead:
     def __init__(self, backend: Colorizer, plan: ShotPlan, frames: list[FrameRef], depth: int) -> None:
         self._items: queue.Queue = queue.Queue(maxsize=max(depth, 1))
         self._stop = threading.Event()
-        self._preparing = threading.Lock()  # held while the backend prepares a frame
+        self._busy = threading.Lock()  # held while OpenCV works on a frame here (decode, the backend's prepare)
         self._thread = threading.Thread(target=self._work, args=(backend, plan, frames), daemon=True)
         self._thread.start()
 
     def _work(self, backend: Colorizer, plan: ShotPlan, frames: list[FrameRef]) -> None:
         try:
-            for frame, loaded in load_frames(plan, frames):
-                with self._preparing:
-                    if self._stop.is_set():
-                        return
+            for frame, loaded in load_frames(plan, frames, self._working):
+                with self._working():
                     item = _prepared(backend, plan, frame, loaded)
-                while not self._stop.is_set():
-                    try:
-                        self._items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
+                if not self._put(item):
                     return
+        except _Stopped:
+            return
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
-            self._items.put(exc)
-        self._items.put(_DONE)
+            self._put(exc)
+            return
+        self._put(_DONE)
+
+    @contextmanager
+    def _working(self) -> Iterator[None]:
+        """Hold the busy lock for one piece of OpenCV work on a frame; none starts once the reader is closed."""
+        with self._busy:
+            if self._stop.is_set():
+                raise _Stopped
+            yield
+
+    def _put(self, item: object) -> bool:
+        """Queue `item` for the consumer, waiting while the queue is full; False once the reader is closed."""
+        while not self._stop.is_set():
+            try:
+                self._items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def __iter__(self) -> Iterator[tuple[FrameRef, LoadedImage | FrameError, Any]]:
         try:
@@ -111,12 +133,13 @@ class ReadAhead:
             self.close()
 
     def close(self) -> None:
-        """Stop, after the frame the backend is preparing (bounded wait): a daemon thread still inside OpenCV
-        when the interpreter exits aborts the process ("exception not rethrown") instead of exiting 130. A
-        read that blocks (a stalled file server) is not waited for."""
+        """Stop, after the frame this thread is decoding or the backend is preparing (bounded wait): a daemon
+        thread still inside OpenCV when the interpreter exits aborts the process ("exception not rethrown",
+        "terminate called without an active exception") instead of exiting 130. A read that blocks (a
+        stalled file server) is not waited for."""
         self._stop.set()
-        if threading.current_thread() is not self._thread and self._preparing.acquire(timeout=CLOSE_WAIT_S):
-            self._preparing.release()
+        if threading.current_thread() is not self._thread and self._busy.acquire(timeout=CLOSE_WAIT_S):
+            self._busy.release()
 
     def __enter__(self) -> ReadAhead:
         return self
@@ -126,7 +149,13 @@ class ReadAhead:
 
 
 _DONE = object()
-CLOSE_WAIT_S = 30.0  # longest wait for the frame being prepared when a reader closes (a huge frame)
+
+
+class _Stopped(Exception):
+    """The reader was closed: no more OpenCV work starts on its thread."""
+
+
+CLOSE_WAIT_S = 30.0  # longest wait for the frame being decoded or prepared when a reader closes (a huge frame)
 
 
 def _prepared(

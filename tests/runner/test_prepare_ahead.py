@@ -104,3 +104,44 @@ def test_a_frame_whose_preparation_fails_fails_alone(shot, tmp_path, monkeypatch
     assert list(failed) == [4]
     assert failed[4].startswith("sh.0004.png: colorize failed: ValueError: bad line art")
     assert sorted(written(tmp_path / "o")) == [1, 2, 3, 5, 6]
+
+
+def test_a_closed_reader_leaves_no_opencv_work_running(shot, monkeypatch):
+    """When `close` returns, the read-ahead thread is neither decoding nor preparing a frame, and starts no
+    more (a daemon thread inside OpenCV when the interpreter exits aborts the process instead of exiting 130);
+    then it ends."""
+    import time
+
+    from colorframes.runner import frames as frames_module
+    from colorframes.runner.frames import ReadAhead
+    from colorframes.runner.plan import plan_run
+
+    folder, _ = shot
+    (plan,), _ = plan_run([str(folder)], None, RunOptions(backend="flat"))
+    running, started = [0], [0]
+    decode = frames_module.decode_image
+
+    def slow_decode(*args, **kwargs):  # most of the thread's time: close lands while a frame decodes
+        running[0] += 1
+        started[0] += 1
+        time.sleep(0.2)
+        try:
+            return decode(*args, **kwargs)
+        finally:
+            running[0] -= 1
+
+    class Backend:
+        def prepare(self, rgb):
+            started[0] += 1
+            return None
+
+    monkeypatch.setattr(frames_module, "decode_image", slow_decode)
+    monkeypatch.setattr(frames_module, "read_image", lambda *a, **k: pytest.fail("frames decode via decode_image"))
+    reader = ReadAhead(Backend(), plan, plan.to_render, depth=len(FRAMES))
+    next(iter(reader))  # one frame through; the thread is decoding the next
+    reader.close()
+    assert running[0] == 0
+    done = started[0]
+    reader._thread.join(timeout=5)
+    assert not reader._thread.is_alive()
+    assert started[0] == done < 2 * len(FRAMES)
