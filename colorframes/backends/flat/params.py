@@ -169,7 +169,8 @@ class FlatParams:
     instance_min_share: float = 0.0002
     """... and only regions of at least this share of the frame's area: the outline of a few dozen pixels
     (a cheek, a crumb of a hand) repeats some other part's by chance. (A brick of `dense`'s wall, ~240 px of
-    a 960x540 frame, must be compared: 0.0005 left it out.)"""
+    a 960x540 frame, must be compared: 0.0005 left it out.) The same floor holds for the readings of a
+    region's place in the keyframe (`WeakRegions._shift_vote`, `WeakRegions._uncovered`)."""
     instance_max: int = 64
     """At most this many regions (those in question that the weak re-decision just moved to another colour
     first, then those that came into view, then the largest) are compared with the keyframe's regions for

@@ -64,6 +64,9 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    head hid in the keyframe is a window once uncovered, a door behind the shirt a door; when the form names
    several (bricks of a wall), one whose colour is none of them takes a guess among them. And an unsure
    region next to a sure region of a colour the keyframes show next to one colour only takes that colour.
+   Last, a region still weak that the camera's shift since the keyframe lays inside one keyframe region
+   that stood still (not the keyframe's background) is a piece of it uncovered, when the colour it holds is
+   whole elsewhere (`WeakRegions._uncovered`: a wall pocket between a figure's legs, given the trousers).
 4. The sheet never overrides a keyframe colour: next to keyframes it colours only parts coming into view;
    without keyframes every frame is matched to the sheet on its own, each sheet part serving at most two
    regions; what that leaves over (background the sheet does not show) takes the neutral palette, as
@@ -279,6 +282,7 @@ class ShotTracker(WeakRegions):
             self._outvote_chain(state)
             self._surround(state, unsure)
             self._recognise_twins(state, unsure, carried)
+            self._uncovered(state)
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)

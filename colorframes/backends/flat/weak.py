@@ -420,6 +420,62 @@ class WeakRegions(SheetEntries):
         out_color[ok], out_conf[ok] = color[ok], conf[ok]
         return out_color, out_conf
 
+    def _uncovered(self, state: FrameState) -> None:
+        """A region still weak after the re-decision that the camera's shift since the anchor keyframe lays
+        inside one keyframe region K (at least `shift_inside` of its samples) that stood still (K's outline
+        lies on this drawing's lines under the shift, on at least `shift_outline_share` of its length) takes
+        K's colour, when the colour it holds is not a piece of that colour's part (the frame's other regions
+        of it already hold its keyframe area, within `split_slack`, as `_direct_vote` reads a part): the
+        keyframe shows background there, and what the chain carried onto it is the part that uncovered it
+        (a wall pocket a walking figure leaves between its arm and body, given the sleeve's colour), which is
+        whole elsewhere. `_shift_vote` reads keyframe regions inside the region; this reads the region
+        inside a keyframe region, of which it shows a piece (the rest is still behind the part). Not the
+        keyframe's background region (its outline is the figure's silhouette, so a moving part always lies
+        inside it), nor under a camera zoom (the shift is no camera then), nor for regions under
+        `instance_min_share` of the frame (a sliver of a shaded leg agrees with the keyframe's place and lines
+        by chance, and is a negligible share of its colour's area whatever it is). Stays weak: asked again every
+        frame, with the confidence it had (in place)."""
+        p = self.params
+        k = self.anchor_for(state.number)
+        key = self._key_state(k, state.regions.shape) if k is not None else None
+        if key is None or zooming(state.camera, p):
+            return
+        regions = state.regions
+        least = max(p.assign_min_area, p.instance_min_share * regions.labels.size)
+        ids = np.flatnonzero((state.confidence < p.carry_min) & (state.color >= 0) & (regions.area >= least))
+        ids = ids[(ids > 0) & ~np.isin(state.source[ids], _KEPT)]
+        ids = ids[np.argsort(-regions.area[ids], kind="stable")[: p.consult_max]]  # bounded cost on noise
+        if not ids.size:
+            return
+        corr = self._from_key(key, state)
+        j, i, counts = corr.still_pairs[:, 0], corr.still_pairs[:, 1], corr.still_counts
+        n1 = regions.count + 1
+        weak = np.zeros(n1, bool)
+        weak[ids] = True
+        inside = weak[j] & (counts >= p.shift_inside * np.maximum(corr.still_samples[j], 1.0))
+        inside &= (key.color[i] >= 0) & (i != background_region(key.regions)) & (key.color[i] != state.color[j])
+        if not inside.any():
+            return
+        j, i = j[inside], i[inside]  # one pair per region: >= shift_inside > 0.5 of its samples
+        total = self._key_colour_area(state, key)
+        n_pal = total.size
+        held = state.color[1:] >= 0
+        have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
+        a = state.color[j]
+        others = have[a] - regions.area[j]
+        part = (others < (1.0 - p.split_slack) * total[a]) & (have[a] <= (1.0 + p.split_slack) * total[a])
+        j, i = j[~part], i[~part]
+        dx, dy = (int(round(v)) for v in corr.shift)
+        key_boxes = region_boxes(key.regions)
+        still = np.zeros(j.size, bool)
+        for n, k_id in enumerate(i.tolist()):
+            on, length = _outline_on_lines(key.regions.labels, k_id, key_boxes[k_id], regions.labels, dx, dy)
+            still[n] = on >= p.shift_outline_share * max(length, 1)
+        j, i = j[still], i[still]
+        state.color[j] = key.color[i]
+        state.source[j] = SOURCE_NAMES.index("keyframe")
+        state.read_from_keyframe(j, in_view=True)
+
     def _recognise_twins(self, state: FrameState, unsure: np.ndarray, carried: np.ndarray | None = None) -> None:
         """Regions the chain is unsure of (before `_resolve_weak`) or that hold more of a colour than the
         keyframe shows take the colour of a keyframe part whose outline they repeat anywhere in the frame
