@@ -1,16 +1,18 @@
-"""A colour every sample of the flow straight from the keyframe gives a weak region confirms it against an outline
-repeated elsewhere, even where that flow is no answer on area (issue 16, `dolly`: a wall piece that the chain
-and that flow both held went to a window's colour on its outline, because other regions already held the
-wall's colour over its keyframe area; the chain carried the window's colour to the shot's end).
+"""Under a camera zoom, a colour every sample of the flow straight from the keyframe gives a weak region confirms it
+against an outline repeated elsewhere, even where that flow is no answer on area (issue 16, `dolly`: a wall
+piece that the chain and that flow both held went to a window's colour on its outline, because other regions
+held the wall's colour over its keyframe area scaled by the zoom; the chain carried the window's colour to the
+shot's end). Without a zoom the area is a reading and the outline decides.
 
 The scene: a keyframe with a red door (a tall rectangle) at the left, a wide blue wall at the right and a
 white box below the door; in the frame a line draws a door-shaped panel into the wall. The chain holds the
-panel blue but weak, and, wrongly, the box blue too: blue is held over the wall's keyframe area, so
-`_direct_vote` does not answer for the panel (a part keeps roughly its area). Every sample of the flow from the
-keyframe lands on the wall (the flow is replaced: 100 samples, all on the keyframe's wall): the panel's colour
-is confirmed (it stays weak) and the door's outline (`instances.twins`) does not move it. Where a third of the
-panel's samples are inconsistent (the same plurality, at a share of two thirds) the door's outline makes it a
-door.
+panel blue but weak, and blue is held over the wall's keyframe area (the chain measured a zoom since the
+keyframe, which scales that area down; without a zoom, the chain holds the box blue too), so `_direct_vote`
+does not answer for the panel (a part keeps roughly its area). Every sample of the flow from the
+keyframe lands on the wall (the flow is replaced: 100 samples, all on the keyframe's wall): under a zoom
+measured by the chain (x1.12) the panel's colour is confirmed (it stays weak) and the door's outline
+(`instances.twins`) does not move it. Where a third of the panel's samples are inconsistent (the same
+plurality, at a share of two thirds), or without a zoom, the door's outline makes it a door.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 from flat_helpers import moved_pair, weak_trial
 
 from colorframes.backends.flat.params import DEFAULT_PARAMS
+from colorframes.backends.flat.zoom import zooming
 
 SIZE = (240, 320)  # (H, W)
 RED, BLUE, WHITE = (200, 50, 50), (60, 90, 200), (250, 250, 250)
@@ -62,8 +65,8 @@ def flow_from_keyframe(tracker, monkeypatch, n1: int, region: int, src: int, sam
     monkeypatch.setattr(tracker, "_key_corr", {})
 
 
-@pytest.mark.parametrize("flow_names_it", [True, False])
-def test_every_sample_of_the_keyframe_flow_confirms_a_colour_held_over_its_area(flow_names_it, monkeypatch):
+@pytest.mark.parametrize(("zoom", "flow_names_it"), [(True, True), (True, False), (False, True)])
+def test_every_sample_of_the_keyframe_flow_confirms_a_colour_held_over_its_area(zoom, flow_names_it, monkeypatch):
     tracker, state = moved_pair(scene, SIZE)
     labels = state.regions.labels
     at = lambda x, y: int(labels[y, x])  # noqa: E731
@@ -72,7 +75,12 @@ def test_every_sample_of_the_keyframe_flow_confirms_a_colour_held_over_its_area(
     assert len({panel, wall, box, door, 0}) == 5
     trial = weak_trial(tracker, state, panel, BLUE)  # the chain says blue, weakly (confidence 0.3)
     blue, red = tracker.palette.index(BLUE), tracker.palette.index(RED)
-    trial.color[box], trial.confidence[box] = blue, 1.0  # blue held over the wall's keyframe area
+    # Blue held over the wall's keyframe area: under the zoom the chain measured since the keyframe (x1.12, the
+    # keyframe's areas scaled by 1/1.12²) by the wall and the panel alone; without a zoom, with the box too.
+    trial.camera = (1.12, 0.0, 0.0) if zoom else None
+    if not zoom:
+        trial.color[box], trial.confidence[box] = blue, 1.0
+    assert zooming(trial.camera, DEFAULT_PARAMS) == zoom
     assert trial.color[wall] == blue and trial.confidence[wall] >= DEFAULT_PARAMS.carry_min
     key = tracker._key_state(1, state.regions.shape)
     key_wall = int(key.regions.labels[WALL[1] + 10, WALL[0] + 10])
@@ -86,7 +94,7 @@ def test_every_sample_of_the_keyframe_flow_confirms_a_colour_held_over_its_area(
     unsure[tracker._resolve_weak(trial)] = False  # as `ShotTracker._step` does
     assert trial.color[panel] == blue and trial.confidence[panel] < DEFAULT_PARAMS.carry_min  # still weak
     tracker._recognise_twins(trial, unsure)
-    if flow_names_it:  # the chain and every sample of the flow from the keyframe: not overturned by an outline
+    if zoom and flow_names_it:  # the chain and every sample of the flow from the keyframe, against one outline
         assert trial.color[panel] == blue
-    else:  # a third of its samples elsewhere: the flow does not confirm it, the door's outline makes it a door
+    else:  # a third of its samples elsewhere, or the area a reading (no zoom): the door's outline makes it a door
         assert trial.color[panel] == red

@@ -121,8 +121,9 @@ class WeakRegions(SheetEntries):
             # (background a part uncovered, a part the pan brings back, drawn anew), where the flow from it
             # points; one it does not show flows from whatever covers its place there, so the vote stays under
             # `carry_min` (asked again every frame, and with a sheet the sheet's reading below decides).
-            if ref is not None:
+            if ref is not None and zooming(state.camera, p):
                 named |= self._every_sample_names(state, ref, weak) & ~entered[weak]
+            if ref is not None:
                 color, conf = self._direct_vote(state, ref, weak, room)
                 conf = np.where(entered[weak], np.minimum(conf, p.carry_min * 0.99), conf)
                 better = conf > best_conf
@@ -262,14 +263,18 @@ class WeakRegions(SheetEntries):
             state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
             state.source[missing] = SOURCE_NAMES.index("neutral")
         # The chain's colour that the flow straight from a keyframe names too, sure again: two readings; an
-        # outline repeated elsewhere (`_recognise_twins`) is one, and does not overturn it. So is a chain colour
-        # that every sample of that flow gives the region where `_direct_vote` refuses it as an answer on area
-        # (the colour's keyframe area already held by other regions, or no room left: under a dolly's zoom,
-        # or where other regions took the colour wrongly): the flow confirms the colour, not the confidence the
-        # chain lost (as `_shift_vote`'s confirmation above: the region stays weak, asked again every frame),
-        # and no look-alike elsewhere overrides it (`dolly`: a wall piece both readings held went to a
-        # window's colour on its outline, and the chain carried it to the shot's end). Not for parts coming
-        # into view (they flow from whatever covered their place).
+        # outline repeated elsewhere (`_recognise_twins`) is one, and does not overturn it. Under a camera zoom
+        # since the keyframe (`zoom.py`) so is a chain colour that every sample of that flow gives the region
+        # where `_direct_vote` refuses it as an answer on area: the keyframe areas are scaled by the zoom the
+        # chain measured, and parts at other depths scale otherwise (parallax), so an area is no reading there
+        # (as the form is not). The flow confirms the colour, not the confidence the chain lost (as
+        # `_shift_vote`'s confirmation above: the region stays weak, asked again every frame), and no
+        # look-alike elsewhere overrides it (`dolly`: a wall piece both readings held went to a window's colour
+        # on its outline, and the chain carried it to the shot's end). Without a zoom the area is a reading: a
+        # small part that moved over another flows from it with every sample, and that colour held over its
+        # keyframe area says the part is something else (`shaded`: a 250 px piece of skin, given the dark
+        # colour behind it, that its outline makes skin). Not for parts coming into view (they flow from
+        # whatever covered their place).
         lifted = weak[agree & direct]
         lifted = lifted[state.confidence[lifted] >= p.carry_min]
         named = weak[named & (state.color[weak] == current)]
