@@ -52,8 +52,9 @@ class WeakRegions(SheetEntries):
 
     def _resolve_weak(self, state: FrameState) -> np.ndarray:
         """Re-decide weak regions from the sheet (parts coming into view) and the keyframes (in place); the
-        ids of those whose colour the keyframe shows at their place (`_shift_vote`), and of those whose chain
-        colour the flow straight from a keyframe names too, sure again: no look-alike elsewhere overrides it."""
+        ids of those whose colour the keyframe shows at their place (`_shift_vote`), of those whose chain colour
+        the flow straight from a keyframe names too, sure again, and, under a camera zoom, of those (still weak)
+        whose chain colour every sample of that flow gives: no look-alike elsewhere overrides it."""
         p = self.params
         regions = state.regions
         weak = np.flatnonzero(state.confidence[1:] < p.carry_min) + 1
