@@ -52,8 +52,9 @@ class WeakRegions(SheetEntries):
 
     def _resolve_weak(self, state: FrameState) -> np.ndarray:
         """Re-decide weak regions from the sheet (parts coming into view) and the keyframes (in place); the
-        ids of those whose colour the keyframe shows at their place (`_shift_vote`), and of those whose chain
-        colour the flow straight from a keyframe names too, sure again: no look-alike elsewhere overrides it."""
+        ids of those whose colour the keyframe shows at their place (`_shift_vote`), of those whose chain colour
+        the flow straight from a keyframe names too, sure again, and, under a camera zoom, of those (still weak)
+        whose chain colour every sample of that flow gives: no look-alike elsewhere overrides it."""
         p = self.params
         regions = state.regions
         weak = np.flatnonzero(state.confidence[1:] < p.carry_min) + 1
@@ -109,6 +110,7 @@ class WeakRegions(SheetEntries):
         form_conf = np.zeros(weak.size)  # the keyframes' best match on form alone (what the sheet must beat)
         form_color = np.full(weak.size, -1, np.int64)  # ... and its colour
         direct = np.zeros(weak.size, bool)  # decided by the flow straight from a keyframe's line art
+        named = np.zeros(weak.size, bool)  # every sample of that flow gives the chain's colour (below)
         shown = np.zeros(len(self.palette.rgb) + 1, bool)  # palette colours the keyframes around show
         sure = (state.confidence >= p.carry_min) & (state.color >= 0)  # the neighbours a weak region must fit
         sure[0] = False
@@ -120,6 +122,8 @@ class WeakRegions(SheetEntries):
             # (background a part uncovered, a part the pan brings back, drawn anew), where the flow from it
             # points; one it does not show flows from whatever covers its place there, so the vote stays under
             # `carry_min` (asked again every frame, and with a sheet the sheet's reading below decides).
+            if ref is not None and zooming(state.camera, p):
+                named |= self._every_sample_names(state, ref, weak) & ~entered[weak]
             if ref is not None:
                 color, conf = self._direct_vote(state, ref, weak, room)
                 conf = np.where(entered[weak], np.minimum(conf, p.carry_min * 0.99), conf)
@@ -180,7 +184,7 @@ class WeakRegions(SheetEntries):
             state.color[ids], state.confidence[ids] = color[unseen[entering]], conf[unseen[entering]]
             state.source[ids] = SOURCE_NAMES.index("sheet")
             weak, best_color, best_conf = weak[~unseen], best_color[~unseen], best_conf[~unseen]
-            direct, form_color = direct[~unseen], form_color[~unseen]
+            direct, form_color, named = direct[~unseen], form_color[~unseen], named[~unseen]
         current = state.color[weak]
         chain_conf, chain_source = state.confidence[weak], state.source[weak]
         agree = (best_color == current) & (best_color >= 0)
@@ -260,10 +264,22 @@ class WeakRegions(SheetEntries):
             state.color[missing], state.confidence[missing] = neutral.color[missing], 0.0
             state.source[missing] = SOURCE_NAMES.index("neutral")
         # The chain's colour that the flow straight from a keyframe names too, sure again: two readings; an
-        # outline repeated elsewhere (`_recognise_twins`) is one, and does not overturn it.
+        # outline repeated elsewhere (`_recognise_twins`) is one, and does not overturn it. Under a camera zoom
+        # since the keyframe (`zoom.py`) so is a chain colour that every sample of that flow gives the region
+        # where `_direct_vote` refuses it as an answer on area: the keyframe areas are scaled by the zoom the
+        # chain measured, and parts at other depths scale otherwise (parallax), so an area is no reading there
+        # (as the form is not). The flow confirms the colour, not the confidence the chain lost (as
+        # `_shift_vote`'s confirmation above: the region stays weak, asked again every frame), and no
+        # look-alike elsewhere overrides it (`dolly`: a wall piece both readings held went to a window's colour
+        # on its outline, and the chain carried it to the shot's end). Without a zoom the area is a reading: a
+        # small part that moved over another flows from it with every sample, and that colour held over its
+        # keyframe area says the part is something else (`shaded`: a 250 px piece of skin, given the dark
+        # colour behind it, that its outline makes skin). Not for parts coming into view (they flow from
+        # whatever covered their place).
         lifted = weak[agree & direct]
         lifted = lifted[state.confidence[lifted] >= p.carry_min]
-        return np.concatenate([seen, confirmed[state.color[confirmed] == confirmed_color], lifted])
+        named = weak[named & (state.color[weak] == current)]
+        return np.concatenate([seen, confirmed[state.color[confirmed] == confirmed_color], lifted, named])
 
     def _outvote_chain(self, state: FrameState) -> None:
         """A sure region whose colour the flow straight from a keyframe (more confidently than the chain) and
@@ -354,6 +370,15 @@ class WeakRegions(SheetEntries):
             part = (others < (1.0 - p.split_slack) * total[a]) & (have[a] <= (1.0 + p.split_slack) * total[a])
             ok[moves] = ~part
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _every_sample_names(self, state: FrameState, key: FrameState, ids: np.ndarray) -> np.ndarray:
+        """(len(ids),) bool: every sample of the flow straight from keyframe `key`'s line art into the region
+        lands, consistently, in a keyframe region of the region's colour (`_direct_vote`'s plurality before its
+        guards, at a share of one)."""
+        corr = self._from_key(key, state)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        return (color[ids] >= 0) & (color[ids] == state.color[ids]) & (share[ids] >= 1.0)
 
     def _shift_vote(
         self, state: FrameState, key: FrameState, ids: np.ndarray, overrule: bool = False
