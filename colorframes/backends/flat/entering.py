@@ -71,10 +71,9 @@ class SheetEntries:
         sheet = self.sheet.state
         regions = state.regions
         color, conf = self._match_to(regions, ids, self.sheet)
-        figure = np.zeros(ids.size, bool)  # read as part of a sheet figure (below)
         figures = [(fig, box) for fig, box in self._sheet_figures() if not shown[sheet.color[fig]].all()]
         if not figures:
-            return color, self._alone_must_fit(state, ids, color, conf, figure)
+            return color, conf
         adj, s_adj = self._adjacency(regions), self._adjacency(sheet.regions)
         boxes = region_boxes(regions)
         row = np.full(regions.count + 1, -1, np.int64)
@@ -96,22 +95,7 @@ class SheetEntries:
                     col = np.where(picked > 0, sheet.color[picked], -1)
                     new = ~shown[np.maximum(col, 0)] & (col >= 0)
                     color[at[new]], conf[at[new]] = col[new], c[new]
-                    figure[at[new]] = True
-        return color, self._alone_must_fit(state, ids, color, conf, figure)
-
-    def _alone_must_fit(
-        self, state: FrameState, ids: np.ndarray, color: np.ndarray, conf: np.ndarray, figure: np.ndarray
-    ) -> np.ndarray:
-        """`conf`, 0 for the parts read alone (not as part of a figure: `figure`) that fit nowhere they are: the
-        sheet shows their colour next to the colour of none of their neighbours, counting the sure ones and
-        the parts coming into view with them as read here (a hand next to its sleeve walking in with it, a
-        mouth opening in the face; a piece of wall a hand cuts off is not a shoe). A figure's reading needs no
-        neighbour: the group's parts fitting one sheet figure together are its evidence."""
-        if figure.all():
-            return conf
-        read = color >= 0
-        fits = self._sheet_neighbours_agree(state, ids, np.maximum(color, 0), read)
-        return np.where(figure | fits, conf, 0.0)
+        return color, conf
 
     def _sheet_figures(self) -> list[tuple[np.ndarray, tuple[float, float, float, float]]]:
         """The sheet's figures: connected groups of its parts (paper left out), each with its own box."""
@@ -124,13 +108,10 @@ class SheetEntries:
             ]
         return self._figures
 
-    def _sheet_neighbours_agree(
-        self, state: FrameState, ids: np.ndarray, color: np.ndarray, read: np.ndarray | None = None
-    ) -> np.ndarray:
+    def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
         """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
         sheet's regions of `color` (per region) touch there (paper excluded): a mouth opening in the face
-        sits next to skin, on the sheet too; a wall region the sheet happens to match sits next to none.
-        `read` ((len(ids),) bool): those of `ids` that count as neighbours too, with their `color`."""
+        sits next to skin, on the sheet too; a wall region the sheet happens to match sits next to none."""
         assert self.sheet is not None
         sheet = self.sheet.state
         n_pal = len(self.palette.rgb)
@@ -142,14 +123,9 @@ class SheetEntries:
         touch[a[ok], b[ok]] = True
         if not ids.size:
             return np.zeros(0, bool)
-        nb_color = state.color
-        nb_sure = (state.confidence >= self.params.carry_min) & (state.color >= 0)
-        if read is not None and read.any():
-            nb_color = nb_color.copy()
-            nb_color[ids[read]], nb_sure[ids[read]] = color[read], True
         rows, nb = neighbours(state.regions, ids)
-        sure = nb_sure[nb]
+        sure = (state.confidence[nb] >= self.params.carry_min) & (state.color[nb] >= 0)
         hit = np.zeros(ids.size, bool)
-        rows, cols = rows[sure], nb_color[nb[sure]]
+        rows, cols = rows[sure], state.color[nb[sure]]
         np.logical_or.at(hit, rows, touch[color[rows], cols])
         return hit
