@@ -127,7 +127,6 @@ class ShotTracker(WeakRegions):
         self.palette = Palette()
         self.paper = self.palette.index(PAPER_RGB)
         self.warnings: list[str] = []
-        self.sheet = self._reference(sheet, sheet_alpha, colour_lines=True) if sheet is not None else None
         self.keyframes: dict[int, np.ndarray] = {}
         for number, image in sorted((keyframes or {}).items()):
             if image.shape[:2] != self.frame_size:
@@ -149,6 +148,17 @@ class ShotTracker(WeakRegions):
         self._figures: list[tuple[np.ndarray, tuple[float, float, float, float]]] | None = None  # the sheet's
         # (keyframe, frame) → (frame's regions, keyframe's regions, the flow from the keyframe to the frame)
         self._key_corr: dict[tuple[int, int], tuple[Regions, Regions, Correspondence]] = {}
+        # The palette's order is fixed here, before any frame: paper, each keyframe's colours (in frame order,
+        # as the chain reads them), the neutral palette, then the sheet's and the hints'. Index order breaks
+        # ties (a vote split evenly, an assignment of equal cost), so a tie never depends on which frames this
+        # process saw first, and giving a sheet never changes how one breaks between the keyframes' colours.
+        for k in self.keyframes:
+            if self._key_state(k, self.frame_size) is None:
+                self._key_reference(k, self.frame_size)
+        self.palette.indices(np.asarray(NEUTRAL, np.uint8))
+        self.sheet = self._reference(sheet, sheet_alpha, colour_lines=True) if sheet is not None else None
+        for hint in hints or []:
+            self.palette.index(hint.rgb)
 
     # --- anchors ----------------------------------------------------------------------------
 
