@@ -57,7 +57,9 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    that holds the colour every flow sample of its step sent it (a sliver the assignment left unexplained,
    cut off a larger part) was read by the flow: the form alone does not overturn it (`FrameState.voted`).
    Then (`instances.py`) a region the chain was unsure of (and the flow straight from a keyframe did not
-   confirm: the two readings outweigh an outline), or holding more of a colour than the keyframes show,
+   confirm: the two readings outweigh an outline; under a camera zoom, where areas say little, every sample
+   of that flow naming the chain's colour confirms it even where the area check refuses it), or holding
+   more of a colour than the keyframes show,
    that repeats a keyframe part's outline anywhere (scaled: the camera zooms) is another instance of that
    part when the form names one colour and that colour fits its sure neighbours as well (or is the colour
    the chain carried before this frame's re-decision: chain and outline agree): a window the
