@@ -66,6 +66,18 @@ def scene(t: int, *, hand_step: int = 6, box_from: int | None = None, gap: bool 
     return sketch, color, part
 
 
+def inverted_sheet(hand_step: int = 6) -> np.ndarray:
+    """The scene's figure on white paper in other colours (each part's colour inverted)."""
+    sketch, _, part = scene(0, hand_step=hand_step)
+    sheet = np.full((*SIZE, 3), 255, np.uint8)
+    for i, name in enumerate(PARTS):
+        if name != "wall":
+            sheet[part == i] = tuple(255 - v for v in PARTS[name])
+    ink = sketch.min(axis=2) < 128
+    sheet[ink] = sketch[ink]
+    return sheet
+
+
 def run(frames, *, keyframe=None, sheet=None, report=False, params=None, numbers=None):
     """Colorize frames {number: sketch} (keyframe: (number, image)); → {number: FrameResult}."""
     c = FlatColorizer(gap_radius=2, report=report, **({"params": params} if params else {}))

@@ -5,19 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from test_behaviour import PARTS, SIZE, WALL, rgb, run, scene
-
-
-def _inverted_sheet(hand_step: int) -> np.ndarray:
-    """The scene's figure on white paper in other colours (each part's colour inverted)."""
-    sketch, _, part = scene(0, hand_step=hand_step)
-    sheet = np.full((*SIZE, 3), 255, np.uint8)
-    for i, name in enumerate(PARTS):
-        if name != "wall":
-            sheet[part == i] = tuple(255 - v for v in PARTS[name])
-    ink = sketch.min(axis=2) < 128
-    sheet[ink] = sketch[ink]
-    return sheet
+from test_behaviour import PARTS, SIZE, WALL, inverted_sheet, rgb, run, scene
 
 
 def test_sheet_adds_nothing_where_no_part_comes_into_view():
@@ -27,7 +15,7 @@ def test_sheet_adds_nothing_where_no_part_comes_into_view():
     n = 8
     frames = {1 + t: scene(t, hand_step=12)[0] for t in range(n)}
     key = (1, scene(0, hand_step=12)[1])
-    with_sheet = run(frames, keyframe=key, sheet=_inverted_sheet(12))
+    with_sheet = run(frames, keyframe=key, sheet=inverted_sheet(12))
     alone = run(frames, keyframe=key)
     for number in frames:
         assert np.array_equal(rgb(with_sheet[number]), rgb(alone[number])), number

@@ -10,21 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from flat_helpers import frame, shot
-from test_behaviour import BOX, PARTS, SIZE, scene
+from test_behaviour import BOX, PARTS, SIZE, inverted_sheet, scene
 
 from colorframes.backends.flat import FlatColorizer
-
-
-def _sheet() -> np.ndarray:
-    """The scene's figure on white paper, each part's colour inverted (colours no keyframe shows)."""
-    sketch, _, part = scene(0)
-    sheet = np.full((*SIZE, 3), 255, np.uint8)
-    for i, name in enumerate(PARTS):
-        if name != "wall":
-            sheet[part == i] = tuple(255 - v for v in PARTS[name])
-    ink = sketch.min(axis=2) < 128
-    sheet[ink] = sketch[ink]
-    return sheet
 
 
 def _palette(sheet: np.ndarray | None, order: list[int]) -> tuple[dict, dict]:
@@ -40,8 +28,8 @@ def _palette(sheet: np.ndarray | None, order: list[int]) -> tuple[dict, dict]:
 
 def test_keyframe_colours_break_ties_the_same_with_a_sheet_and_in_any_frame_order():
     alone, out_alone = _palette(None, [1, 2, 3, 4, 5, 6])
-    with_sheet, out_sheet = _palette(_sheet(), [1, 2, 3, 4, 5, 6])
-    backwards, out_back = _palette(_sheet(), [6, 5, 4, 3, 2, 1])
+    with_sheet, out_sheet = _palette(inverted_sheet(), [1, 2, 3, 4, 5, 6])
+    backwards, out_back = _palette(inverted_sheet(), [6, 5, 4, 3, 2, 1])
     assert BOX in alone  # the second keyframe's own colour is in the palette from the start
     assert with_sheet == alone  # the sheet's colours come after the keyframes'
     assert backwards == alone  # a process that starts near the second keyframe orders them alike
