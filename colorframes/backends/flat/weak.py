@@ -335,9 +335,7 @@ class WeakRegions(SheetEntries):
         """
         p = self.params
         regions = state.regions
-        corr = self._from_key(key, state)
-        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
-        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        color, share = self._key_vote(state, key)
         color, share = color[ids], share[ids]
         ok = (color >= 0) & (share >= p.direct_vote_min)
         ok[ok] &= regions.area[ids][ok] * (1.0 - p.split_slack) <= room[color[ok]]
@@ -363,21 +361,33 @@ class WeakRegions(SheetEntries):
         chain = state.color[ids]
         moves = ok & (chain >= 0) & (color != chain)
         if moves.any():
-            held = state.color[1:] >= 0
-            have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
-            a, area = chain[moves], regions.area[ids][moves]
-            others = have[a] - area  # the colour's area in the frame without the region
-            part = (others < (1.0 - p.split_slack) * total[a]) & (have[a] <= (1.0 + p.split_slack) * total[a])
-            ok[moves] = ~part
+            ok[moves] = ~self._piece_of_part(state, total, chain[moves], regions.area[ids][moves])
         return np.where(ok, color, -1), np.where(ok, share, 0.0)
+
+    def _key_vote(self, state: FrameState, key: FrameState) -> tuple[np.ndarray, np.ndarray]:
+        """(N+1,) palette colour and share per region: the plurality of the consistent samples of the flow
+        straight from keyframe `key`'s line art (before any guard)."""
+        corr = self._from_key(key, state)
+        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
+        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        return color, share
+
+    def _piece_of_part(self, state: FrameState, total: np.ndarray, color: np.ndarray, area: np.ndarray) -> np.ndarray:
+        """Regions of `area` holding `color` that are (a piece of) that colour's part: without them the frame
+        holds less of the colour than its keyframe area `total` (palette,), with them not more (both within
+        `split_slack`): a part keeps roughly its area."""
+        slack = self.params.split_slack
+        held = state.color[1:] >= 0
+        weights = state.regions.area[1:][held]
+        have = np.bincount(state.color[1:][held], weights=weights, minlength=total.size)[: total.size]
+        others = have[color] - area  # the colour's area in the frame without the region
+        return (others < (1.0 - slack) * total[color]) & (have[color] <= (1.0 + slack) * total[color])
 
     def _every_sample_names(self, state: FrameState, key: FrameState, ids: np.ndarray) -> np.ndarray:
         """(len(ids),) bool: every sample of the flow straight from keyframe `key`'s line art into the region
         lands, consistently, in a keyframe region of the region's colour (`_direct_vote`'s plurality before its
         guards, at a share of one)."""
-        corr = self._from_key(key, state)
-        j, i = corr.pairs[:, 0], corr.pairs[:, 1]
-        color, share, _ = vote(j, corr.counts, key.color[i], key.confidence[i], corr.samples)
+        color, share = self._key_vote(state, key)
         return (color[ids] >= 0) & (color[ids] == state.color[ids]) & (share[ids] >= 1.0)
 
     def _shift_vote(
@@ -482,13 +492,7 @@ class WeakRegions(SheetEntries):
         if not inside.any():
             return
         j, i = j[inside], i[inside]  # one pair per region: >= shift_inside > 0.5 of its samples
-        total = self._key_colour_area(state, key)
-        n_pal = total.size
-        held = state.color[1:] >= 0
-        have = np.bincount(state.color[1:][held], weights=regions.area[1:][held], minlength=n_pal)[:n_pal]
-        a = state.color[j]
-        others = have[a] - regions.area[j]
-        part = (others < (1.0 - p.split_slack) * total[a]) & (have[a] <= (1.0 + p.split_slack) * total[a])
+        part = self._piece_of_part(state, self._key_colour_area(state, key), state.color[j], regions.area[j])
         j, i = j[~part], i[~part]
         dx, dy = (int(round(v)) for v in corr.shift)
         key_boxes = region_boxes(key.regions)
