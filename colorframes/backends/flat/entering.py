@@ -108,10 +108,15 @@ class SheetEntries:
             ]
         return self._figures
 
-    def _sheet_neighbours_agree(self, state: FrameState, ids: np.ndarray, color: np.ndarray) -> np.ndarray:
+    def _sheet_neighbours_agree(
+        self, state: FrameState, ids: np.ndarray, color: np.ndarray, together: bool = False
+    ) -> np.ndarray:
         """(len(ids),) bool: some confidently coloured neighbour of each region has a colour that the
         sheet's regions of `color` (per region) touch there (paper excluded): a mouth opening in the face
-        sits next to skin, on the sheet too; a wall region the sheet happens to match sits next to none."""
+        sits next to skin, on the sheet too; a wall region the sheet happens to match sits next to none.
+        With `together` (parts coming into view, read together), the regions of `ids` count as neighbours of
+        each other in the colours they are given (a hand walking in beside its sleeve), and a colour whose
+        sheet regions touch nothing but paper (a prop drawn alone: it has no neighbour to fit) fits."""
         assert self.sheet is not None
         sheet = self.sheet.state
         n_pal = len(self.palette.rgb)
@@ -124,8 +129,19 @@ class SheetEntries:
         if not ids.size:
             return np.zeros(0, bool)
         rows, nb = neighbours(state.regions, ids)
-        sure = (state.confidence[nb] >= self.params.carry_min) & (state.color[nb] >= 0)
+        held = state.color.copy()
+        sure = (state.confidence >= self.params.carry_min) & (held >= 0)
+        if together:
+            held[ids] = color
+            sure[ids] = color >= 0
+        sure = sure[nb]
         hit = np.zeros(ids.size, bool)
-        rows, cols = rows[sure], state.color[nb[sure]]
-        np.logical_or.at(hit, rows, touch[color[rows], cols])
+        rows, cols = rows[sure], held[nb[sure]]
+        valid = color[rows] >= 0
+        np.logical_or.at(hit, rows[valid], touch[color[rows[valid]], cols[valid]])
+        if together:
+            drawn = np.zeros(n_pal, bool)  # colours the sheet shows outside its paper
+            drawn[sheet.color[(sheet.color >= 0) & (sheet.color != paper)]] = True
+            alone = drawn & ~touch.any(axis=1)
+            hit |= (color >= 0) & alone[np.maximum(color, 0)]
         return hit

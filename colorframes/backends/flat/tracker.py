@@ -40,9 +40,13 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    against each sheet figure that shows a colour no keyframe shows, in that figure's box (`figures.py`), the
    better fitting reading answering for the group when it fits at all (its area-weighted confidence at
    least `sheet_min_conf`: regions the figure cannot serve, background it uncovered, count by their area).
-   A disputed region whose flow vote comes from a part the sheet coloured continues that part (its
-   colour, and that it came into view), whichever region the assignment picked. The rest of such a
-   figure (weak regions joined to it through weak regions, on which chain and keyframes disagree: the
+   The sheet's colour must fit what the part touches: a sure neighbour or a part coming into view with it
+   in a colour the sheet shows next to it, unless the sheet draws that colour alone (a prop): a piece of
+   wall a hand rising from the frame's edge cuts off has a new outline too, and reads alone as a shoe. The
+   sheet never gives a colour a keyframe draws as lines (a shade line the sheet draws thick reads as a
+   stroke-shaped part). A disputed region whose flow vote comes from a part the sheet coloured continues
+   that part (its colour, and that it came into view), whichever region the assignment picked. The rest of
+   such a figure (weak regions joined to it through weak regions, on which chain and keyframes disagree: the
    shirt the flow sent from the wall behind it) takes the sheet's match only for a colour no keyframe
    shows. What stays uncertain keeps the best guess, marked low-confidence (and `new`) for the report, and
    stays weak along the chain (confidence is carried as a minimum; only a keyframe's direct vote or form
@@ -159,6 +163,7 @@ class ShotTracker(WeakRegions):
                 self._key_reference(k, self.frame_size)
         self.palette.indices(np.asarray(NEUTRAL, np.uint8))
         self.sheet = self._reference(sheet, sheet_alpha, colour_lines=True) if sheet is not None else None
+        self.sheet_lines = self._sheet_line_colours()
         for hint in hints or []:
             self.palette.index(hint.rgb)
 
@@ -187,6 +192,31 @@ class ShotTracker(WeakRegions):
             ref.state.number = k
             self._key_refs[key] = ref
         return self._key_refs[key]
+
+    def _sheet_line_colours(self) -> np.ndarray:
+        """(palette,) bool: the sheet's colours that a keyframe draws as lines: at least `assign_min_area` of its
+        pixels have the colour, most of them on its line art's lines (a coloured shade line, which the sheet draws
+        thicker, where it reads as a stroke-shaped part). A line is no part: the sheet never gives these
+        (`WeakRegions._resolve_weak`). Without a keyframe's line art its image's own regions are read, which keep
+        coloured lines as regions: no line colours from it."""
+        out = np.zeros(len(self.palette.rgb), bool)
+        colours = np.unique(self.sheet.state.color[self.sheet.state.color >= 0]) if self.sheet else np.zeros(0, int)
+        if not colours.size:
+            return out
+        rgb = np.asarray(self.palette.rgb, np.int64)[colours]
+        packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+        order = np.argsort(packed)
+        colours, packed = colours[order], packed[order]
+        for k, image in self.keyframes.items():
+            key = self._key_state(k, self.frame_size) or self._key_reference(k, self.frame_size).state
+            px = image.reshape(-1, 3).astype(np.int64)
+            px = (px[:, 0] << 16) | (px[:, 1] << 8) | px[:, 2]
+            at = np.searchsorted(packed, px).clip(0, packed.size - 1)
+            hit = packed[at] == px
+            total = np.bincount(at[hit], minlength=packed.size)
+            on = np.bincount(at[hit & (key.regions.labels.ravel() == 0)], minlength=packed.size)
+            out[colours] |= (total >= self.params.assign_min_area) & (2 * on > total)
+        return out
 
     def anchor_for(self, t: int) -> int | None:
         """The keyframe number frame t is propagated from (nearest; ties to the earlier)."""

@@ -36,6 +36,7 @@ class WeakRegions(SheetEntries):
     params: FlatParams
     palette: Palette
     sheet: Reference | None
+    sheet_lines: np.ndarray
     keyframes: dict[int, np.ndarray]
     _key_pairs: dict[tuple, np.ndarray]
     _key_corr: dict[tuple[int, int], tuple[Regions, Regions, Correspondence]]
@@ -161,6 +162,12 @@ class WeakRegions(SheetEntries):
             if came.any():  # matched together, so which parts touch which counts
                 came_ids = weak[entering[came]]
                 color[came], conf[came] = self._match_entering(state, came_ids, shown, form_conf[entering[came]])
+                # The sheet's colour must fit the part's surroundings: a sure neighbour, or a part coming into
+                # view with it, in a colour the sheet shows next to it (a piece of wall that a hand rising
+                # from the frame's edge cuts off has a new outline, and alone, between the sleeve and the
+                # shirt, reads on form as a shoe, which the sheet shows next to neither).
+                agree = self._sheet_neighbours_agree(state, came_ids, color[came], together=True)
+                conf[came] = np.where(agree, conf[came], 0.0)
             rest = joined[weak[entering]]
             if rest.any():
                 color[rest], conf[rest] = self._match_to(regions, weak[entering[rest]], self.sheet, 0)
@@ -174,6 +181,11 @@ class WeakRegions(SheetEntries):
             inside[inside] = ~shown[np.maximum(color[inside], 0)]
             inside[inside] = self._sheet_neighbours_agree(state, weak[entering][inside], color[inside])
             conf = np.where(came | inside, conf, 0.0)
+            # A keyframe's line colour is no part's (a shade line the sheet draws thick reads as a stroke-shaped
+            # part: a strip of wall between two such lines matches it on form).
+            lines = np.zeros(len(self.palette.rgb), bool)
+            lines[: self.sheet_lines.size] = self.sheet_lines
+            conf = np.where(lines[np.maximum(color, 0)], 0.0, conf)
             unseen = np.zeros(weak.size, bool)
             # The sheet must be sure, and surer than any keyframe's match on form (a wrong sheet match costs
             # more than a low-confidence guess the report lists; a flow vote is no evidence for a new part).
