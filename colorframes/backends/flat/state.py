@@ -54,6 +54,8 @@ class FrameState:
     # such a region while weak along the chain): the region's area in the drawing it was guessed on; else 0
     voted: np.ndarray | None = None  # (N+1,) palette index every flow sample of the chain's step into the
     # region came from, -1 where the samples came from several colours or none (a keyframe's own frame)
+    lowered: np.ndarray | None = None  # (N+1,) float, for a region the chain's step made weak for this frame
+    # only (continuing alone a much larger region): the confidence the chain carried; 0 elsewhere
     camera: tuple[float, float, float] | None = None  # (a, tx, ty): anchor keyframe position ≈ a * position
     # + (tx, ty), composed along the chain's steps (`zoom.chain_camera`) and, under a zoom, measured again on
     # the keyframe (`zoom.key_camera`); None where no chain measured it

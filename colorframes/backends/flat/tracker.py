@@ -13,8 +13,9 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    previous region's outline moved (their masks overlap when laid on each other; nearby; no look-alike of
    another colour) is that part even where the flow cannot follow it (a small part moving further than the
    flow follows: the flow sees the belt behind the hand), and the samples the flow sent from it elsewhere no
-   longer vote. A region continuing alone a previous region much larger than itself is weak (a part keeps
-   roughly its area). A region that the camera's shift alone lays on a previous region's outline stood
+   longer vote. A region continuing alone a previous region much larger than itself is weak in this frame
+   (a part keeps roughly its area; what this frame's re-decisions leave its colour is not carried weak). A
+   region that the camera's shift alone lays on a previous region's outline stood
    still and follows the shift, not the flow (`flow.py`); one that the shift since the keyframe lays on a
    keyframe region's outline takes that region's colour (background a part walked over: the flow next to a
    fast part drags it along), and so does one inside which that shift lays keyframe regions of one colour
@@ -316,6 +317,7 @@ class ShotTracker(WeakRegions):
             if prev is None or prev.regions.shape != regions.shape:
                 prev = self._key_reference(k, regions.shape).state
             state = self._carry(number, regions, prev)
+            chained = state.color.copy()
             self._anchor_camera(state)
             self._keyframe_copies(state)
             unsure = state.confidence < self.params.carry_min
@@ -325,6 +327,9 @@ class ShotTracker(WeakRegions):
             self._surround(state, unsure)
             self._recognise_twins(state, unsure, carried)
             self._uncovered(state)
+            if state.lowered is not None:  # weak for this frame only: kept colours carry the chain's confidence
+                back = (state.lowered > state.confidence) & (state.color == chained)
+                state.confidence[back] = state.lowered[back]
             warnings += self._leak_warning(number, k, regions)
         elif self.sheet is not None:
             state = self._from_sheet(number, regions)
@@ -418,6 +423,7 @@ class ShotTracker(WeakRegions):
         color[r], conf[r], picked[r] = prev.color[s_id], prev.confidence[s_id], s_id
         unexplained = np.zeros(n1, bool)
         copied = np.zeros(0, np.int64)  # regions found as a previous region's outline moved (below)
+        lowered = np.zeros(n1)  # the chain's confidence of regions weak for this frame only (below)
         # One global assignment over regions big enough to have a form.
         big_dst = np.flatnonzero(regions.area >= p.assign_min_area)
         big_dst = big_dst[big_dst > 0]
@@ -463,10 +469,16 @@ class ShotTracker(WeakRegions):
                     conf[b] = 0.0
             # A region continuing alone a previous region much larger than itself is a guess (a part keeps
             # roughly its area): the belt piece a hand moved off continues the hand along the flow, while
-            # the hand itself, moved further than the flow follows, is found elsewhere. Re-decided below.
+            # the hand itself, moved further than the flow follows, is found elsewhere. Re-decided below, in
+            # this frame only: where this frame's re-decisions leave its colour, the chain's confidence
+            # returns (`FrameState.lowered`). Carried weak, a later re-decision turned the many such regions
+            # that are right (a piece of a split whose other pieces went to other sources, a part half
+            # hidden by another) to a wrong colour.
             sole = np.bincount(srcs, minlength=m1)[srcs] == 1
-            shrunk = sole & ((1.0 + p.split_slack) * regions.area[dst] < src.area[srcs])
-            conf[dst[shrunk]] = np.minimum(conf[dst[shrunk]], p.carry_min * 0.99)
+            shrunk = dst[sole & ((1.0 + p.split_slack) * regions.area[dst] < src.area[srcs])]
+            shrunk = shrunk[conf[shrunk] >= p.carry_min]  # weak for this reason alone
+            lowered[shrunk] = conf[shrunk]
+            conf[shrunk] = np.minimum(conf[shrunk], p.carry_min * 0.99)
             # A region left out, continued only weakly, or continuing a region of another size (no copy of
             # it), that repeats a previous region's outline moved is that part (a hand swinging along a belt
             # faster than the flow follows: the flow sees the belt).
@@ -481,6 +493,7 @@ class ShotTracker(WeakRegions):
             color[copied], picked[copied] = prev.color[copy_of[found]], copy_of[found]
             conf[copied] = np.minimum(overlap[found], prev.confidence[copy_of[found]])
             unexplained[copied] = False
+            lowered[copied] = 0.0
             # The samples such a part sent elsewhere followed the flow's mistake (the belt it uncovered
             # flows from it): regions they swayed vote again without them, weakly (re-decided below).
             mate = np.zeros(m1, np.int64)
@@ -496,12 +509,14 @@ class ShotTracker(WeakRegions):
                 swayed &= (mate[picked] > 0) | (again != color)
                 color[swayed] = np.where(again[swayed] >= 0, again[swayed], color[swayed])
                 conf[swayed] = np.minimum(conf[swayed], p.carry_min * 0.99)
+                lowered[swayed] = 0.0
         self._follow_sheet(prev, corr, vote_color, vote_share, color, conf, picked, unexplained)
         fresh = (corr.new_outline > p.new_outline_share) & (regions.area >= p.assign_min_area)
         new = unexplained | fresh
         new[0] = False
         new[background_region(regions)] = False
         conf[new] = 0.0
+        lowered[new] = 0.0  # coming into view: weak along the chain, as every part that does
         hinted = (picked > 0) & (prev.source[picked] == SOURCE_NAMES.index("hint")) & (conf >= p.carry_min)
         source[hinted] = SOURCE_NAMES.index("hint")
         # A part the sheet coloured (no keyframe shows it) keeps saying so along the chain.
@@ -532,6 +547,7 @@ class ShotTracker(WeakRegions):
             guessed=guessed,
             voted=voted,
             camera=camera,
+            lowered=lowered,
         )
 
     def _follow_sheet(
