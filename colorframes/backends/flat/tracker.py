@@ -15,8 +15,8 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    flow follows: the flow sees the belt behind the hand), and the samples the flow sent from it elsewhere no
    longer vote. A region continuing alone a previous region much larger than itself is weak in this frame
    (a part keeps roughly its area; what this frame's re-decisions leave its colour is not carried weak). A
-   region that the camera's shift alone lays on a previous region's outline stood
-   still and follows the shift, not the flow (`flow.py`); one that the shift since the keyframe lays on a
+   region that the camera's shift alone lays on a previous region's outline stood still and follows the
+   shift, not the flow (`flow.py`); one that the shift since the keyframe lays on a
    keyframe region's outline takes that region's colour (background a part walked over: the flow next to a
    fast part drags it along), and so does one inside which that shift lays keyframe regions of one colour
    covering most of it, their outlines and its own agreeing (`WeakRegions._shift_vote`).
