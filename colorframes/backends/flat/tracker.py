@@ -69,7 +69,10 @@ How a frame gets its colours (each step is right by construction, not by a tuned
    part when the form names one colour and that colour fits its sure neighbours as well (or is the colour
    the chain carried before this frame's re-decision: chain and outline agree): a window the
    head hid in the keyframe is a window once uncovered, a door behind the shirt a door; when the form names
-   several (bricks of a wall), one whose colour is none of them takes a guess among them. And an unsure
+   several (bricks of a wall), one whose colour is none of them takes a guess among them. Under a camera zoom
+   since the keyframe an outline alone is no reading (parts at other depths scale otherwise: a piece of wall
+   repeats a window): only a twin naming the colour the chain carried moves a region there, unless that
+   colour is no reading (a guess, or a part coming into view). And an unsure
    region next to a sure region of a colour the keyframes show next to one colour only takes that colour.
    Last, a region still weak that the camera's shift since the keyframe lays inside one keyframe region
    that stood still (not the keyframe's background) is a piece of it uncovered, when the colour it holds is

@@ -524,7 +524,9 @@ class WeakRegions(SheetEntries):
         region's sure neighbours at least as well as its current one (the keyframe's colour pairs), or when
         that colour is the one the chain `carried` (chain and outline agree: a part that passed in front of
         the region and touches it, which no keyframe shows next to it, does not outvote them). A guess
-        (look-alikes of several colours) moves only regions the chain was unsure of. `carried`: the colours
+        (look-alikes of several colours) moves only regions the chain was unsure of. Under a camera zoom since
+        the keyframe only a twin naming the colour the chain `carried` moves a region whose chain colour is a
+        reading (not a guess, not a part coming into view). `carried`: the colours
         before `_resolve_weak` (the regions it moved are compared first)."""
         p = self.params
         regions = state.regions
@@ -589,6 +591,19 @@ class WeakRegions(SheetEntries):
         # it repeats the look-alikes at all (xdog, every line walled: a green field held surely went to the
         # guess, paper beige, when a neighbour took 12 of its pixels, and the chain carried it six frames).
         fits &= ~guessed | unsure[ids]
+        # Under a camera zoom since the keyframe (`zoom.py`) an outline alone is no reading against a colour
+        # the chain read: the zoom undone is the chain's, and parts at other depths scale otherwise
+        # (parallax), so a piece of wall matches a window's outline. Only a twin naming the colour the chain
+        # carried counts there (two readings); on the tuning shots' other seeds the others moved about five
+        # times more squared error onto wrong colours than off them. A chain colour that is a guess
+        # (`FrameState.guessed`: a window the head uncovers, first given the wall it split off) or a part
+        # coming into view is no reading: the outline is all there is.
+        if carried is not None and zooming(state.camera, p):
+            no_reading = np.zeros(ids.size, bool)
+            for flag in (state.entered, state.guessed):
+                if flag is not None:
+                    no_reading |= flag[ids] > 0
+            fits &= (color == carried[ids]) | no_reading
         ids, color, overlap, guessed = ids[fits], color[fits], overlap[fits], guessed[fits]
         # A part that came into view after the keyframe (its outline is new here or was along the chain)
         # takes its twin's colour as the best guess, and stays in the report: no keyframe shows it there.
