@@ -140,3 +140,17 @@ def moved_pair(scene, size):
         frame_size=size, first_frame=1, gap_radius=2, keyframes={1: scene(False, True)}, sketch_loader=frames.get
     )
     return tracker, tracker.state(2, frames[2])
+
+
+def draw_zoomed_boxes(sketch: np.ndarray, color: np.ndarray, parts, zoom: float, centre) -> None:
+    """Draw `parts` ([((x0, y0, x1, y1), rgb)]) scaled by the camera's `zoom` about `centre` (x, y): filled in
+    `color`, outlined (2 px, anti-aliased) in both."""
+    cx, cy = centre
+    for (x0, y0, x1, y1), rgb in parts:
+        pts = np.array(
+            [[cx + (x - cx) * zoom, cy + (y - cy) * zoom] for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+        )
+        pts = np.rint(pts).astype(np.int32)
+        cv2.fillPoly(color, [pts], rgb)
+        for img in (sketch, color):
+            cv2.polylines(img, [pts], True, (0, 0, 0), 2, cv2.LINE_AA)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
+from flat_helpers import draw_zoomed_boxes, frame, shot
 
 from colorframes.backends.flat import FlatColorizer
 from colorframes.backends.flat.zoom import camera_fit, key_camera
@@ -42,18 +41,10 @@ def scene(zoom: float, door: bool = False) -> tuple[np.ndarray, np.ndarray]:
     h, w = SIZE
     sketch = np.full((h, w, 3), 255, np.uint8)
     color = np.full((h, w, 3), WALL, np.uint8)
-    cx, cy = CENTRE
     parts = _boxes()
     if door:
         parts[8] = ((132, 70, 146, 108), DOOR)
-    for (x0, y0, x1, y1), rgb in parts:
-        pts = np.array(
-            [[cx + (x - cx) * zoom, cy + (y - cy) * zoom] for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
-        )
-        pts = np.rint(pts).astype(np.int32)
-        cv2.fillPoly(color, [pts], rgb)
-        for img in (sketch, color):
-            cv2.polylines(img, [pts], True, (0, 0, 0), 2, cv2.LINE_AA)
+    draw_zoomed_boxes(sketch, color, parts, zoom, CENTRE)
     return sketch, color
 
 

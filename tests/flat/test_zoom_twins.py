@@ -12,10 +12,9 @@ panel's.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
-from flat_helpers import frame, shot
+from flat_helpers import draw_zoomed_boxes, frame, shot
 
 from colorframes.backends.flat import FlatColorizer
 from colorframes.backends.flat.zoom import zooming
@@ -49,19 +48,10 @@ def scene(zoom: float) -> tuple[np.ndarray, np.ndarray]:
     h, w = SIZE
     sketch = np.full((h, w, 3), 255, np.uint8)
     color = np.full((h, w, 3), WALL, np.uint8)
-    cx, cy = CENTRE
-    for (x0, y0, x1, y1), rgb in [*BOXES, (WINDOW_BOX, WINDOW), (PANEL_BOX, PANEL)]:
-        if rgb == PANEL:
-            mx, my, k = (x0 + x1) / 2, (y0 + y1) / 2, zoom**2
-            x0, x1 = mx + (x0 - mx) * k, mx + (x1 - mx) * k
-            y0, y1 = my + (y0 - my) * k, my + (y1 - my) * k
-        pts = np.array(
-            [[cx + (x - cx) * zoom, cy + (y - cy) * zoom] for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
-        )
-        pts = np.rint(pts).astype(np.int32)
-        cv2.fillPoly(color, [pts], rgb)
-        for img in (sketch, color):
-            cv2.polylines(img, [pts], True, (0, 0, 0), 2, cv2.LINE_AA)
+    x0, y0, x1, y1 = PANEL_BOX
+    mx, my, k = (x0 + x1) / 2, (y0 + y1) / 2, zoom**2  # nearer the camera: it grows by the zoom once more
+    panel = (mx + (x0 - mx) * k, my + (y0 - my) * k, mx + (x1 - mx) * k, my + (y1 - my) * k)
+    draw_zoomed_boxes(sketch, color, [*BOXES, (WINDOW_BOX, WINDOW), (panel, PANEL)], zoom, CENTRE)
     return sketch, color
 
 
