@@ -4,10 +4,10 @@ A region is weak when the chain of flow steps cannot vouch for it: disputed, spl
 previous region, or coming into view. Each frame such regions are decided again against the keyframes on
 either side (their outline repeated moved, the flow straight from the keyframe's line art, form, and which
 colours the keyframe shows side by side) and, for parts no keyframe shows, against the sheet (on their own,
-and as a figure walking in: `entering.py`); a sure region that the flow from the keyframe and its form both
-call another colour takes it (`_outvote_chain`); then regions the chain was unsure of are recognised as other
-instances of a keyframe part (`instances.py`). `ShotTracker` mixes this in; the state it reads is declared
-below.
+and as a figure walking in: `entering.py`); then regions the chain was unsure of are recognised as other
+instances of a keyframe part (`instances.py`). A sure region is not asked again: the chain's step makes a region
+weak wherever its flow vote and the assignment disagree, so a swap is re-decided at the frame it happens.
+`ShotTracker` mixes this in; the state it reads is declared below.
 """
 
 from __future__ import annotations
@@ -292,40 +292,6 @@ class WeakRegions(SheetEntries):
         lifted = lifted[state.confidence[lifted] >= p.carry_min]
         named = weak[named & (state.color[weak] == current)]
         return np.concatenate([seen, confirmed[state.color[confirmed] == confirmed_color], lifted, named])
-
-    def _outvote_chain(self, state: FrameState) -> None:
-        """A sure region whose colour the flow straight from a keyframe (more confidently than the chain) and
-        its form both name otherwise takes their colour (in place; confidence: the flow's share). A region has
-        three independent readings: the chain's short steps, the long flow from the keyframe's line art
-        (`_direct_vote`, with its guards) and its outline (`_match_to` on form); two agreeing outweigh the
-        third. A sure chain colour is otherwise carried unquestioned, so a wrong colour that took it once (a
-        merge through an open line, a copy of a look-alike neighbour) rides the chain to the shot's end. Not
-        for parts that came into view after the keyframe (they flow from whatever they cover), the
-        background, nor what the sheet or a hint coloured; only regions the flow names otherwise are matched
-        on form (the largest `consult_max`)."""
-        p = self.params
-        if zooming(state.camera, p):  # form reads area: under a zoom it is no independent reading
-            return
-        regions = state.regions
-        ids = np.flatnonzero((state.confidence[1:] >= p.carry_min) & (regions.area[1:] >= p.assign_min_area)) + 1
-        ids = ids[(ids != background_region(regions)) & ~np.isin(state.source[ids], _KEPT)]
-        if state.entered is not None:
-            ids = ids[~state.entered[ids]]
-        for k in self._keys_around(state.number):
-            key = self._key_state(k, regions.shape)
-            if key is None or not ids.size:
-                continue
-            room = self._room(state, key)
-            color, conf = self._direct_vote(state, key, ids, room)
-            asked = (color >= 0) & (color != state.color[ids]) & (conf > state.confidence[ids])
-            asked[asked] = np.argsort(np.argsort(-regions.area[ids][asked], kind="stable")) < p.consult_max
-            if not asked.any():
-                continue
-            form, _ = self._match_to(regions, ids[asked], Reference(key, 0), iterations=0, room=room)
-            take = np.flatnonzero(asked)[form == color[asked]]
-            state.color[ids[take]], state.confidence[ids[take]] = color[take], conf[take]
-            state.source[ids[take]] = SOURCE_NAMES.index("keyframe")
-            ids = np.delete(ids, take)
 
     def _direct_vote(
         self, state: FrameState, key: FrameState, ids: np.ndarray, room: np.ndarray
